@@ -1,0 +1,63 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { TapeNode } from './engineInternals.js';
+
+/**
+ * A gradient rule for one tfjs kernel, in tfjs's own shape: which inputs the engine must save, and
+ * `gradFunc(dy, saved, attrs)` returning one lazy thunk per input. To be differentiable again, a rule
+ * must compute only with ops of its saved *inputs* (never saved outputs, which tfjs's tape does not
+ * link back to the inputs) and of `dy`.
+ */
+export type Rule = tf.GradConfig;
+
+const verified = new Map<string, Rule>();
+
+/**
+ * Registers `rule` with tfjs and marks its kernel as second-order verified for hypergrad's checks.
+ * Use it for a kernel hypergrad has no rule for, after checking the rule with {@link checkRule}
+ * (defined in `checkRule.ts`): a rule registered here is trusted inside Hessian-vector products.
+ * @example
+ * ```ts
+ * registerRule({
+ *   kernelName: 'Sinh', inputsToSave: ['x'],
+ *   gradFunc: (dy, [x]) => ({ x: () => tf.mul(dy as tf.Tensor, tf.cosh(x)) }),
+ * });
+ * ```
+ */
+export function registerRule(rule: Rule): void {
+  if (typeof rule?.kernelName !== 'string' || rule.kernelName === '') {
+    throw new Error(`registerRule: rule.kernelName must be a non-empty kernel name, got ${String(rule?.kernelName)}`);
+  }
+  if (typeof rule.gradFunc !== 'function') {
+    throw new Error(`registerRule: rule.gradFunc for '${rule.kernelName}' must be a function`);
+  }
+  tf.registerGradient(rule);
+  verified.set(rule.kernelName, rule);
+}
+
+/** The kernels that have a second-order-verified rule in hypergrad's table, sorted. */
+export function supportedKernels(): string[] {
+  return [...verified.keys()].sort();
+}
+
+/** How a tape node stands for differentiation. */
+export type RuleStatus = 'verified' | 'clone' | 'replaced' | 'unverified' | 'missing';
+
+/**
+ * Classifies a tape node: `verified` (hypergrad's rule is the registered one), `clone` (tfjs's
+ * internal copy of a saved tensor: identity, exact at any order), `replaced` (hypergrad has a rule
+ * but another one was registered over it), `unverified` (a customGrad op or foreign rule: exact at
+ * first order only) or `missing` (no gradient at all).
+ */
+export function ruleStatus(node: TapeNode): RuleStatus {
+  if (node.gradient == null) return 'missing';
+  const ours = verified.get(node.kernelName);
+  if (ours !== undefined) {
+    return tf.getGradient(node.kernelName)?.gradFunc === ours.gradFunc ? 'verified' : 'replaced';
+  }
+  const keys = Object.keys(node.inputs);
+  const isKernel = tf.getKernel(node.kernelName, tf.getBackend()) !== undefined;
+  if (!isKernel && keys.length === 1 && keys[0] === 'x' && node.outputs.length === 1 && (node.saved?.length ?? 0) === 0) {
+    return 'clone';
+  }
+  return 'unverified';
+}

@@ -1,0 +1,75 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Rule } from '../registry.js';
+import { constant, one, savedAt } from './ruleUtil.js';
+import { elementwise } from './unary.js';
+
+/** Sigmoid: `s (1 - s)` with `s = sigmoid x` recomputed from the input. */
+export const sigmoidRule = elementwise('Sigmoid', (x) => {
+  const s = tf.sigmoid(x);
+  return tf.mul(s, tf.sub(1, s));
+});
+/** Tanh: `1 - tanh(x)^2`, recomputed from the input. */
+export const tanhRule = elementwise('Tanh', (x) => tf.sub(1, tf.square(tf.tanh(x))));
+/** Softplus: `sigmoid x`. */
+export const softplusRule = elementwise('Softplus', (x) => tf.sigmoid(x));
+/** Relu: `1[x > 0]`. */
+export const reluRule = elementwise('Relu', (x) => constant(() => tf.step(x)));
+/** Relu6: `1[0 < x < 6]`. */
+export const relu6Rule = elementwise('Relu6', (x) =>
+  constant(() => tf.cast(tf.logicalAnd(tf.greater(x, 0), tf.less(x, 6)), 'float32')),
+);
+/** Elu: `1` for `x > 0`, `exp x` otherwise (computed as `exp(min(x, 0))`, so no overflow). */
+export const eluRule = elementwise('Elu', (x) => {
+  const positive = constant(() => tf.step(x));
+  return tf.add(positive, tf.mul(tf.sub(1, positive), tf.exp(tf.minimum(x, 0))));
+});
+
+/** LeakyRelu: `1` for `x > 0`, `alpha` otherwise. */
+export const leakyReluRule: Rule = {
+  kernelName: 'LeakyRelu',
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved, attrs) => {
+    const x = savedAt(saved, 0, 'LeakyRelu');
+    const { alpha } = attrs as unknown as tf.LeakyReluAttrs;
+    return { x: () => tf.mul(one(dy), constant(() => tf.add(tf.mul(tf.step(x), 1 - alpha), alpha))) };
+  },
+};
+
+/** ClipByValue: `1[min <= x <= max]`. */
+export const clipByValueRule: Rule = {
+  kernelName: 'ClipByValue',
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved, attrs) => {
+    const x = savedAt(saved, 0, 'ClipByValue');
+    const { clipValueMin, clipValueMax } = attrs as unknown as tf.ClipByValueAttrs;
+    const inside = constant(() =>
+      tf.cast(tf.logicalAnd(tf.greaterEqual(x, clipValueMin), tf.lessEqual(x, clipValueMax)), 'float32'),
+    );
+    return { x: () => tf.mul(one(dy), inside) };
+  },
+};
+
+/**
+ * Softmax along `dim`: `dx = y (dy - sum(dy y, dim))` with `y = softmax(logits)` recomputed from the
+ * input, so the rule is itself differentiable.
+ */
+export const softmaxRule: Rule = {
+  kernelName: 'Softmax',
+  inputsToSave: ['logits'],
+  gradFunc: (dy, saved, attrs) => {
+    const logits = savedAt(saved, 0, 'Softmax');
+    const { dim } = attrs as unknown as tf.SoftmaxAttrs;
+    return {
+      logits: () => {
+        const y = tf.softmax(logits, dim);
+        const g = one(dy);
+        return tf.mul(y, tf.sub(g, tf.sum(tf.mul(g, y), dim, true)));
+      },
+    };
+  },
+};
+
+/** The activation rules. */
+export const activationRules: Rule[] = [
+  sigmoidRule, tanhRule, softplusRule, reluRule, relu6Rule, eluRule, leakyReluRule, clipByValueRule, softmaxRule,
+];

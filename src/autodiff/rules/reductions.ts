@@ -1,0 +1,63 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Rule } from '../registry.js';
+import { constant, keepDimsShape, one, savedAt } from './ruleUtil.js';
+
+/** Broadcasts `dy` (reduced over `axes`) back to `shape` by reshaping to kept dims and tiling. */
+function expandBack(dy: tf.Tensor, shape: number[], axes: number | number[]): tf.Tensor {
+  const kept = keepDimsShape(shape, axes);
+  const reps = shape.map((d, i) => (kept[i] === 1 ? d : 1));
+  const r = tf.reshape(dy, kept);
+  return reps.every((n) => n === 1) ? r : tf.tile(r, reps);
+}
+
+/** Sum over `axis`: `dx = broadcast(dy)`. */
+export const sumRule: Rule = {
+  kernelName: 'Sum',
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved, attrs) => {
+    const x = savedAt(saved, 0, 'Sum');
+    const { axis } = attrs as unknown as tf.SumAttrs;
+    return { x: () => expandBack(one(dy), x.shape, axis) };
+  },
+};
+
+/** Mean over `axis`: `dx = broadcast(dy) / n`, n the number of entries reduced. */
+export const meanRule: Rule = {
+  kernelName: 'Mean',
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved, attrs) => {
+    const x = savedAt(saved, 0, 'Mean');
+    const { axis } = attrs as unknown as tf.MeanAttrs;
+    const n = tf.util.parseAxisParam(axis, x.shape).reduce((p, a) => p * (x.shape[a] as number), 1);
+    return { x: () => tf.div(expandBack(one(dy), x.shape, axis), n) };
+  },
+};
+
+/**
+ * Max/Min over `reductionIndices`: the gradient is shared equally among the entries that attain the
+ * extremum (a subgradient; JAX's convention), `dx = broadcast(dy) * 1[x = m] / count`.
+ */
+function extremumRule(kernelName: 'Max' | 'Min'): Rule {
+  return {
+    kernelName,
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved, attrs) => {
+      const x = savedAt(saved, 0, kernelName);
+      const { reductionIndices } = attrs as unknown as tf.MaxAttrs;
+      const share = constant(() => {
+        const m = kernelName === 'Max' ? tf.max(x, reductionIndices, true) : tf.min(x, reductionIndices, true);
+        const mask = tf.cast(tf.equal(x, m), 'float32');
+        return tf.div(mask, tf.sum(mask, reductionIndices, true));
+      });
+      return { x: () => tf.mul(expandBack(one(dy), x.shape, reductionIndices), share) };
+    },
+  };
+}
+
+/** Max reduction. */
+export const maxRule = extremumRule('Max');
+/** Min reduction. */
+export const minRule = extremumRule('Min');
+
+/** The reduction rules. */
+export const reductionRules: Rule[] = [sumRule, meanRule, maxRule, minRule];

@@ -1,0 +1,46 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Rule } from '../registry.js';
+import { constant, one, savedAt } from './ruleUtil.js';
+
+/** A rule `dx = dy * f'(x)` for an elementwise kernel with input `x`, written with ops of `x`. */
+export function elementwise(kernelName: string, derivative: (x: tf.Tensor) => tf.Tensor): Rule {
+  return {
+    kernelName,
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved) => {
+      const x = savedAt(saved, 0, kernelName);
+      return { x: () => tf.mul(one(dy), derivative(x)) };
+    },
+  };
+}
+
+/** Square: `2x`. */
+export const squareRule = elementwise('Square', (x) => tf.mul(x, 2));
+/** Sqrt: `1 / (2 sqrt x)`. */
+export const sqrtRule = elementwise('Sqrt', (x) => tf.div(0.5, tf.sqrt(x)));
+/** Rsqrt: `-x^(-3/2) / 2`. */
+export const rsqrtRule = elementwise('Rsqrt', (x) => tf.mul(-0.5, tf.div(tf.rsqrt(x), x)));
+/** Reciprocal: `-1 / x^2`. */
+export const reciprocalRule = elementwise('Reciprocal', (x) => tf.neg(tf.reciprocal(tf.square(x))));
+/** Exp: `exp x` (recomputed from the input, not read from the saved output). */
+export const expRule = elementwise('Exp', (x) => tf.exp(x));
+/** Expm1: `exp x`. */
+export const expm1Rule = elementwise('Expm1', (x) => tf.exp(x));
+/** Log: `1 / x`. */
+export const logRule = elementwise('Log', (x) => tf.reciprocal(x));
+/** Log1p: `1 / (1 + x)`. */
+export const log1pRule = elementwise('Log1p', (x) => tf.reciprocal(tf.add(x, 1)));
+/** Sin: `cos x`. */
+export const sinRule = elementwise('Sin', (x) => tf.cos(x));
+/** Cos: `-sin x`. */
+export const cosRule = elementwise('Cos', (x) => tf.neg(tf.sin(x)));
+/** Erf: `2 / sqrt(pi) exp(-x^2)`. */
+export const erfRule = elementwise('Erf', (x) => tf.mul(2 / Math.sqrt(Math.PI), tf.exp(tf.neg(tf.square(x)))));
+/** Abs: `sign x` (0 at 0). */
+export const absRule = elementwise('Abs', (x) => constant(() => tf.sign(x)));
+
+/** The unary math rules. */
+export const unaryRules: Rule[] = [
+  squareRule, sqrtRule, rsqrtRule, reciprocalRule, expRule, expm1Rule, logRule, log1pRule, sinRule, cosRule,
+  erfRule, absRule,
+];

@@ -1,0 +1,37 @@
+/**
+ * hypergrad: multilevel (bilevel and deeper) optimization with second-order-correct automatic
+ * differentiation on TensorFlow.js.
+ *
+ * Importing this module registers hypergrad's gradient rules with tfjs-core (see
+ * {@link registerRules}). Call {@link initBackend} once before computing.
+ * @packageDocumentation
+ */
+import { registerRules } from './autodiff/registerRules.js';
+
+export { initBackend, BACKEND_ORDER, type BackendName } from './backend/initBackend.js';
+
+export {
+  type Tree, type TreeDef, isLeaf, treeFlatten, treeUnflatten, treeMap, treeLeaves, treeDispose, countLeaves,
+  sameDef, defToString,
+} from './tree/tree.js';
+export {
+  treeAdd, treeSub, treeScale, treeAddScaled, treeZerosLike, treeOnesLike, treeDot, treeNorm, treeSize,
+  treeToVector, treeFromVector,
+} from './tree/treeMath.js';
+
+export { grad, valueAndGrad, type ScalarFn } from './autodiff/grad.js';
+export { vjp, jvp } from './autodiff/vjp.js';
+export { hvp, mixedHvp } from './autodiff/hvp.js';
+export { stopGradient } from './autodiff/stopGradient.js';
+export { checkDerivatives, type CheckOptions, type CheckResult } from './autodiff/checkDerivatives.js';
+export { registerRule, supportedKernels, type Rule } from './autodiff/registry.js';
+export { registerRules } from './autodiff/registerRules.js';
+
+export { logSoftmax, logSumExp } from './ops/logSoftmax.js';
+export {
+  softmaxCrossEntropy, sparseSoftmaxCrossEntropy, sigmoidCrossEntropy, meanSquaredError,
+} from './losses/losses.js';
+export { type Reduction, type LossOptions } from './losses/reduce.js';
+export { seededRandom } from './util/random.js';
+
+registerRules();

@@ -1,0 +1,59 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { logSoftmax } from '../ops/logSoftmax.js';
+import { type LossOptions, assertSameShape, reduceLoss } from './reduce.js';
+
+/** Per-example sums over every axis but the first. */
+function perExample(x: tf.Tensor): tf.Tensor {
+  return x.rank <= 1 ? x : tf.sum(x, x.shape.map((_d, i) => i).slice(1));
+}
+
+/**
+ * Softmax cross-entropy `l_i = -sum_k y_ik log softmax(z_i)_k` for logits `z` `[batch, classes]`
+ * and label probabilities (e.g. one-hot) `y` of the same shape, through a stable log-sum-exp, so it
+ * is twice differentiable (its Hessian in `z` is `diag(p) - p p^T` per example).
+ * @example
+ * ```ts
+ * softmaxCrossEntropy(tf.oneHot(tf.tensor1d([2], 'int32'), 3), tf.tensor2d([[1, 2, 3]])); // 0.4076
+ * ```
+ */
+export function softmaxCrossEntropy(labels: tf.Tensor, logits: tf.Tensor, options?: LossOptions): tf.Tensor {
+  assertSameShape('softmaxCrossEntropy', 'labels', labels, 'logits', logits);
+  return tf.tidy(() =>
+    reduceLoss(tf.neg(tf.sum(tf.mul(tf.cast(labels, 'float32'), logSoftmax(logits, -1)), -1)), options, 'softmaxCrossEntropy'),
+  );
+}
+
+/**
+ * Softmax cross-entropy with integer class labels `[batch]` (`l_i = -log softmax(z_i)_{y_i}`).
+ * @throws when `labels` is not an int32 vector with one label per row of `logits`.
+ */
+export function sparseSoftmaxCrossEntropy(labels: tf.Tensor, logits: tf.Tensor, options?: LossOptions): tf.Tensor {
+  if (labels.rank !== 1 || labels.dtype !== 'int32' || logits.rank !== 2 || labels.shape[0] !== logits.shape[0]) {
+    throw new Error(
+      `sparseSoftmaxCrossEntropy: labels must be int32 of shape [batch] and logits [batch, classes]; got ` +
+        `labels ${labels.dtype} [${labels.shape}], logits [${logits.shape}]`,
+    );
+  }
+  return tf.tidy(() => softmaxCrossEntropy(tf.oneHot(labels, logits.shape[1] as number), logits, options));
+}
+
+/**
+ * Binary cross-entropy with logits, `l = softplus(z) - y z` (stable for any `z`), summed over
+ * non-batch axes; `y` in [0, 1] of the shape of `z`.
+ */
+export function sigmoidCrossEntropy(labels: tf.Tensor, logits: tf.Tensor, options?: LossOptions): tf.Tensor {
+  assertSameShape('sigmoidCrossEntropy', 'labels', labels, 'logits', logits);
+  return tf.tidy(() =>
+    reduceLoss(perExample(tf.sub(tf.softplus(logits), tf.mul(tf.cast(labels, 'float32'), logits))), options, 'sigmoidCrossEntropy'),
+  );
+}
+
+/** Mean squared error: `l_i = mean_j (p_ij - t_ij)^2` per example, then the reduction. */
+export function meanSquaredError(predictions: tf.Tensor, targets: tf.Tensor, options?: LossOptions): tf.Tensor {
+  assertSameShape('meanSquaredError', 'predictions', predictions, 'targets', targets);
+  return tf.tidy(() => {
+    const sq = tf.square(tf.sub(predictions, targets));
+    const perEx = sq.rank <= 1 ? sq : tf.mean(sq, sq.shape.map((_d, i) => i).slice(1));
+    return reduceLoss(perEx, options, 'meanSquaredError');
+  });
+}
