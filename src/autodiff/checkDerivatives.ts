@@ -16,9 +16,9 @@ export interface CheckOptions {
 
 /** What {@link checkDerivatives} measured. */
 export interface CheckResult {
-  /** `|<grad L, v> - FD| / (|FD| + 1e-3 (1 + |L|))`, FD the central difference of `L` along `v`. */
+  /** `|<grad L, v> - FD| / (|FD| + 1e-3 (1 + |L|))`, FD the fourth-order central difference of `L` along `v`. */
   gradError: number;
-  /** `||H v - FD||_2 / (||FD||_2 + 1e-3 (1 + ||grad L||))`, FD the central difference of `grad L` along `v`. */
+  /** `||H v - FD||_2 / (||FD||_2 + 1e-3 (1 + ||grad L||))`, FD that of `grad L`. */
   hvpError: number;
 }
 
@@ -33,7 +33,7 @@ function norm(xs: tf.Tensor[]): number {
 /**
  * Checks the first and second derivatives of `f` at `x` against central finite differences:
  * with a random cotangent `w` and the scalar `L(x) = sum(w * f(x))`, compares `<grad L, v>` with
- * `(L(x + e v) - L(x - e v)) / 2e` and `hvp(L, x, v)` with `(grad L(x + e v) - grad L(x - e v)) / 2e`
+ * the fourth-order central difference of `L` along `v` and `hvp(L, x, v)` with that of `grad L`
  * for a random direction `v`. Use it to check a rule added with {@link registerRule}; errors of
  * about 1e-3 or less are float32 noise for smooth functions with inputs of order 1.
  *
@@ -52,9 +52,11 @@ export function checkDerivatives<T extends Tree>(f: (x: T) => tf.Tensor, x: T, o
     const L = (p: T) => tf.sum(tf.mul(w, f(p)));
     const v = randomLike(x, rand);
     const shift = (s: number) => treeMap((a, b) => tf.add(a, tf.mul(b, s)), x, v);
-    const [xp, xm] = [shift(eps), shift(-eps)];
+    const points = [2 * eps, eps, -eps, -2 * eps].map(shift);
+    // Fourth-order central difference: (-f(2e) + 8 f(e) - 8 f(-e) + f(-2e)) / 12e.
+    const stencil = [-1, 8, -8, 1];
     const l0 = L(x).dataSync()[0] as number;
-    const fd = ((L(xp).dataSync()[0] as number) - (L(xm).dataSync()[0] as number)) / (2 * eps);
+    const fd = points.reduce((s, p, i) => s + (stencil[i] as number) * (L(p).dataSync()[0] as number), 0) / (12 * eps);
     const g = grad(L)(x);
     const gFlat = treeFlatten(g).leaves;
     const vFlat = treeFlatten(v).leaves;
@@ -63,9 +65,10 @@ export function checkDerivatives<T extends Tree>(f: (x: T) => tf.Tensor, x: T, o
     let hvpError = 0;
     if (options.secondOrder ?? true) {
       const h = treeFlatten(hvp(L, x, v)).leaves;
-      const gp = treeFlatten(grad(L)(xp)).leaves;
-      const gm = treeFlatten(grad(L)(xm)).leaves;
-      const fdH = gp.map((a, i) => tf.div(tf.sub(a, gm[i] as tf.Tensor), 2 * eps));
+      const gs = points.map((p) => treeFlatten(grad(L)(p)).leaves);
+      const fdH = h.map((_a, j) =>
+        tf.div(tf.addN(gs.map((gp, i) => tf.mul(gp[j] as tf.Tensor, stencil[i] as number))), 12 * eps),
+      );
       const diff = h.map((a, i) => tf.sub(a, fdH[i] as tf.Tensor));
       hvpError = norm(diff) / (norm(fdH) + 1e-3 * (1 + norm(gFlat)));
     }

@@ -1,0 +1,4 @@
+import { runKernelSpecs } from '../helpers/ruleHarness.js';
+import { structuralSpecs } from './structural.specs.js';
+
+runKernelSpecs('structural', structuralSpecs);
