@@ -81,7 +81,7 @@ export function runKernelSpecs(family: string, specs: readonly KernelSpec[]): vo
               });
               expect(tf.memory().numTensors).toBe(before);
             }),
-            { numRuns: spec.numRuns ?? 6, seed: 20261122 },
+            { numRuns: spec.numRuns ?? 20, seed: Number(process.env.FC_SEED ?? 20261122) },
           );
         });
       }

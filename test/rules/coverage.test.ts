@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { supportedKernels } from '../../src/index.js';
+import { elementwiseSpecs } from './elementwise.specs.js';
+import { indexingSpecs } from './indexing.specs.js';
+import { piecewiseSpecs } from './piecewise.specs.js';
+import { structuralSpecs } from './structural.specs.js';
+
+const ALL_SPECS = [...elementwiseSpecs, ...structuralSpecs, ...indexingSpecs, ...piecewiseSpecs];
+
+/** The kernels the issue names as the minimum the table must cover. */
+const REQUIRED = [
+  'Add', 'Sub', 'Multiply', 'RealDiv', 'Neg', 'Square', 'Sqrt', 'Rsqrt', 'Pow', 'Exp', 'Log', 'Log1p', 'Softplus',
+  'Sigmoid', 'Tanh', 'Relu', 'Elu', 'LeakyRelu', 'Abs', 'Maximum', 'Minimum', 'Max', 'Min', 'Sum', 'Mean',
+  'BatchMatMul', 'Transpose', 'Reshape', 'Cast', 'Slice', 'Concat', 'Tile', 'GatherV2', 'OneHot', 'Conv2D',
+  'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPool', 'AvgPool', 'Select', 'ClipByValue', 'Softmax', 'Sin', 'Cos',
+];
+
+describe('rule table coverage', () => {
+  it('every kernel with a rule has a second-order property check, and every check names a kernel with a rule', () => {
+    const checked = ALL_SPECS.map((s) => s.kernel).sort();
+    expect(new Set(checked).size, 'a kernel is checked twice').toBe(checked.length);
+    expect(checked).toEqual(supportedKernels());
+  });
+
+  it('covers every kernel the library promises', () => {
+    const missing = REQUIRED.filter((k) => !supportedKernels().includes(k));
+    expect(missing).toEqual([]);
+  });
+});
