@@ -43,7 +43,10 @@ function extremumRule(kernelName: 'Max' | 'Min'): Rule {
     inputsToSave: ['x'],
     gradFunc: (dy, saved, attrs) => {
       const x = savedAt(saved, 0, kernelName);
-      const { reductionIndices } = attrs as unknown as tf.MaxAttrs;
+      // tfjs names the attribute `reductionIndices` for Max but `axis` for Min.
+      const reductionIndices = kernelName === 'Max'
+        ? (attrs as unknown as tf.MaxAttrs).reductionIndices
+        : (attrs as unknown as tf.MinAttrs).axis;
       const share = constant(() => {
         const m = kernelName === 'Max' ? tf.max(x, reductionIndices, true) : tf.min(x, reductionIndices, true);
         const mask = tf.cast(tf.equal(x, m), 'float32');
