@@ -11,7 +11,7 @@ import { registerRules } from './autodiff/registerRules.js';
 export { initBackend, BACKEND_ORDER, type BackendName } from './backend/initBackend.js';
 
 export {
-  type Tree, type TreeDef, isLeaf, treeFlatten, treeUnflatten, treeMap, treeLeaves, treeDispose, countLeaves,
+  type Tree, type TreeDef, type LeafDef, type ArrayDef, type RecordDef, type Flattened, isLeaf, treeFlatten, treeUnflatten, treeMap, treeLeaves, treeDispose, countLeaves,
   sameDef, defToString,
 } from './tree/tree.js';
 export {
@@ -19,7 +19,7 @@ export {
   treeToVector, treeFromVector,
 } from './tree/treeMath.js';
 
-export { grad, valueAndGrad, type ScalarFn } from './autodiff/grad.js';
+export { grad, valueAndGrad, type ScalarFn, type ValueAndGrad } from './autodiff/grad.js';
 export { vjp, jvp } from './autodiff/vjp.js';
 export { hvp, mixedHvp } from './autodiff/hvp.js';
 export { stopGradient } from './autodiff/stopGradient.js';

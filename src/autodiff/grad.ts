@@ -11,6 +11,14 @@ function asScalar(y: tf.Tensor, who: string): tf.Tensor {
   return y.rank === 0 ? y : tf.reshape(y, []);
 }
 
+/** What {@link valueAndGrad}'s function returns. */
+export interface ValueAndGrad<P extends Tree> {
+  /** `f(params, ...args)`, a scalar. */
+  value: tf.Scalar;
+  /** `df/dparams`, shaped like `params`. */
+  grads: P;
+}
+
 /**
  * Transforms `f` into a function that returns `f(params, ...args)` and its gradient with respect to
  * `params` (a tree of the same structure): `{value: f(p), grads: df/dp}`. Leaves `f` does not
@@ -24,7 +32,7 @@ function asScalar(y: tf.Tensor, who: string): tf.Tensor {
  */
 export function valueAndGrad<P extends Tree, A extends unknown[] = []>(
   f: ScalarFn<P, A>,
-): (params: P, ...args: A) => { value: tf.Scalar; grads: P } {
+): (params: P, ...args: A) => ValueAndGrad<P> {
   return (params: P, ...args: A) => {
     const { leaves, def } = treeFlatten(params, 'params');
     const { value, grads } = gradients(() => asScalar(f(treeUnflatten<P>(def, leaves), ...args), 'valueAndGrad'), leaves);

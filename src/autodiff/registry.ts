@@ -13,8 +13,7 @@ const verified = new Map<string, Rule>();
 
 /**
  * Registers `rule` with tfjs and marks its kernel as second-order verified for hypergrad's checks.
- * Use it for a kernel hypergrad has no rule for, after checking the rule with {@link checkRule}
- * (defined in `checkRule.ts`): a rule registered here is trusted inside Hessian-vector products.
+ * Use it for a kernel hypergrad has no rule for, after checking the rule with `checkDerivatives`: a rule registered here is trusted inside Hessian-vector products.
  * @example
  * ```ts
  * registerRule({

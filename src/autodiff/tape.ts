@@ -52,7 +52,7 @@ function unverifiedError(node: TapeNode, why: string, secondOrder: boolean): Err
       `Write the computation with ops whose kernels hypergrad has rules for (see supportedKernels(); ` +
       `hypergrad's losses replace tf.losses, logSoftmax replaces tf.logSoftmax), or add a rule written ` +
       `with ops of the kernel's inputs through registerRule({kernelName, inputsToSave, gradFunc}) and ` +
-      `check it against finite differences with checkRule().`,
+      `check it against finite differences with checkDerivatives().`,
   );
 }
 

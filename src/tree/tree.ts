@@ -7,10 +7,39 @@ import * as tf from '@tensorflow/tfjs-core';
 export type Tree = tf.Tensor | readonly Tree[] | { readonly [key: string]: Tree };
 
 /** The structure of a tree without its leaves: what {@link treeUnflatten} needs to rebuild it. */
-export type TreeDef =
-  | { readonly kind: 'leaf' }
-  | { readonly kind: 'array'; readonly children: readonly TreeDef[] }
-  | { readonly kind: 'record'; readonly keys: readonly string[]; readonly children: readonly TreeDef[] };
+export type TreeDef = LeafDef | ArrayDef | RecordDef;
+
+/** The structure of a leaf. */
+export interface LeafDef {
+  /** Discriminant. */
+  readonly kind: 'leaf';
+}
+
+/** The structure of an array of trees. */
+export interface ArrayDef {
+  /** Discriminant. */
+  readonly kind: 'array';
+  /** The structure of each element. */
+  readonly children: readonly TreeDef[];
+}
+
+/** The structure of a record of trees (keys sorted). */
+export interface RecordDef {
+  /** Discriminant. */
+  readonly kind: 'record';
+  /** The record's keys, sorted. */
+  readonly keys: readonly string[];
+  /** The structure under each key, in the order of `keys`. */
+  readonly children: readonly TreeDef[];
+}
+
+/** A tree split into its leaves and its structure. */
+export interface Flattened {
+  /** The leaves, depth-first, record keys in sorted order. */
+  leaves: tf.Tensor[];
+  /** The structure, for {@link treeUnflatten}. */
+  def: TreeDef;
+}
 
 /** True when `x` is a tensor (a leaf of a tree). */
 export function isLeaf(x: unknown): x is tf.Tensor {
@@ -31,7 +60,7 @@ function describe(x: unknown): string {
  * const { leaves, def } = treeFlatten({ w: tf.zeros([2]), b: [tf.scalar(1)] }); // leaves: [b[0], w]
  * ```
  */
-export function treeFlatten(tree: Tree, path = 'tree'): { leaves: tf.Tensor[]; def: TreeDef } {
+export function treeFlatten(tree: Tree, path = 'tree'): Flattened {
   const leaves: tf.Tensor[] = [];
   const def = flattenInto(tree, leaves, path);
   return { leaves, def };
@@ -84,9 +113,9 @@ export function countLeaves(def: TreeDef): number {
 export function sameDef(a: TreeDef, b: TreeDef): boolean {
   if (a.kind !== b.kind) return false;
   if (a.kind === 'leaf') return true;
-  const bc = (b as { children: readonly TreeDef[] }).children;
+  const bc = (b as ArrayDef | RecordDef).children;
   if (a.children.length !== bc.length) return false;
-  if (a.kind === 'record' && a.keys.join('\u0000') !== (b as { keys: readonly string[] }).keys.join('\u0000')) {
+  if (a.kind === 'record' && a.keys.join('\u0000') !== (b as RecordDef).keys.join('\u0000')) {
     return false;
   }
   return a.children.every((c, i) => sameDef(c, bc[i] as TreeDef));

@@ -1,0 +1,15 @@
+/**
+ * `npm run bench [-- <name> ...]`: runs the named benchmarks (all when none is named), printing one
+ * JSON object per line: {bench, case, metric, value, unit[, baseline, ratio]}.
+ */
+import { autodiffBench } from './autodiff.js';
+
+const BENCHES: Record<string, () => Promise<void>> = { autodiff: autodiffBench };
+
+const names = process.argv.slice(2);
+const unknown = names.filter((n) => !(n in BENCHES));
+if (unknown.length > 0) {
+  process.stderr.write(`bench: unknown benchmark(s) ${unknown.join(', ')}; available: ${Object.keys(BENCHES).join(', ')}\n`);
+  process.exit(2);
+}
+for (const name of names.length > 0 ? names : Object.keys(BENCHES)) await (BENCHES[name] as () => Promise<void>)();
