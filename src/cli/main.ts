@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+/**
+ * The `hypergrad` command. This version has `kernels` (the kernels with second-order-verified
+ * rules), `--help` and `--version`; `list`, `run`, `compare` and `hpo` arrive with the issues that
+ * build the multilevel core, the problems and the HPO simulator.
+ */
+import { readFileSync } from 'node:fs';
+import { supportedKernels } from '../index.js';
+
+const USAGE = `usage: hypergrad <command> [options]
+
+commands:
+  kernels      list the tfjs kernels with second-order-verified gradient rules
+  --help, -h   show this help
+  --version    print the version`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Runs the CLI on `argv` (without node and the script); returns the exit code. */
+export function main(argv: readonly string[], out = process.stdout, err = process.stderr): number {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h') {
+    out.write(`${USAGE}\n`);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === '--version') {
+    out.write(`${version()}\n`);
+    return 0;
+  }
+  if (command === 'kernels') {
+    if (rest.length > 0) {
+      err.write(`hypergrad kernels: takes no arguments, got ${rest.join(' ')}\n`);
+      return 2;
+    }
+    out.write(`${supportedKernels().join('\n')}\n`);
+    return 0;
+  }
+  err.write(`hypergrad: unknown command '${command}'; accepted: kernels, --help, --version\n`);
+  return 2;
+}
+
+process.exitCode = main(process.argv.slice(2));
