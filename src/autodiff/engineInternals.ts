@@ -9,6 +9,8 @@ import * as tf from '@tensorflow/tfjs-core';
 export interface TapeNode {
   id: number;
   kernelName: string;
+  /** Set on nodes hypergrad records itself (custom VJPs), whose backward is differentiable. */
+  hypergradOp?: true;
   inputs: Record<string, tf.Tensor>;
   outputs: tf.Tensor[];
   gradient?: (dys: tf.Tensor[]) => Record<string, () => tf.Tensor>;
@@ -19,6 +21,7 @@ interface EngineState {
   activeTape: TapeNode[] | null;
   gradientDepth: number;
   kernelDepth: number;
+  nextTapeNodeId: number;
 }
 
 interface EngineInternals {
@@ -37,6 +40,20 @@ export function engine(): EngineInternals {
     );
   }
   return e;
+}
+
+/** True when a gradient tape is recording kernels now (inside a gradient's forward pass). */
+export function isTapeOn(): boolean {
+  const s = engine().state;
+  return s.gradientDepth > 0 && s.kernelDepth === 0;
+}
+
+/** Appends `node` itself (its id assigned) to the active tape (only while {@link isTapeOn}). */
+export function pushTapeNode(node: Omit<TapeNode, 'id'>): TapeNode {
+  const s = engine().state;
+  const withId = Object.assign(node, { id: s.nextTapeNodeId++ }) as TapeNode;
+  (s.activeTape as TapeNode[]).push(withId);
+  return withId;
 }
 
 /** How many gradient tapes are recording right now (0 outside any gradient computation). */
@@ -66,23 +83,30 @@ export function untracked<T>(fn: () => T): T {
 export function recordTape<T>(f: () => T): { result: T; tape: TapeNode[] } {
   const e = engine();
   e.startTape();
+  const tape = e.state.activeTape as TapeNode[];
   let result: T;
   try {
     result = f();
-  } finally {
+  } catch (err) {
     e.endTape();
+    releaseTape(tape);
+    throw err;
   }
-  return { result, tape: e.state.activeTape ?? [] };
+  e.endTape();
+  return { result, tape };
 }
 
 /**
- * When no outer tape is recording, disposes the tensors that the tape saved for backward passes and
- * drops the tape (what tfjs's `engine.gradients` does at depth 0). Inside an outer gradient it does
- * nothing: the outer one owns the tape.
+ * When no outer tape is recording, disposes the tensors that `tape` saved for backward passes and
+ * drops it (what tfjs's `engine.gradients` does at depth 0). Inside an outer gradient it does
+ * nothing: the outer one owns the tape. Each call releases the tape it recorded, not whichever tape
+ * is active: a gradient taken inside another one's backward pass (at depth 0, e.g. a Hessian solve
+ * inside a hypergradient's VJP) records and releases a tape of its own.
  */
-export function releaseTape(): void {
+export function releaseTape(tape: TapeNode[]): void {
   const s = engine().state;
-  if (s.gradientDepth !== 0 || s.activeTape === null) return;
-  for (const node of s.activeTape) if (node.saved) tf.dispose(node.saved);
-  s.activeTape = null;
+  if (s.gradientDepth !== 0) return;
+  for (const node of tape) if (node.saved) tf.dispose(node.saved);
+  tape.length = 0;
+  if (s.activeTape === tape) s.activeTape = null;
 }

@@ -49,6 +49,7 @@ export type RuleStatus = 'verified' | 'clone' | 'replaced' | 'unverified' | 'mis
  */
 export function ruleStatus(node: TapeNode): RuleStatus {
   if (node.gradient == null) return 'missing';
+  if (node.hypergradOp === true) return 'verified';
   const ours = verified.get(node.kernelName);
   if (ours !== undefined) {
     return tf.getGradient(node.kernelName)?.gradFunc === ours.gradFunc ? 'verified' : 'replaced';

@@ -117,8 +117,10 @@ export function gradients(
   dy?: tf.Tensor,
 ): { value: tf.Tensor; grads: tf.Tensor[] } {
   return tf.tidy(() => {
+    let recorded: TapeNode[] = [];
     try {
       const { result: y, tape } = recordTape(() => tf.tidy(f));
+      recorded = tape;
       if (!(y instanceof tf.Tensor)) {
         throw new TypeError(`hypergrad: the function to differentiate must return a tf.Tensor, got ${typeof y}`);
       }
@@ -136,7 +138,7 @@ export function gradients(
       });
       return { value: y, grads };
     } finally {
-      releaseTape();
+      releaseTape(recorded);
     }
   });
 }

@@ -20,16 +20,14 @@ export interface KernelSpec {
 
 /** The kernels a function runs while a tape records. */
 export function kernelsRun(fn: () => tf.Tensor): Set<string> {
-  try {
-    const { tape } = recordTape(() => {
-      const y = fn();
-      y.dispose();
-      return null;
-    });
-    return new Set(tape.map((n) => n.kernelName));
-  } finally {
-    releaseTape();
-  }
+  const { tape } = recordTape(() => {
+    const y = fn();
+    y.dispose();
+    return null;
+  });
+  const names = new Set(tape.map((n) => n.kernelName));
+  releaseTape(tape);
+  return names;
 }
 
 /** Random floats in [lo, hi] (float32-representable). */
