@@ -35,4 +35,23 @@ export {
 export { type Reduction, type LossOptions } from './losses/reduce.js';
 export { seededRandom } from './util/random.js';
 
+export { type GradientTransformation, type Schedule, type LearningRate } from './optim/types.js';
+export {
+  scaleByLearningRate, traceMomentum, addDecayedWeights, scaleByAdam, scaleByRms, chain, applyUpdates, type AdamState,
+} from './optim/transforms.js';
+export { sgd, adam, adamW, rmsprop, type SgdOptions, type AdamOptions, type RmspropOptions } from './optim/optimizers.js';
+export { constantSchedule, stepSchedule, cosineSchedule, linearWarmup } from './optim/schedules.js';
+export { solveCg, solveNeumann, solveFixedPoint, type MatVec, type LinearSolver, type SolverOptions } from './implicit/linearSolvers.js';
+export {
+  Problem, ImplicitProblem, IterativeProblem, type ProblemOptions, type ProblemConfig, type StepContext, type StepResult,
+  type DataSource, type Module, type InnerLoopRecord,
+} from './multilevel/problem.js';
+export { Engine, type EngineOptions, type EngineConfig, type RunResult, type EarlyStopping } from './multilevel/engine.js';
+export { type Dependencies, type Graph } from './multilevel/graph.js';
+export { type LoggingOptions } from './multilevel/logger.js';
+export {
+  type HypergradientOptions, type HypergradientMethod, type HypergradientContext, HYPERGRADIENT_METHODS,
+} from './multilevel/hypergradients/types.js';
+export { unrolled, neumann, cg, fixedPoint, finiteDifference, firstOrder } from './multilevel/hypergradients/methods.js';
+
 registerRules();

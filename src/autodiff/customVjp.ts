@@ -13,7 +13,8 @@ export type VjpFn = (cotangents: tf.Tensor[], inputs: tf.Tensor[], outputs: tf.T
  * the inputs and outputs recorded on the tape after the op, so a gradient of a gradient sees how
  * they depend on the inputs (through this op again). This is how implicit solutions
  * (`w*(theta)`, whose value comes from an optimiser and whose VJP comes from the implicit function
- * theorem) nest at any depth. `vjp` must compute with tf ops of its arguments (no host reads).
+ * * theorem) nest at any depth. `vjp` must compute its results with tf ops of its arguments (host
+ * reads for control flow, such as a solver's stopping test, are fine).
  *
  * @param name - a name for error messages and the tape (`hypergrad.<name>`).
  * @example

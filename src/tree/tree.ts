@@ -185,3 +185,9 @@ export function treeDispose(tree: Tree): void {
 export function tidyTree<T extends Tree>(fn: () => T): T {
   return tf.tidy(fn as unknown as () => tf.TensorContainer) as unknown as T;
 }
+
+/** Disposes the leaves of `old` that are not leaves of `next` (after replacing `old` by `next`). */
+export function treeDisposeReplaced(old: Tree, next: Tree): void {
+  const keep = new Set(treeLeaves(next).map((t) => t.id));
+  tf.dispose(treeLeaves(old).filter((t) => !keep.has(t.id)));
+}

@@ -1,0 +1,198 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { gradients } from '../autodiff/tape.js';
+import { type Tree, tidyTree, treeDispose, treeFlatten, treeUnflatten } from '../tree/tree.js';
+import { type Dependencies, type Graph, buildGraph } from './graph.js';
+import { type LoggingOptions, Logger } from './logger.js';
+import { Evaluator } from './objective.js';
+import type { Problem } from './problem.js';
+
+/** Early stopping on a validation metric. */
+export interface EarlyStopping {
+  /** The key of the object `validation()` returns. */
+  metric: string;
+  /** Whether lower or higher is better; default 'min'. */
+  mode?: 'min' | 'max';
+  /** Validations without improvement before stopping. */
+  patience: number;
+}
+
+/** Engine configuration. */
+export interface EngineConfig {
+  /** Iterations: each steps every leaf problem once (parents step when their children are ready). */
+  iterations: number;
+  /** Run `validation()` every N iterations; default never. */
+  validEvery?: number;
+  /** User validation hook, returning named metrics. */
+  validation?: (engine: Engine) => Record<string, number> | Promise<Record<string, number>>;
+  /** Stop when the validation metric stops improving. */
+  earlyStopping?: EarlyStopping;
+  /** Console and JSON-lines logging. */
+  logging?: LoggingOptions;
+}
+
+/** What {@link Engine.run} returns. */
+export interface RunResult {
+  /** Iterations completed. */
+  iterations: number;
+  /** Each validation's iteration and metrics. */
+  validations: { iteration: number; metrics: Record<string, number> }[];
+  /** Whether early stopping ended the run. */
+  stoppedEarly: boolean;
+}
+
+/** Options of the {@link Engine} constructor. */
+export interface EngineOptions {
+  /** The problems (unique names). */
+  problems: Problem<Tree, never>[] | Problem[];
+  /** `u2l` and `l2u` edges. */
+  dependencies: Dependencies;
+  /** Run configuration. */
+  config: EngineConfig;
+}
+
+/**
+ * Runs a multilevel program (BETTY's `Engine`): leaf problems step every iteration; a problem
+ * steps once all the problems whose optima its loss uses have made `unrollSteps` updates (after
+ * their warm-up); its gradient is the total derivative of its loss, with hypergradients through
+ * every lower problem by that problem's method, summed over all paths.
+ *
+ * @example
+ * ```ts
+ * const engine = new Engine({ problems: [outer, inner], dependencies: { u2l: { outer: ['inner'] }, l2u: { inner: ['outer'] } },
+ *   config: { iterations: 1000 } });
+ * await engine.run();
+ * ```
+ */
+export class Engine {
+  /** The validated graph. */
+  readonly graph: Graph;
+  private readonly problems: Map<string, Problem>;
+  private readonly evaluator: Evaluator;
+  private readonly ready = new Map<string, Set<string>>();
+  private readonly lastLoss: Record<string, number> = {};
+  private readonly config: EngineConfig;
+  private logger: Logger | null = null;
+  private iteration = 0;
+
+  constructor({ problems, dependencies, config }: EngineOptions) {
+    if (!Array.isArray(problems) || problems.length === 0) throw new Error('Engine: problems must be a non-empty array of Problem');
+    this.problems = new Map((problems as Problem[]).map((p) => [p.name, p]));
+    this.graph = buildGraph((problems as Problem[]).map((p) => p.name), dependencies ?? {});
+    this.evaluator = new Evaluator(this.problems, this.graph);
+    if (!(Number.isInteger(config?.iterations) && config.iterations > 0)) {
+      throw new Error(`Engine: config.iterations must be a positive integer, got ${String(config?.iterations)}`);
+    }
+    if (config.validEvery !== undefined && !(Number.isInteger(config.validEvery) && config.validEvery > 0)) {
+      throw new Error(`Engine: config.validEvery must be a positive integer, got ${String(config.validEvery)}`);
+    }
+    if (config.earlyStopping !== undefined) {
+      const e = config.earlyStopping;
+      if (config.validation === undefined || config.validEvery === undefined) throw new Error('Engine: config.earlyStopping needs config.validation and config.validEvery');
+      if (!(Number.isInteger(e.patience) && e.patience > 0)) throw new Error(`Engine: config.earlyStopping.patience must be a positive integer, got ${String(e.patience)}`);
+    }
+    this.config = config;
+    for (const n of this.graph.names) this.ready.set(n, new Set());
+  }
+
+  /** A problem by name, typed by the caller. */
+  problem<P extends Problem = Problem>(name: string): P {
+    return this.evaluator.problem(name) as P;
+  }
+
+  /**
+   * The total gradient of `name`'s loss on its current batch with respect to its parameters:
+   * the direct term plus hypergradients through every lower problem (without stepping).
+   */
+  hypergradient<P extends Tree = Tree>(name: string): P {
+    const problem = this.problem(name);
+    const batch = this.evaluator.batchOf(name);
+    return tidyTree(() => this.totalGradient(problem, batch).grads as P);
+  }
+
+  /**
+   * Runs `count` training steps of one problem without letting its parents step (an inner solve),
+   * e.g. to reach a lower problem's optimum before asking for a hypergradient through it.
+   */
+  async stepOnly(name: string, count: number): Promise<void> {
+    if (!(Number.isInteger(count) && count >= 0)) throw new Error(`Engine.stepOnly: count must be an integer >= 0, got ${count}`);
+    const problem = this.problem(name);
+    for (let i = 0; i < count; i++) await this.step(problem, false);
+  }
+
+  private totalGradient(problem: Problem, batch: unknown): { loss: tf.Scalar; grads: Tree } {
+    const { leaves, def } = treeFlatten(problem.params);
+    const { value, grads } = gradients(
+      () => this.evaluator.evaluate(problem.name, new Map([[problem.name, treeUnflatten(def, leaves)]]), batch).loss,
+      leaves,
+    );
+    return { loss: value as tf.Scalar, grads: treeUnflatten(def, grads) };
+  }
+
+  /** One training step of `problem`, then the parents' steps it makes ready. */
+  private async step(problem: Problem, propagate = true): Promise<void> {
+    const batch = await problem.nextBatch();
+    const [loss, grads] = tidyTree(() => {
+      const r = this.totalGradient(problem, batch);
+      return [r.loss, r.grads];
+    }) as [tf.Scalar, Tree];
+    const lossValue = loss.dataSync()[0] as number;
+    loss.dispose();
+    if (!Number.isFinite(lossValue)) {
+      treeDispose(grads);
+      throw new Error(`problem '${problem.name}': loss is ${lossValue} at update ${problem.updates}; lower the learning rate or check the data`);
+    }
+    this.lastLoss[problem.name] = lossValue;
+    const updated = problem.accumulate(grads, batch);
+    treeDispose(grads);
+    if (this.logger !== null && problem.updates % (this.config.logging?.every ?? 1) === 0 && updated) {
+      this.logger.record({ iteration: this.iteration, problem: problem.name, step: problem.updates, loss: lossValue });
+    }
+    if (!propagate || !updated || !problem.readyForParents()) return;
+    for (const parentName of this.graph.parents(problem.name)) {
+      const flags = this.ready.get(parentName) as Set<string>;
+      flags.add(problem.name);
+      if (flags.size === this.graph.lowers(parentName).length) {
+        flags.clear();
+        const parent = this.problem(parentName);
+        await this.step(parent);
+        for (const child of this.graph.lowers(parentName)) this.problem(child).startInnerLoop();
+      }
+    }
+  }
+
+  /** Runs `config.iterations` iterations (with validation, early stopping and logging). */
+  async run(): Promise<RunResult> {
+    const { iterations, validEvery, validation, earlyStopping, logging } = this.config;
+    this.logger = logging ? new Logger(logging, iterations) : null;
+    const validations: RunResult['validations'] = [];
+    let best = earlyStopping?.mode === 'max' ? -Infinity : Infinity;
+    let stale = 0;
+    for (let it = 1; it <= iterations; it++) {
+      this.iteration = it;
+      for (const leaf of this.graph.leaves) await this.step(this.problem(leaf));
+      this.logger?.progress(it, this.lastLoss);
+      if (validation !== undefined && validEvery !== undefined && it % validEvery === 0) {
+        const metrics = await validation(this);
+        validations.push({ iteration: it, metrics });
+        this.logger?.record({ iteration: it, validation: true, ...metrics });
+        if (earlyStopping !== undefined) {
+          const m = metrics[earlyStopping.metric];
+          if (m === undefined) throw new Error(`Engine: validation() returned no '${earlyStopping.metric}' for early stopping; it returned ${Object.keys(metrics).join(', ')}`);
+          const better = earlyStopping.mode === 'max' ? m > best : m < best;
+          if (better) {
+            best = m;
+            stale = 0;
+          } else if (++stale >= earlyStopping.patience) {
+            return { iterations: it, validations, stoppedEarly: true };
+          }
+        }
+      }
+    }
+    return { iterations, validations, stoppedEarly: false };
+  }
+
+  /** Frees every problem's tensors. */
+  dispose(): void {
+    for (const p of this.problems.values()) p.dispose();
+  }
+}

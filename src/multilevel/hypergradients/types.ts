@@ -1,0 +1,111 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { Tree } from '../../tree/tree.js';
+
+/**
+ * What a hypergradient method sees of the lower problem L it differentiates through: the pieces
+ * of the implicit function `w*(theta)`, as explicit values and pure functions (no problem fields).
+ */
+export interface HypergradientContext {
+  /** L's name, for error messages. */
+  name: string;
+  /**
+   * L's total objective `F(w, theta)`: its loss on its current batch, with its own lower problems'
+   * responses inside; `theta` are the parameters of L's upper problems, in `upperNames` order.
+   */
+  objective: (w: Tree, theta: Tree[]) => tf.Scalar;
+  /** The solution `w*` (L's current parameters). */
+  w: Tree;
+  /** The upper parameters `theta` the solution depends on. */
+  theta: Tree[];
+  /** Names of L's upper problems, matching `theta`. */
+  upperNames: readonly string[];
+  /**
+   * Replays L's recorded inner steps since its parents last stepped, from the same start and
+   * batches, as a differentiable function of `theta`; with `truncate`, only the last `truncate`
+   * steps carry gradient. Returns the final parameters.
+   */
+  replay: (theta: Tree[], truncate?: number) => Tree;
+}
+
+/**
+ * A hypergradient method: the vector-Jacobian product of the solution map,
+ * `(d w_star / d theta)^T v`, returned as one tree per upper problem. Built-ins are chosen per problem by
+ * {@link HypergradientOptions}; a function of this signature plugs in as `{method: 'custom', fn}`.
+ */
+export type HypergradientMethod = (ctx: HypergradientContext, v: Tree) => Tree[];
+
+/**
+ * How hypergradients pass through a problem's solution, with per-method options.
+ * - `unrolled`: reverse mode through the recorded inner steps (optionally only the last `truncate`).
+ * - `neumann`: `H^-1 v ~ alpha sum_{j<=K} (I - alpha H)^j v` (Lorraine et al. 2020).
+ * - `cg`: conjugate gradient on `(H + damping I) x = v` (Rajeswaran et al. 2019).
+ * - `fixedPoint`: iterate `x = v + (I - alpha H) x` to tolerance (hypertorch; Grazzi et al. 2020).
+ * - `finiteDifference`: DARTS (Liu et al. 2019): central differences of `grad_theta F` at
+ *   `w +- eps v`, `eps = alpha / ||v||`, scaled by `learningRate` (identity inverse Hessian).
+ * - `firstOrder`: drop the implicit term.
+ * - `custom`: your own {@link HypergradientMethod}.
+ * The implicit methods return `-(d^2 F / dtheta dw) x` with `x` their approximation of `H^-1 v`.
+ */
+export type HypergradientOptions =
+  | { method: 'unrolled'; truncate?: number }
+  | { method: 'neumann'; iterations: number; alpha: number }
+  | { method: 'cg'; iterations: number; damping?: number; tolerance?: number }
+  | { method: 'fixedPoint'; iterations: number; alpha: number; tolerance?: number }
+  | { method: 'finiteDifference'; alpha?: number; learningRate?: number }
+  | { method: 'firstOrder' }
+  | { method: 'custom'; fn: HypergradientMethod };
+
+/** The method names, for messages and the CLI. */
+export const HYPERGRADIENT_METHODS = ['unrolled', 'neumann', 'cg', 'fixedPoint', 'finiteDifference', 'firstOrder', 'custom'] as const;
+
+function positiveInt(who: string, name: string, x: unknown): void {
+  if (!(typeof x === 'number' && Number.isInteger(x) && x > 0)) {
+    throw new Error(`${who}: ${name} must be a positive integer, got ${String(x)}`);
+  }
+}
+
+function positive(who: string, name: string, x: unknown, optional = false): void {
+  if (optional && x === undefined) return;
+  if (!(typeof x === 'number' && Number.isFinite(x) && x > 0)) throw new Error(`${who}: ${name} must be a positive number, got ${String(x)}`);
+}
+
+function nonNegative(who: string, name: string, x: unknown): void {
+  if (x === undefined) return;
+  if (!(typeof x === 'number' && Number.isFinite(x) && x >= 0)) throw new Error(`${who}: ${name} must be a number >= 0, got ${String(x)}`);
+}
+
+/** Checks hypergradient options; errors name the problem, the field, the value and the accepted range. */
+export function validateHypergradient(problem: string, o: HypergradientOptions): void {
+  const who = `problem '${problem}' config.hypergradient`;
+  if (o === null || typeof o !== 'object') throw new Error(`${who} must be an object like {method: 'cg', iterations: 5}`);
+  switch (o.method) {
+    case 'unrolled':
+      if (o.truncate !== undefined) positiveInt(who, 'truncate', o.truncate);
+      return;
+    case 'neumann':
+      positiveInt(who, 'iterations', o.iterations);
+      positive(who, 'alpha', o.alpha);
+      return;
+    case 'cg':
+      positiveInt(who, 'iterations', o.iterations);
+      nonNegative(who, 'damping', o.damping);
+      nonNegative(who, 'tolerance', o.tolerance);
+      return;
+    case 'fixedPoint':
+      positiveInt(who, 'iterations', o.iterations);
+      positive(who, 'alpha', o.alpha);
+      nonNegative(who, 'tolerance', o.tolerance);
+      return;
+    case 'finiteDifference':
+      positive(who, 'alpha', o.alpha, true);
+      positive(who, 'learningRate', o.learningRate, true);
+      return;
+    case 'firstOrder':
+      return;
+    case 'custom':
+      if (typeof o.fn !== 'function') throw new Error(`${who}: fn must be a function (ctx, v) => Tree[]`);
+      return;
+    default:
+      throw new Error(`${who}.method must be one of ${HYPERGRADIENT_METHODS.join(', ')}, got '${String((o as { method: unknown }).method)}'`);
+  }
+}

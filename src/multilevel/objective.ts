@@ -1,0 +1,160 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { customVjp } from '../autodiff/customVjp.js';
+import { gradients } from '../autodiff/tape.js';
+import { stopGradient } from '../autodiff/stopGradient.js';
+import { type Tree, tidyTree, treeFlatten, treeUnflatten } from '../tree/tree.js';
+import type { Graph } from './graph.js';
+import { methodFor } from './hypergradients/methods.js';
+import type { HypergradientContext } from './hypergradients/types.js';
+import type { Problem, StepContext, StepResult } from './problem.js';
+
+/** A training step's loss and metrics. */
+export interface Evaluation {
+  /** The scalar loss. */
+  loss: tf.Scalar;
+  /** Other values the step returned. */
+  metrics: Record<string, tf.Tensor | number>;
+}
+
+function splitResult(name: string, r: StepResult): Evaluation {
+  const loss = r instanceof tf.Tensor ? r : r?.loss;
+  if (!(loss instanceof tf.Tensor) || loss.size !== 1) {
+    throw new Error(`problem '${name}': trainingStep must return a scalar tensor or {loss: scalar, ...metrics}, got ${loss instanceof tf.Tensor ? `shape [${loss.shape}]` : typeof loss}`);
+  }
+  const metrics: Record<string, tf.Tensor | number> = {};
+  if (!(r instanceof tf.Tensor)) for (const [k, v] of Object.entries(r)) if (k !== 'loss') metrics[k] = v;
+  return { loss: (loss.rank === 0 ? loss : tf.reshape(loss, [])) as tf.Scalar, metrics };
+}
+
+/**
+ * Evaluates problems' losses as functions of explicit parameter values, wiring in lower
+ * problems' optima as {@link customVjp} ops whose VJP is each lower problem's hypergradient
+ * method. Differentiating a loss built here therefore sums the contributions of every path
+ * through the graph, at any depth (BETTY's reverse traversal, done by autodiff).
+ */
+export class Evaluator {
+  constructor(private readonly problems: ReadonlyMap<string, Problem>, private readonly graph: Graph) {}
+
+  /** The problem named `name`. */
+  problem(name: string): Problem {
+    const p = this.problems.get(name);
+    if (p === undefined) throw new Error(`Engine: no problem named '${name}'; problems: ${[...this.problems.keys()].join(', ')}`);
+    return p;
+  }
+
+  /**
+   * `owner`'s loss on `batch`, with parameter values taken from `env` where given: the owner's own,
+   * its uppers' (else their current parameters, as constants) and its lowers' (else their optimum
+   * as a response of the values in `env`).
+   */
+  evaluate(owner: string, env: Map<string, Tree>, batch: unknown): Evaluation {
+    const problem = this.problem(owner);
+    const uppers = this.graph.uppers(owner);
+    const lowers = this.graph.lowers(owner);
+    const own = env.get(owner) ?? problem.params;
+    const ctx: StepContext = {
+      params: own,
+      get: <T extends Tree>(name: string): T => {
+        if (name === owner) return own as T;
+        if (!uppers.includes(name) && !lowers.includes(name)) {
+          throw new Error(
+            `problem '${owner}': ctx.get('${name}') is not allowed: '${owner}' can read its uppers ` +
+              `[${uppers.join(', ')}] (dependencies.u2l) and its lowers [${lowers.join(', ')}] (dependencies.l2u)`,
+          );
+        }
+        return this.resolve(owner, env, name) as T;
+      },
+      forward: (...inputs: unknown[]) => {
+        const f = problem.options.module.forward;
+        if (f === undefined) throw new Error(`problem '${owner}': ctx.forward needs module.forward`);
+        return (f as (p: Tree, ...i: unknown[]) => tf.Tensor)(own, ...inputs);
+      },
+    };
+    return splitResult(owner, problem.options.trainingStep(batch, ctx));
+  }
+
+  /** A name's value in `owner`'s environment (creating lower responses on first use). */
+  private resolve(owner: string, env: Map<string, Tree>, name: string): Tree {
+    const given = env.get(name);
+    if (given !== undefined) return given;
+    if (this.graph.lowers(owner).includes(name)) {
+      const r = this.response(name, env, owner);
+      env.set(name, r);
+      return r;
+    }
+    return this.problem(name).params;
+  }
+
+  /** The batch `name` evaluates on (its last training batch; drawn if it has none yet). */
+  batchOf(name: string): unknown {
+    const p = this.problem(name);
+    if (p.lastBatch === undefined) throw new Error(`problem '${name}' has no batch yet; step it (or call setBatch) before asking for a hypergradient through it`);
+    return p.lastBatch;
+  }
+
+  /**
+   * The optimum of lower problem `name` as a function of its uppers' values in `outerEnv`: its
+   * current parameters, with the VJP of its hypergradient method.
+   */
+  response(name: string, outerEnv: Map<string, Tree>, outerOwner: string): Tree {
+    const problem = this.problem(name);
+    const upperNames = this.graph.uppers(name);
+    const theta = upperNames.map((u) => this.resolve(outerOwner, outerEnv, u));
+    const thetaFlat = treeFlatten(theta);
+    const wFlat = treeFlatten(problem.params);
+    if (thetaFlat.leaves.length === 0) return problem.params;
+    const method = methodFor(problem.config.hypergradient);
+    const batch = this.batchOf(name);
+    const out = customVjp(`response(${name})`, thetaFlat.leaves, wFlat.leaves, (cts, ins, outs) => {
+      const ctx: HypergradientContext = {
+        name,
+        upperNames,
+        theta: treeUnflatten<Tree[]>(thetaFlat.def, ins),
+        w: treeUnflatten(wFlat.def, outs),
+        objective: (w, th) => this.objectiveOf(name, w, upperNames, th, batch),
+        replay: (th, truncate) => this.replay(name, upperNames, th, truncate),
+      };
+      return treeFlatten(method(ctx, treeUnflatten(wFlat.def, cts))).leaves;
+    });
+    return treeUnflatten(wFlat.def, out);
+  }
+
+  /** `F(w, theta)`: `name`'s loss on `batch` with its parameters `w` and uppers `theta`. */
+  objectiveOf(name: string, w: Tree, upperNames: readonly string[], theta: Tree[], batch: unknown): tf.Scalar {
+    const env = new Map<string, Tree>([[name, w]]);
+    upperNames.forEach((u, i) => env.set(u, theta[i] as Tree));
+    return this.evaluate(name, env, batch).loss;
+  }
+
+  /**
+   * Replays `name`'s recorded inner loop from its start with uppers `theta` (differentiable in
+   * `theta`); with `truncate`, the first steps are replayed as constants.
+   */
+  replay(name: string, upperNames: readonly string[], theta: Tree[], truncate?: number): Tree {
+    const problem = this.problem(name);
+    const rec = problem.innerLoop;
+    if (rec.steps.length === 0) {
+      throw new Error(`problem '${name}': an unrolled hypergradient needs recorded inner steps; none since the inner loop started`);
+    }
+    const tracked = truncate === undefined ? rec.steps.length : Math.min(truncate, rec.steps.length);
+    return tidyTree(() => {
+      let w: Tree = rec.startParams;
+      let s: Tree = rec.startState;
+      rec.steps.forEach((batches, k) => {
+        const step = () => {
+          const { leaves, def } = treeFlatten(w);
+          let sum: tf.Tensor[] | null = null;
+          for (const b of batches) {
+            const { value, grads } = gradients(() => this.objectiveOf(name, treeUnflatten(def, leaves), upperNames, theta, b), leaves);
+            value.dispose();
+            sum = sum === null ? grads : sum.map((x, i) => tf.add(x, grads[i] as tf.Tensor));
+          }
+          const g = treeUnflatten(def, (sum as tf.Tensor[]).map((x) => (batches.length === 1 ? x : tf.div(x, batches.length))));
+          return problem.update(w, s, g, rec.startStep + k);
+        };
+        [w, s] = k < rec.steps.length - tracked ? stopGradient(step() as [Tree, Tree]) : step();
+      });
+      return w;
+    });
+  }
+}
