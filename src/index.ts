@@ -43,7 +43,7 @@ export { sgd, adam, adamW, rmsprop, type SgdOptions, type AdamOptions, type Rmsp
 export { constantSchedule, stepSchedule, cosineSchedule, linearWarmup } from './optim/schedules.js';
 export { solveCg, solveNeumann, solveFixedPoint, type MatVec, type LinearSolver, type SolverOptions } from './implicit/linearSolvers.js';
 export {
-  Problem, ImplicitProblem, IterativeProblem, type ProblemOptions, type ProblemConfig, type StepContext, type StepResult,
+  Problem, ImplicitProblem, IterativeProblem, type AnyProblem, type ProblemOptions, type ProblemConfig, type StepContext, type StepResult,
   type DataSource, type Module, type InnerLoopRecord,
 } from './multilevel/problem.js';
 export { Engine, type EngineOptions, type EngineConfig, type RunResult, type EarlyStopping } from './multilevel/engine.js';

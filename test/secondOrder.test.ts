@@ -85,10 +85,10 @@ describe.each(TEST_BACKENDS)('second-order cases tfjs gets wrong, on %s', (backe
   });
 
   it('a customGrad op inside an hvp is refused with an error naming it; first order through it works', () => {
-    const cube = tf.customGrad((x: tf.Tensor, save: tf.GradSaveFunc) => {
+    const cube = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
       save([x]);
       return { value: tf.pow(x, 3), gradFunc: (dy: tf.Tensor, [s]: tf.Tensor[]) => tf.mul(dy, tf.mul(3, tf.square(s as tf.Tensor))) };
-    });
+    }) as never);
     const f = (x: tf.Tensor) => tf.sum(cube(x) as tf.Tensor);
     expect(grad(f)(tf.tensor(X))).toBeAllClose(X.map((x) => 3 * x * x), { rtol: 1e-5 });
     expect(() => hvp(f, tf.tensor(X), tf.tensor(V))).toThrow(/no second-order-verified rule/);

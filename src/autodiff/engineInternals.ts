@@ -77,13 +77,15 @@ export function untracked<T>(fn: () => T): T {
 }
 
 /**
- * Runs `f` while recording a tape, as tfjs's `engine.gradients` does, and returns its result and the
- * tape. The caller must call {@link releaseTape} when done with it.
+ * Runs `f` while recording a tape, as tfjs's `engine.gradients` does, and returns its result, the
+ * tape and the index of the first node `f` recorded (a nested call shares the outer tape). The
+ * caller must call {@link releaseTape} when done with it.
  */
-export function recordTape<T>(f: () => T): { result: T; tape: TapeNode[] } {
+export function recordTape<T>(f: () => T): { result: T; tape: TapeNode[]; start: number } {
   const e = engine();
   e.startTape();
   const tape = e.state.activeTape as TapeNode[];
+  const start = tape.length;
   let result: T;
   try {
     result = f();
@@ -93,7 +95,7 @@ export function recordTape<T>(f: () => T): { result: T; tape: TapeNode[] } {
     throw err;
   }
   e.endTape();
-  return { result, tape };
+  return { result, tape, start };
 }
 
 /**

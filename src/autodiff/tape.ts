@@ -3,13 +3,16 @@ import { type TapeNode, gradientDepth, recordTape, releaseTape } from './engineI
 import { ruleStatus } from './registry.js';
 
 /**
- * The nodes of `tape` on a path from any of `xs` to `y`, in tape order, with inputs that do not
- * depend on `xs` pruned (they receive no gradient).
+ * The nodes of `tape` from index `start` on a path from any of `xs` to `y`, in tape order, with
+ * inputs that do not depend on `xs` pruned (they receive no gradient). Only nodes recorded by the
+ * differentiated function count (tfjs's semantics at depth 0); scanning from `start` keeps nested
+ * gradients linear in the work they record rather than in the whole shared tape.
  */
-export function pathNodes(tape: readonly TapeNode[], xs: readonly tf.Tensor[], y: tf.Tensor): TapeNode[] {
+export function pathNodes(tape: readonly TapeNode[], xs: readonly tf.Tensor[], y: tf.Tensor, start = 0): TapeNode[] {
   const fromX = new Set<number>(xs.map((x) => x.id));
   const nodesFromX = new Set<number>();
-  for (const node of tape) {
+  for (let i = start; i < tape.length; i++) {
+    const node = tape[i] as TapeNode;
     for (const key in node.inputs) {
       if (fromX.has((node.inputs[key] as tf.Tensor).id)) {
         for (const o of node.outputs) fromX.add(o.id);
@@ -20,7 +23,7 @@ export function pathNodes(tape: readonly TapeNode[], xs: readonly tf.Tensor[], y
   }
   const toY = new Set<number>([y.id]);
   const nodesToY = new Set<number>();
-  for (let i = tape.length - 1; i >= 0; i--) {
+  for (let i = tape.length - 1; i >= start; i--) {
     const node = tape[i] as TapeNode;
     if (node.outputs.some((o) => toY.has(o.id))) {
       for (const key in node.inputs) toY.add((node.inputs[key] as tf.Tensor).id);
@@ -28,7 +31,8 @@ export function pathNodes(tape: readonly TapeNode[], xs: readonly tf.Tensor[], y
     }
   }
   const out: TapeNode[] = [];
-  for (const node of tape) {
+  for (let i = start; i < tape.length; i++) {
+    const node = tape[i] as TapeNode;
     if (!nodesFromX.has(node.id) || !nodesToY.has(node.id)) continue;
     const inputs: Record<string, tf.Tensor> = {};
     for (const key in node.inputs) {
@@ -119,7 +123,7 @@ export function gradients(
   return tf.tidy(() => {
     let recorded: TapeNode[] = [];
     try {
-      const { result: y, tape } = recordTape(() => tf.tidy(f));
+      const { result: y, tape, start } = recordTape(() => tf.tidy(f));
       recorded = tape;
       if (!(y instanceof tf.Tensor)) {
         throw new TypeError(`hypergrad: the function to differentiate must return a tf.Tensor, got ${typeof y}`);
@@ -130,7 +134,7 @@ export function gradients(
       if (dy !== undefined && !tf.util.arraysEqual(dy.shape, y.shape)) {
         throw new Error(`hypergrad: cotangent has shape [${dy.shape}], expected the output's shape [${y.shape}]`);
       }
-      const nodes = pathNodes(tape, xs, y);
+      const nodes = pathNodes(tape, xs, y, start);
       checkNodes(nodes, gradientDepth() > 0);
       const grads = tf.tidy(() => {
         const acc = backprop(nodes, y, dy ?? tf.onesLike(y));

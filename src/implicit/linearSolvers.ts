@@ -9,7 +9,7 @@ export type MatVec = (x: Tree) => Tree;
 export interface SolverOptions {
   /** Iterations (matrix-vector products). */
   iterations: number;
-  /** Stop early when the residual norm falls below `tolerance * ||b||`; default 0 (never). */
+  /** Stop early when the residual norm falls below `tolerance * ||b||`; default 0 (CG: its floor, 1e-6). */
   tolerance?: number;
 }
 
@@ -17,6 +17,9 @@ export interface SolverOptions {
 export type LinearSolver<O extends SolverOptions = SolverOptions> = (matvec: MatVec, b: Tree, options: O) => Tree;
 
 const num = (t: tf.Tensor): number => t.dataSync()[0] as number;
+
+/** The smallest relative residual CG iterates to in float32. */
+export const CG_FLOOR = 1e-6;
 
 /**
  * Conjugate gradient (Hestenes & Stiefel 1952) for symmetric positive-definite `A`, optionally
@@ -31,11 +34,15 @@ export function solveCg(matvec: MatVec, b: Tree, options: SolverOptions & { damp
     let r: Tree = b;
     let p: Tree = b;
     let rr = treeDot(r, r);
-    const stop = tolerance > 0 ? tolerance * tolerance * num(rr) : -1;
+    // Stop at the tolerance, never below float32 noise (1e-6 relative): steps past convergence
+    // divide vanishing numbers, which is noise eagerly and NaN under differentiation.
+    const stop = Math.max(tolerance, CG_FLOOR) ** 2 * num(rr);
     for (let k = 0; k < iterations; k++) {
-      if (stop >= 0 && num(rr) <= stop) break;
+      if (num(rr) <= stop) break;
       const ap = A(p);
-      const alpha = tf.div(rr, treeDot(p, ap));
+      const pap = treeDot(p, ap);
+      if (num(pap) === 0) break;
+      const alpha = tf.div(rr, pap);
       x = treeAddScaled(x, alpha as tf.Scalar, p);
       r = treeAddScaled(r, tf.neg(alpha) as tf.Scalar, ap);
       const rrNext = treeDot(r, r);

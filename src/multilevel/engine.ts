@@ -4,7 +4,7 @@ import { type Tree, tidyTree, treeDispose, treeFlatten, treeUnflatten } from '..
 import { type Dependencies, type Graph, buildGraph } from './graph.js';
 import { type LoggingOptions, Logger } from './logger.js';
 import { Evaluator } from './objective.js';
-import type { Problem } from './problem.js';
+import type { AnyProblem, Problem } from './problem.js';
 
 /** Early stopping on a validation metric. */
 export interface EarlyStopping {
@@ -43,7 +43,7 @@ export interface RunResult {
 /** Options of the {@link Engine} constructor. */
 export interface EngineOptions {
   /** The problems (unique names). */
-  problems: Problem<Tree, never>[] | Problem[];
+  problems: readonly AnyProblem[];
   /** `u2l` and `l2u` edges. */
   dependencies: Dependencies;
   /** Run configuration. */
@@ -76,8 +76,8 @@ export class Engine {
 
   constructor({ problems, dependencies, config }: EngineOptions) {
     if (!Array.isArray(problems) || problems.length === 0) throw new Error('Engine: problems must be a non-empty array of Problem');
-    this.problems = new Map((problems as Problem[]).map((p) => [p.name, p]));
-    this.graph = buildGraph((problems as Problem[]).map((p) => p.name), dependencies ?? {});
+    this.problems = new Map(problems.map((p) => [p.name, p as Problem]));
+    this.graph = buildGraph(problems.map((p) => p.name), dependencies ?? {});
     this.evaluator = new Evaluator(this.problems, this.graph);
     if (!(Number.isInteger(config?.iterations) && config.iterations > 0)) {
       throw new Error(`Engine: config.iterations must be a positive integer, got ${String(config?.iterations)}`);

@@ -308,3 +308,10 @@ export class IterativeProblem<P extends Tree = Tree, B = unknown> extends Proble
     super(options, { method: 'unrolled' });
   }
 }
+
+/**
+ * Any problem, whatever its parameter and batch types: the element type of an engine's
+ * heterogeneous list (parameters are invariant in `Problem`, so no narrower common type exists).
+ */
+// biome-ignore lint/suspicious/noExplicitAny: a heterogeneous collection of generic classes.
+export type AnyProblem = Problem<any, any>;

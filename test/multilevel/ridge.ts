@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as math from 'mathjs';
 import {
-  Engine, type HypergradientOptions, ImplicitProblem, IterativeProblem, meanSquaredError, seededRandom, sgd,
+  Engine, type HypergradientOptions, ImplicitProblem, IterativeProblem, type StepContext, meanSquaredError, seededRandom, sgd,
 } from '../../src/index.js';
 
 /** A ridge-regression bilevel problem with its float64 closed forms. */
@@ -54,11 +54,11 @@ export function ridgeEngine(rd: Ridge, method: HypergradientOptions, options: { 
   const predict = (w: tf.Tensor, x: tf.Tensor2D) => tf.squeeze(tf.matMul(x, tf.reshape(w, [d, 1])), [1]);
   const innerOptions = {
     name: 'inner',
-    module: { params: tf.zeros([d]) },
+    module: { params: tf.zeros([d]) as tf.Tensor },
     optimizer: sgd({ lr: options.innerLr ?? 0.1 }),
     data: [train],
     config: { hypergradient: method },
-    trainingStep: (b: Batch, ctx: { params: tf.Tensor; get: <T>(n: string) => T }) => {
+    trainingStep: (b: Batch, ctx: StepContext<tf.Tensor>) => {
       const lam = ctx.get<tf.Tensor>('outer');
       return tf.add(tf.mul(0.5, meanSquaredError(predict(ctx.params, b.x), b.y)), tf.mul(0.5, tf.sum(tf.mul(lam, tf.square(ctx.params)))));
     },
@@ -66,7 +66,7 @@ export function ridgeEngine(rd: Ridge, method: HypergradientOptions, options: { 
   const inner = options.iterative ? new IterativeProblem(innerOptions) : new ImplicitProblem(innerOptions);
   const outer = new ImplicitProblem({
     name: 'outer',
-    module: { params: tf.tensor1d(rd.lambda) },
+    module: { params: tf.tensor1d(rd.lambda) as tf.Tensor },
     optimizer: sgd({ lr: 0.01 }),
     data: [valid],
     trainingStep: (b: Batch, ctx) => tf.mul(0.5, meanSquaredError(predict(ctx.get<tf.Tensor>('inner'), b.x), b.y)),
