@@ -44,13 +44,15 @@ export { constantSchedule, stepSchedule, cosineSchedule, linearWarmup } from './
 export { solveCg, solveNeumann, solveFixedPoint, type MatVec, type LinearSolver, type SolverOptions } from './implicit/linearSolvers.js';
 export {
   Problem, ImplicitProblem, IterativeProblem, type AnyProblem, type ProblemOptions, type ProblemConfig, type StepContext, type StepResult,
-  type DataSource, type Module, type InnerLoopRecord,
+  type DataSource, type Module, type InnerLoopRecord, type StepOutput, type ResolvedProblemConfig,
 } from './multilevel/problem.js';
-export { Engine, type EngineOptions, type EngineConfig, type RunResult, type EarlyStopping } from './multilevel/engine.js';
+export { Engine, type EngineOptions, type EngineConfig, type RunResult, type EarlyStopping, type Validation } from './multilevel/engine.js';
 export { type Dependencies, type Graph } from './multilevel/graph.js';
 export { type LoggingOptions } from './multilevel/logger.js';
 export {
   type HypergradientOptions, type HypergradientMethod, type HypergradientContext, HYPERGRADIENT_METHODS,
+  type UnrolledOptions, type NeumannOptions, type CgOptions, type FixedPointOptions, type FiniteDifferenceOptions,
+  type FirstOrderOptions, type CustomOptions,
 } from './multilevel/hypergradients/types.js';
 export { unrolled, neumann, cg, fixedPoint, finiteDifference, firstOrder } from './multilevel/hypergradients/methods.js';
 

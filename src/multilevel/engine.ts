@@ -30,12 +30,20 @@ export interface EngineConfig {
   logging?: LoggingOptions;
 }
 
+/** One validation: when it ran and what `validation()` returned. */
+export interface Validation {
+  /** The iteration after which it ran. */
+  iteration: number;
+  /** The metrics returned. */
+  metrics: Record<string, number>;
+}
+
 /** What {@link Engine.run} returns. */
 export interface RunResult {
   /** Iterations completed. */
   iterations: number;
   /** Each validation's iteration and metrics. */
-  validations: { iteration: number; metrics: Record<string, number> }[];
+  validations: Validation[];
   /** Whether early stopping ended the run. */
   stoppedEarly: boolean;
 }

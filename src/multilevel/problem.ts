@@ -22,7 +22,21 @@ export interface StepContext<P extends Tree = Tree> {
 }
 
 /** A training step's result: the scalar loss, or the loss with metrics to log. */
-export type StepResult = tf.Tensor | { loss: tf.Tensor; [metric: string]: tf.Tensor | number };
+export type StepResult = tf.Tensor | StepOutput;
+
+/** The loss with named metrics. */
+export interface StepOutput {
+  /** The scalar loss to differentiate. */
+  loss: tf.Tensor;
+  /** Metrics (tensors or numbers). */
+  [metric: string]: tf.Tensor | number;
+}
+
+/** A problem's configuration with defaults filled in. */
+export interface ResolvedProblemConfig extends Required<Omit<ProblemConfig, 'hypergradient'>> {
+  /** How hypergradients pass through this problem's solution. */
+  hypergradient: HypergradientOptions;
+}
 
 /** Per-problem configuration (BETTY's `Config`). */
 export interface ProblemConfig {
@@ -100,7 +114,7 @@ export abstract class Problem<P extends Tree = Tree, B = unknown> {
   /** The problem's name. */
   readonly name: string;
   /** Resolved configuration. */
-  readonly config: Required<Omit<ProblemConfig, 'hypergradient'>> & { hypergradient: HypergradientOptions };
+  readonly config: ResolvedProblemConfig;
   /** The options it was made with. */
   readonly options: ProblemOptions<P, B>;
   /** Optimizer updates made so far. */

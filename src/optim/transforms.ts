@@ -43,8 +43,14 @@ export function addDecayedWeights(weightDecay: number): GradientTransformation<[
   };
 }
 
-/** State of {@link scaleByAdam}: first and second moment estimates. */
-export type AdamState = { mu: Tree; nu: Tree };
+/** State of {@link scaleByAdam}. */
+export interface AdamState {
+  /** First-moment estimate m. */
+  mu: Tree;
+  /** Second-moment estimate v. */
+  nu: Tree;
+  [key: string]: Tree;
+}
 
 /**
  * Adam's scaling (Kingma & Ba 2015): `m <- b1 m + (1-b1) g`, `v <- b2 v + (1-b2) g^2`,

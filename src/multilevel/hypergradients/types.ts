@@ -47,13 +47,73 @@ export type HypergradientMethod = (ctx: HypergradientContext, v: Tree) => Tree[]
  * The implicit methods return `-(d^2 F / dtheta dw) x` with `x` their approximation of `H^-1 v`.
  */
 export type HypergradientOptions =
-  | { method: 'unrolled'; truncate?: number }
-  | { method: 'neumann'; iterations: number; alpha: number }
-  | { method: 'cg'; iterations: number; damping?: number; tolerance?: number }
-  | { method: 'fixedPoint'; iterations: number; alpha: number; tolerance?: number }
-  | { method: 'finiteDifference'; alpha?: number; learningRate?: number }
-  | { method: 'firstOrder' }
-  | { method: 'custom'; fn: HypergradientMethod };
+  | UnrolledOptions | NeumannOptions | CgOptions | FixedPointOptions | FiniteDifferenceOptions | FirstOrderOptions | CustomOptions;
+
+/** Reverse mode through the recorded inner steps. */
+export interface UnrolledOptions {
+  /** Discriminant. */
+  method: 'unrolled';
+  /** Differentiate only through the last `truncate` steps; default all. */
+  truncate?: number;
+}
+
+/** Neumann series for the inverse Hessian. */
+export interface NeumannOptions {
+  /** Discriminant. */
+  method: 'neumann';
+  /** Terms K of the series. */
+  iterations: number;
+  /** Step alpha; converges for 0 < alpha < 2 / lambda_max(H). */
+  alpha: number;
+}
+
+/** Conjugate gradient for the inverse Hessian. */
+export interface CgOptions {
+  /** Discriminant. */
+  method: 'cg';
+  /** At most this many Hessian-vector products. */
+  iterations: number;
+  /** Solve `(H + damping I) x = v`; default 0. */
+  damping?: number;
+  /** Relative residual to stop at; default (and floor) 1e-6. */
+  tolerance?: number;
+}
+
+/** Fixed-point iteration for the inverse Hessian. */
+export interface FixedPointOptions {
+  /** Discriminant. */
+  method: 'fixedPoint';
+  /** At most this many iterations. */
+  iterations: number;
+  /** Step alpha of the inner map `T(w) = w - alpha grad F`. */
+  alpha: number;
+  /** Relative update norm to stop at; default 0 (run all iterations). */
+  tolerance?: number;
+}
+
+/** DARTS's finite-difference approximation. */
+export interface FiniteDifferenceOptions {
+  /** Discriminant. */
+  method: 'finiteDifference';
+  /** `eps = alpha / ||v||`; default 0.01. */
+  alpha?: number;
+  /** Scale xi of the result (DARTS's inner learning rate); default 1 (as BETTY). */
+  learningRate?: number;
+}
+
+/** No implicit term. */
+export interface FirstOrderOptions {
+  /** Discriminant. */
+  method: 'firstOrder';
+}
+
+/** A user-supplied method. */
+export interface CustomOptions {
+  /** Discriminant. */
+  method: 'custom';
+  /** The method: `(ctx, v) => (dw/dtheta)^T v`, one tree per upper problem. */
+  fn: HypergradientMethod;
+}
 
 /** The method names, for messages and the CLI. */
 export const HYPERGRADIENT_METHODS = ['unrolled', 'neumann', 'cg', 'fixedPoint', 'finiteDifference', 'firstOrder', 'custom'] as const;
