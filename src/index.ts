@@ -33,7 +33,7 @@ export {
   softmaxCrossEntropy, sparseSoftmaxCrossEntropy, sigmoidCrossEntropy, meanSquaredError,
 } from './losses/losses.js';
 export { type Reduction, type LossOptions } from './losses/reduce.js';
-export { seededRandom } from './util/random.js';
+export { seededRandom, normalSamples, normalTensor } from './util/random.js';
 
 export { type GradientTransformation, type Schedule, type LearningRate } from './optim/types.js';
 export {

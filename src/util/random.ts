@@ -1,3 +1,5 @@
+import * as tf from '@tensorflow/tfjs-core';
+
 /**
  * A seeded pseudo-random generator (mulberry32): returns a function giving uniform floats in [0, 1).
  * Deterministic for a seed, for reproducible tests and experiments.
@@ -25,4 +27,9 @@ export function normalSamples(rand: () => number, n: number): Float32Array {
     if (i + 1 < n) out[i + 1] = r * Math.sin(2 * Math.PI * v);
   }
   return out;
+}
+
+/** A float32 tensor of standard normal samples drawn from `rand` (reproducible under a seed). */
+export function normalTensor(shape: number[], rand: () => number): tf.Tensor {
+  return tf.tensor(normalSamples(rand, shape.reduce((p, q) => p * q, 1)), shape, 'float32');
 }
