@@ -3,8 +3,9 @@
  * JSON object per line: {bench, case, metric, value, unit[, baseline, ratio]}.
  */
 import { autodiffBench } from './autodiff.js';
+import { multilevelBench } from './multilevel.js';
 
-const BENCHES: Record<string, () => Promise<void>> = { autodiff: autodiffBench };
+const BENCHES: Record<string, () => Promise<void>> = { autodiff: autodiffBench, multilevel: multilevelBench };
 
 const names = process.argv.slice(2);
 const unknown = names.filter((n) => !(n in BENCHES));

@@ -12,7 +12,7 @@ export { initBackend, BACKEND_ORDER, type BackendName } from './backend/initBack
 
 export {
   type Tree, type TreeDef, type LeafDef, type ArrayDef, type RecordDef, type Flattened, isLeaf, treeFlatten, treeUnflatten, treeMap, treeLeaves, treeDispose, countLeaves,
-  sameDef, defToString,
+  sameDef, defToString, tidyTree, treeDisposeReplaced,
 } from './tree/tree.js';
 export {
   treeAdd, treeSub, treeScale, treeAddScaled, treeZerosLike, treeOnesLike, treeDot, treeNorm, treeSize,
