@@ -99,7 +99,11 @@ export class Engine {
       if (!(Number.isInteger(e.patience) && e.patience > 0)) throw new Error(`Engine: config.earlyStopping.patience must be a positive integer, got ${String(e.patience)}`);
     }
     this.config = config;
-    for (const n of this.graph.names) this.ready.set(n, new Set());
+    for (const n of this.graph.names) {
+      this.ready.set(n, new Set());
+      const p = this.problem(n);
+      p.deferred = p.config.hypergradient.method === 'unrolled' && this.graph.parents(n).length > 0;
+    }
   }
 
   /** A problem by name, typed by the caller. */
@@ -113,6 +117,7 @@ export class Engine {
    */
   hypergradient<P extends Tree = Tree>(name: string): P {
     const problem = this.problem(name);
+    this.evaluator.materialize(name);
     const batch = this.evaluator.batchOf(name);
     return tidyTree(() => this.totalGradient(problem, batch).grads as P);
   }
@@ -127,20 +132,29 @@ export class Engine {
     for (let i = 0; i < count; i++) await this.step(problem, false);
   }
 
-  private totalGradient(problem: Problem, batch: unknown): { loss: tf.Scalar; grads: Tree } {
+  private totalGradient(problem: Problem, batch: unknown): { loss: tf.Scalar; grads: Tree; metrics: Record<string, number> } {
     const { leaves, def } = treeFlatten(problem.params);
-    const { value, grads } = gradients(
-      () => this.evaluator.evaluate(problem.name, new Map([[problem.name, treeUnflatten(def, leaves)]]), batch).loss,
-      leaves,
-    );
-    return { loss: value as tf.Scalar, grads: treeUnflatten(def, grads) };
+    const metrics: Record<string, number> = {};
+    const { value, grads } = gradients(() => {
+      const r = this.evaluator.evaluate(problem.name, new Map([[problem.name, treeUnflatten(def, leaves)]]), batch);
+      for (const [k, v] of Object.entries(r.metrics)) metrics[k] = typeof v === 'number' ? v : (v.dataSync()[0] as number);
+      return r.loss;
+    }, leaves);
+    return { loss: value as tf.Scalar, grads: treeUnflatten(def, grads), metrics };
   }
 
   /** One training step of `problem`, then the parents' steps it makes ready. */
   private async step(problem: Problem, propagate = true): Promise<void> {
     const batch = await problem.nextBatch();
+    if (problem.deferred && propagate && problem.updates >= problem.config.warmupSteps) {
+      if (problem.recordDeferred(batch)) await this.afterUpdate(problem);
+      return;
+    }
+    this.evaluator.materialize(problem.name);
+    let metrics: Record<string, number> = {};
     const [loss, grads] = tidyTree(() => {
       const r = this.totalGradient(problem, batch);
+      metrics = r.metrics;
       return [r.loss, r.grads];
     }) as [tf.Scalar, Tree];
     const lossValue = loss.dataSync()[0] as number;
@@ -153,9 +167,14 @@ export class Engine {
     const updated = problem.accumulate(grads, batch);
     treeDispose(grads);
     if (this.logger !== null && problem.updates % (this.config.logging?.every ?? 1) === 0 && updated) {
-      this.logger.record({ iteration: this.iteration, problem: problem.name, step: problem.updates, loss: lossValue });
+      this.logger.record({ iteration: this.iteration, problem: problem.name, step: problem.updates, loss: lossValue, ...metrics });
     }
-    if (!propagate || !updated || !problem.readyForParents()) return;
+    if (propagate && updated) await this.afterUpdate(problem);
+  }
+
+  /** After an update of `problem`: marks it ready for its parents, and steps those that are ready. */
+  private async afterUpdate(problem: Problem): Promise<void> {
+    if (!problem.readyForParents()) return;
     for (const parentName of this.graph.parents(problem.name)) {
       const flags = this.ready.get(parentName) as Set<string>;
       flags.add(problem.name);
@@ -163,7 +182,10 @@ export class Engine {
         flags.clear();
         const parent = this.problem(parentName);
         await this.step(parent);
-        for (const child of this.graph.lowers(parentName)) this.problem(child).startInnerLoop();
+        for (const child of this.graph.lowers(parentName)) {
+          this.evaluator.materialize(child);
+          this.problem(child).startInnerLoop();
+        }
       }
     }
   }
@@ -180,6 +202,7 @@ export class Engine {
       for (const leaf of this.graph.leaves) await this.step(this.problem(leaf));
       this.logger?.progress(it, this.lastLoss);
       if (validation !== undefined && validEvery !== undefined && it % validEvery === 0) {
+        this.materialize();
         const metrics = await validation(this);
         validations.push({ iteration: it, metrics });
         this.logger?.record({ iteration: it, validation: true, ...metrics });
@@ -191,12 +214,22 @@ export class Engine {
             best = m;
             stale = 0;
           } else if (++stale >= earlyStopping.patience) {
+            this.materialize();
             return { iterations: it, validations, stoppedEarly: true };
           }
         }
       }
     }
+    this.materialize();
     return { iterations, validations, stoppedEarly: false };
+  }
+
+  /**
+   * Brings every deferred problem's parameters up to date (runs its recorded steps); done before
+   * validation, at the end of `run`, and before eager steps.
+   */
+  materialize(): void {
+    for (const n of this.graph.names) this.evaluator.materialize(n);
   }
 
   /** Frees every problem's tensors. */

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { customVjp } from '../autodiff/customVjp.js';
 import { gradients } from '../autodiff/tape.js';
 import { stopGradient } from '../autodiff/stopGradient.js';
+import { untracked } from '../autodiff/engineInternals.js';
 import { type Tree, tidyTree, treeFlatten, treeUnflatten } from '../tree/tree.js';
 import type { Graph } from './graph.js';
 import { methodFor } from './hypergradients/methods.js';
@@ -102,7 +103,14 @@ export class Evaluator {
     const theta = upperNames.map((u) => this.resolve(outerOwner, outerEnv, u));
     const thetaFlat = treeFlatten(theta);
     const wFlat = treeFlatten(problem.params);
-    if (thetaFlat.leaves.length === 0) return problem.params;
+    if (thetaFlat.leaves.length === 0 && problem.pendingSteps === 0) return problem.params;
+    if (problem.pendingSteps > 0) {
+      // Deferred inner loop: compute its steps here, once, as a differentiable function of theta.
+      const o = problem.config.hypergradient;
+      const [w, s] = this.replayWithState(name, upperNames, theta, o.method === 'unrolled' ? o.truncate : undefined);
+      untracked(() => problem.capture(w, s));
+      return w;
+    }
     const method = methodFor(problem.config.hypergradient);
     const batch = this.batchOf(name);
     const out = customVjp(`response(${name})`, thetaFlat.leaves, wFlat.leaves, (cts, ins, outs) => {
@@ -131,6 +139,11 @@ export class Evaluator {
    * `theta`); with `truncate`, the first steps are replayed as constants.
    */
   replay(name: string, upperNames: readonly string[], theta: Tree[], truncate?: number): Tree {
+    return tidyTree(() => this.replayWithState(name, upperNames, theta, truncate)[0]);
+  }
+
+  /** {@link Evaluator.replay}, returning the final optimizer state too. */
+  replayWithState(name: string, upperNames: readonly string[], theta: Tree[], truncate?: number): [Tree, Tree] {
     const problem = this.problem(name);
     const rec = problem.innerLoop;
     if (rec.steps.length === 0) {
@@ -149,12 +162,31 @@ export class Evaluator {
             value.dispose();
             sum = sum === null ? grads : sum.map((x, i) => tf.add(x, grads[i] as tf.Tensor));
           }
-          const g = treeUnflatten(def, (sum as tf.Tensor[]).map((x) => (batches.length === 1 ? x : tf.div(x, batches.length))));
-          return problem.update(w, s, g, rec.startStep + k);
+          const mean = treeUnflatten(def, (sum as tf.Tensor[]).map((x) => (batches.length === 1 ? x : tf.div(x, batches.length))));
+          const cb = problem.options.gradCallback;
+          return problem.update(w, s, cb ? cb(mean) : mean, rec.startStep + k);
         };
         [w, s] = k < rec.steps.length - tracked ? stopGradient(step() as [Tree, Tree]) : step();
       });
-      return w;
+      return [w, s] as [Tree, Tree];
     });
+  }
+
+  /**
+   * Runs a deferred problem's pending steps now (with its uppers' current parameters, as
+   * constants) and makes them its parameters; a no-op when none are pending.
+   */
+  materialize(name: string): void {
+    const problem = this.problem(name);
+    if (problem.pendingSteps === 0) return;
+    if (!problem.hasCaptured) {
+      const upperNames = this.graph.uppers(name);
+      const theta = upperNames.map((u) => this.problem(u).params);
+      const [w, s] = tidyTree(() => this.replayWithState(name, upperNames, theta));
+      problem.materialize(w, s);
+      tf.dispose([...treeFlatten(w).leaves, ...treeFlatten(s).leaves]);
+    } else {
+      problem.materialize();
+    }
   }
 }

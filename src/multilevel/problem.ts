@@ -119,6 +119,15 @@ export abstract class Problem<P extends Tree = Tree, B = unknown> {
   readonly options: ProblemOptions<P, B>;
   /** Optimizer updates made so far. */
   updates = 0;
+  /**
+   * Set by the engine for a problem differentiated by `unrolled` that has parents: its inner-loop
+   * steps are recorded, not run, and its parents' objectives compute them once, differentiably
+   * (no eager pass followed by a replay). See {@link Problem.pendingSteps}.
+   */
+  deferred = false;
+  /** Recorded updates not yet reflected in `params` (deferred problems only). */
+  pendingSteps = 0;
+  private captured: [P, Tree] | null = null;
   private paramsValue: P;
   private state: Tree;
   private readonly initialParams: P;
@@ -248,6 +257,51 @@ export abstract class Problem<P extends Tree = Tree, B = unknown> {
     return true;
   }
 
+  /**
+   * Records one deferred training step on `batch` (no computation); returns true when it completes
+   * an update (after `gradientAccumulation` batches).
+   */
+  recordDeferred(batch: B): boolean {
+    this.pendingBatches.push(batch);
+    if (this.pendingBatches.length < this.config.gradientAccumulation) return false;
+    this.record.steps.push(this.pendingBatches);
+    this.pendingBatches = [];
+    this.updates++;
+    this.pendingSteps++;
+    return true;
+  }
+
+  /** Keeps copies of the final parameters and state a parent computed for the pending steps (first wins). */
+  capture(params: P, state: Tree): void {
+    if (this.captured !== null || this.pendingSteps === 0) return;
+    this.captured = [cloneTree(params), cloneTree(state)];
+  }
+
+  /** Whether a parent's objective already computed the pending steps' result. */
+  get hasCaptured(): boolean {
+    return this.captured !== null;
+  }
+
+  /** Makes the pending steps real: parameters and state become `params` and `state` (copied). */
+  materialize(params?: P, state?: Tree): void {
+    const [p, st]: [P | undefined, Tree | undefined] = params !== undefined && state !== undefined ? [params, state] : (this.captured ?? [undefined, undefined]);
+    if (p === undefined || st === undefined) throw new Error(`problem '${this.name}': nothing to materialize`);
+    treeDispose(this.paramsValue);
+    disposeState(this.state);
+    this.paramsValue = cloneTree(p);
+    this.state = cloneTree(st);
+    this.dropCaptured();
+    this.pendingSteps = 0;
+  }
+
+  private dropCaptured(): void {
+    if (this.captured !== null) {
+      treeDispose(this.captured[0]);
+      disposeState(this.captured[1]);
+      this.captured = null;
+    }
+  }
+
   /** One optimizer update as a pure function (also used, differentiably, by unrolled replays). */
   update(params: P, state: Tree, grads: Tree, step: number): [P, Tree] {
     const [u, s] = this.options.optimizer.update(grads, state, params, step);
@@ -270,6 +324,8 @@ export abstract class Problem<P extends Tree = Tree, B = unknown> {
     this.options.onInnerLoopStart?.(this);
     this.disposeRecord();
     this.record = this.newRecord();
+    this.dropCaptured();
+    this.pendingSteps = 0;
   }
 
   private restore(params: P, state: Tree, disposeState_ = false): void {
@@ -296,6 +352,7 @@ export abstract class Problem<P extends Tree = Tree, B = unknown> {
     treeDispose(this.initialParams);
     if (this.accumulated !== null) treeDispose(this.accumulated);
     this.disposeRecord();
+    this.dropCaptured();
   }
 }
 

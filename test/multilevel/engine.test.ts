@@ -107,7 +107,7 @@ describe('engine stepping semantics', () => {
   it('validation, early stopping and JSON-lines logging (readable line by line)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hypergrad-'));
     const file = join(dir, 'log', 'run.jsonl');
-    const solo = scalarProblem('solo', 0, (_b, ctx) => tf.square(tf.sub(ctx.params, 1)));
+    const solo = scalarProblem('solo', 0, (_b, ctx) => ({ loss: tf.square(tf.sub(ctx.params, 1)), param: ctx.params, constant: 7 }));
     let v = 10;
     const engine = new Engine({
       problems: [solo], dependencies: {},
@@ -120,7 +120,10 @@ describe('engine stepping semantics', () => {
     expect(result.stoppedEarly).toBe(true);
     expect(result.validations.map((x) => x.metrics.score)).toEqual([9, 8, 7, 7, 7]);
     const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines.filter((l) => l.problem === 'solo')).toHaveLength(25);
+    const steps = lines.filter((l) => l.problem === 'solo');
+    expect(steps).toHaveLength(25);
+    expect(steps[0]).toMatchObject({ step: 1, constant: 7, param: 0 });
+    expect(steps[0].loss).toBeCloseTo(1);
     expect(lines.filter((l) => l.validation === true)).toHaveLength(5);
     engine.dispose();
   });

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as math from 'mathjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_BACKENDS, useBackend } from '../helpers/backends.js';
+import { type HypergradientMethod, cg, solveCg, mixedHvp, hvp, type Tree, treeScale } from '../../src/index.js';
 import { makeRidge, relErr, ridgeEngine } from './ridge.js';
 
 describe.each(TEST_BACKENDS)('ridge-regression bilevel against the float64 closed form, on %s', (backend) => {
@@ -37,6 +38,17 @@ describe.each(TEST_BACKENDS)('ridge-regression bilevel against the float64 close
 
   it('finiteDifference equals its known bias: the identity-inverse-Hessian answer -diag(w*) g_val', () => {
     expect(relErr(atOptimum({ method: 'finiteDifference' }), rd.identityHessian)).toBeLessThan(2e-3);
+  });
+
+  it('a user-supplied method with the same signature plugs in (here: CG written from the context)', () => {
+    const mine: HypergradientMethod = (ctx, v) => {
+      const H = (u: Tree) => hvp((w: Tree) => ctx.objective(w, ctx.theta), ctx.w, u);
+      const x = solveCg(H, v, { iterations: 10 });
+      return treeScale(mixedHvp((th: Tree[], w: Tree) => ctx.objective(w, th), ctx.theta, ctx.w, x), -1);
+    };
+    const custom = atOptimum({ method: 'custom', fn: mine });
+    expect(relErr(custom, rd.exact)).toBeLessThan(1e-3);
+    expect(custom).toBeAllClose(atOptimum({ method: 'custom', fn: cg(10) }), { rtol: 1e-5, atol: 1e-7 });
   });
 
   it('firstOrder drops the implicit term: zero here (lambda enters the outer loss only through w)', () => {
