@@ -175,14 +175,18 @@ export class Engine {
   /** After an update of `problem`: marks it ready for its parents, and steps those that are ready. */
   private async afterUpdate(problem: Problem): Promise<void> {
     if (!problem.readyForParents()) return;
-    for (const parentName of this.graph.parents(problem.name)) {
+    const parents = this.graph.parents(problem.name);
+    for (const parentName of parents) this.ready.get(parentName)?.add(problem.name);
+    for (const parentName of parents) {
       const flags = this.ready.get(parentName) as Set<string>;
-      flags.add(problem.name);
       if (flags.size === this.graph.lowers(parentName).length) {
         flags.clear();
         const parent = this.problem(parentName);
         await this.step(parent);
         for (const child of this.graph.lowers(parentName)) {
+          // A child another parent is still waiting on keeps its inner loop until that one steps.
+          const waiting = this.graph.parents(child).some((q) => q !== parentName && this.ready.get(q)?.has(child));
+          if (waiting) continue;
           this.evaluator.materialize(child);
           this.problem(child).startInnerLoop();
         }

@@ -91,6 +91,28 @@ describe('engine stepping semantics', () => {
     warm.dispose();
   });
 
+  it('a problem with two parents keeps its inner loop until both have stepped', async () => {
+    const starts: number[] = [];
+    // 'shared' is used by 'p1' and 'p2'; 'p2' also waits on a slower child 'slow'.
+    const shared = scalarProblem('shared', 0, (_b, ctx) => tf.square(tf.sub(ctx.params, tf.add(ctx.get<tf.Tensor>('p1'), ctx.get<tf.Tensor>('p2')))),
+      { config: { unrollSteps: 2, hypergradient: { method: 'cg', iterations: 1 } }, onInnerLoopStart: (p) => { starts.push(p.updates); } });
+    const slow = scalarProblem('slow', 0, (_b, ctx) => tf.square(tf.sub(ctx.params, ctx.get<tf.Tensor>('p2'))), { config: { unrollSteps: 4, hypergradient: { method: 'cg', iterations: 1 } } });
+    const p1 = scalarProblem('p1', 1, (_b, ctx) => tf.square(ctx.get<tf.Tensor>('shared')));
+    const p2 = scalarProblem('p2', 1, (_b, ctx) => tf.add(tf.square(ctx.get<tf.Tensor>('shared')), tf.square(ctx.get<tf.Tensor>('slow'))));
+    const engine = new Engine({
+      problems: [p1, p2, shared, slow],
+      dependencies: { u2l: { p1: ['shared'], p2: ['shared', 'slow'] }, l2u: { shared: ['p1', 'p2'], slow: ['p2'] } },
+      config: { iterations: 8 },
+    });
+    await engine.run();
+    // p1 steps at shared's updates 2, 4, 6, 8; p2 at 4 and 8 (when slow is ready too). The shared
+    // inner loop restarts only when no parent is still waiting on it: after updates 4 and 8.
+    expect(p1.updates).toBe(4);
+    expect(p2.updates).toBe(2);
+    expect(starts).toEqual([4, 8]);
+    engine.dispose();
+  });
+
   it('async iterable data is drawn in order and cycled', async () => {
     const drawn: number[] = [];
     async function* gen() { for (const v of [1, 2, 3]) yield v; }
