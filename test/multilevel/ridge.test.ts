@@ -57,13 +57,14 @@ describe.each(TEST_BACKENDS)('ridge-regression bilevel against the float64 close
 
   it('unrolled: equals the derivative of the K-step map (float64 finite differences) and approaches the exact answer as K grows', async () => {
     const lr = 0.5;
-    /** L_val(w_K(lambda)) in float64, K steps of gradient descent from 0. */
-    const kStep = (lam: number[], K: number) => {
+    /** L_val(w_K(lambda)) in float64, K steps of gradient descent from 0 (the first `frozen` with lambda0). */
+    const kStep = (lam: number[], K: number, frozen = 0) => {
       let w = lam.map(() => 0);
       const n = rd.X.length;
       for (let k = 0; k < K; k++) {
+        const l = k < frozen ? rd.lambda : lam;
         const res = rd.X.map((row, i) => row.reduce((s, x, j) => s + x * (w[j] as number), 0) - (rd.y[i] as number));
-        const g = w.map((wj, j) => rd.X.reduce((s, row, i) => s + (row[j] as number) * (res[i] as number), 0) / n + (lam[j] as number) * wj);
+        const g = w.map((wj, j) => rd.X.reduce((s, row, i) => s + (row[j] as number) * (res[i] as number), 0) / n + (l[j] as number) * wj);
         w = w.map((wj, j) => wj - lr * (g[j] as number));
       }
       const rv = rd.Xv.map((row, i) => row.reduce((s, x, j) => s + x * (w[j] as number), 0) - (rd.yv[i] as number));
@@ -89,5 +90,28 @@ describe.each(TEST_BACKENDS)('ridge-regression bilevel against the float64 close
     expect(errsToExact[1]).toBeLessThan(errsToExact[0] as number);
     expect(errsToExact[2]).toBeLessThan(errsToExact[1] as number);
     expect(errsToExact[2]).toBeLessThan(1e-2);
+
+    // Truncation to the last T steps: the derivative of the map whose first K - T steps are constants.
+    const K = 10;
+    const T = 2;
+    const r = ridgeEngine(rd, { method: 'unrolled', truncate: T }, { iterative: true, innerLr: lr });
+    await r.engine.stepOnly('inner', K);
+    const g = r.engine.hypergradient<tf.Tensor>('outer');
+    const got = Array.from(g.dataSync());
+    g.dispose();
+    r.dispose();
+    const h = 1e-6;
+    const fd = rd.lambda.map((_l, j) => {
+      const up = rd.lambda.map((l, i) => (i === j ? l + h : l));
+      const dn = rd.lambda.map((l, i) => (i === j ? l - h : l));
+      return (kStep(up, K, K - T) - kStep(dn, K, K - T)) / (2 * h);
+    });
+    expect(relErr(got, fd)).toBeLessThan(2e-3);
+    const full = rd.lambda.map((_l, j) => {
+      const up = rd.lambda.map((l, i) => (i === j ? l + h : l));
+      const dn = rd.lambda.map((l, i) => (i === j ? l - h : l));
+      return (kStep(up, K) - kStep(dn, K)) / (2 * h);
+    });
+    expect(relErr(got, full)).toBeGreaterThan(1e-2);
   });
 });
