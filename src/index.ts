@@ -56,4 +56,12 @@ export {
 } from './multilevel/hypergradients/types.js';
 export { unrolled, neumann, cg, fixedPoint, finiteDifference, firstOrder } from './multilevel/hypergradients/methods.js';
 
+export {
+  type Config, type EvalResult, type EvalContext, type Objective, type Trial, type AskTellOptimizer, type SimulationRecord,
+} from './simulator/types.js';
+export { simulate, configKey, type SimulateOptions, type SimulationResult } from './simulator/simulate.js';
+export { performanceOverTime, readRecords, type PerformanceCurve } from './simulator/performance.js';
+export { type Benchmark, type FloatRange, type IntRange } from './simulator/benchmarks/types.js';
+export { mfBranin, mfHartmann, type SyntheticOptions } from './simulator/benchmarks/synthetic.js';
+
 registerRules();

@@ -1,0 +1,39 @@
+import type { Objective } from '../types.js';
+
+/** A float hyperparameter in [low, high]. */
+export interface FloatRange {
+  /** Discriminant. */
+  type: 'float';
+  /** Lower bound. */
+  low: number;
+  /** Upper bound. */
+  high: number;
+  /** Sampled on a log scale. */
+  log?: boolean;
+}
+
+/** An integer hyperparameter in [low, high]. */
+export interface IntRange {
+  /** Discriminant. */
+  type: 'int';
+  /** Lower bound. */
+  low: number;
+  /** Upper bound. */
+  high: number;
+  /** Sampled on a log scale. */
+  log?: boolean;
+}
+
+/** A benchmark: its objective, search space and fidelity range. */
+export interface Benchmark {
+  /** A short name. */
+  name: string;
+  /** The objective (reports `runtime` in simulated seconds). */
+  objective: Objective;
+  /** The hyperparameters. */
+  searchSpace: Record<string, FloatRange | IntRange>;
+  /** The fidelity's range (e.g. epochs); `max` is the full budget. */
+  fidelity: { name: string; min: number; max: number };
+  /** The objective values it reports; the first is the one to minimise. */
+  objectives: string[];
+}

@@ -1,0 +1,156 @@
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { seededRandom } from '../util/random.js';
+import type { AskTellOptimizer, Config, EvalResult, Objective, SimulationRecord, Trial } from './types.js';
+
+/** Options of {@link simulate}. */
+export interface SimulateOptions {
+  /** The benchmark objective. */
+  objective: Objective;
+  /** The ask/tell optimizer. */
+  optimizer: AskTellOptimizer;
+  /** Parallel workers (simulated), an integer >= 1. */
+  nWorkers: number;
+  /** Stop once this many results have been told, an integer >= 1. */
+  nEvals: number;
+  /** Stop before telling a result that arrives after this simulated time (seconds); default none. */
+  maxTotalEvalTime?: number;
+  /** Charge the optimizer's measured `ask` time to the simulated clock (as mfhpo-simulator); default true. */
+  chargeSamplingTime?: boolean;
+  /**
+   * Continual fidelity: a configuration resumed from a lower fidelity is charged only the runtime
+   * difference, when its cached result has already arrived. Set to the maximal fidelity (a result at
+   * it is not cached); default off.
+   */
+  continualMaxFidelity?: number;
+  /** Seed of the per-evaluation seeds; default 0. */
+  seed?: number;
+  /** Append each record to this JSON-lines file as it arrives (nothing is lost if the run dies). */
+  resultsFile?: string;
+  /** A clock for sampling time, in seconds; default `performance.now() / 1000`. */
+  now?: () => number;
+}
+
+/** What {@link simulate} returns. */
+export interface SimulationResult {
+  /** The results, in arrival order. */
+  records: SimulationRecord[];
+  /** Why it stopped. */
+  stoppedBy: 'nEvals' | 'maxTotalEvalTime';
+}
+
+/** A cached state for continual fidelity: a lower-fidelity result that can be resumed. */
+interface CachedState {
+  fidelity: number;
+  runtime: number;
+  arrival: number;
+  seed: number;
+}
+
+function checkInt(name: string, x: number, min: number): void {
+  if (!(Number.isInteger(x) && x >= min)) throw new Error(`simulate: ${name} must be an integer >= ${min}, got ${x}`);
+}
+
+/** A key that identifies a configuration (keys sorted). */
+export function configKey(config: Config): string {
+  return JSON.stringify(Object.keys(config).sort().map((k) => [k, config[k]]));
+}
+
+function validateResult(result: EvalResult, trial: Trial, worker: number): void {
+  const where = `simulate: the objective's result for config ${JSON.stringify(trial.config)} on worker ${worker}`;
+  if (result === null || typeof result !== 'object') throw new Error(`${where} must be an object with 'runtime', got ${String(result)}`);
+  if (typeof result.runtime !== 'number' || !Number.isFinite(result.runtime) || result.runtime < 0) {
+    throw new Error(`${where} has runtime ${String(result.runtime)}; it must be a finite number >= 0 (seconds)`);
+  }
+  for (const [k, v] of Object.entries(result)) {
+    if (typeof v !== 'number' || Number.isNaN(v)) throw new Error(`${where} has ${k} = ${String(v)}; objective values must be numbers, not NaN`);
+  }
+}
+
+/**
+ * Runs an ask/tell optimizer against a benchmark as if `nWorkers` workers evaluated in parallel,
+ * without waiting (mfhpo-simulator's single-process mode, Watanabe 2023). Each worker keeps a
+ * simulated clock. A free worker asks (the measured sampling time is charged to its clock) and
+ * evaluates; its result arrives at its clock plus the runtime. The worker whose clock is smallest
+ * (the lowest index on ties) is the next to free: its result is told, then it asks again. So the
+ * optimizer sees results in the order they would arrive.
+ *
+ * @example
+ * ```ts
+ * const { records } = await simulate({ objective: mfBranin().objective, optimizer: myRandomSearch, nWorkers: 4, nEvals: 100 });
+ * ```
+ */
+export async function simulate(options: SimulateOptions): Promise<SimulationResult> {
+  const { objective, optimizer, nWorkers, nEvals, maxTotalEvalTime = Infinity, chargeSamplingTime = true, continualMaxFidelity } = options;
+  checkInt('nWorkers', nWorkers, 1);
+  checkInt('nEvals', nEvals, 1);
+  if (typeof objective !== 'function') throw new Error('simulate: objective must be a function (config, {fidelity, seed}) => {runtime, ...}');
+  if (typeof optimizer?.ask !== 'function' || typeof optimizer.tell !== 'function') throw new Error('simulate: optimizer must have ask() and tell(trial, result)');
+  if (!(maxTotalEvalTime > 0)) throw new Error(`simulate: maxTotalEvalTime must be > 0 seconds, got ${maxTotalEvalTime}`);
+  const now = options.now ?? (() => performance.now() / 1000);
+  const rand = seededRandom(options.seed ?? 0);
+  if (options.resultsFile !== undefined) mkdirSync(dirname(options.resultsFile), { recursive: true });
+
+  const clock = new Float64Array(nWorkers);
+  const pending: (SimulationRecord | null)[] = new Array(nWorkers).fill(null);
+  const pendingTrial: (Trial | null)[] = new Array(nWorkers).fill(null);
+  const pendingResult: (EvalResult | null)[] = new Array(nWorkers).fill(null);
+  const cache = new Map<string, CachedState[]>();
+  const records: SimulationRecord[] = [];
+  let worker = 0;
+
+  for (;;) {
+    // The free worker asks and evaluates.
+    const t0 = now();
+    const trial = await optimizer.ask();
+    const sampling = now() - t0;
+    if (chargeSamplingTime) clock[worker] = (clock[worker] as number) + sampling;
+    let seed = Math.floor(rand() * 2 ** 30);
+    let credit = 0;
+    let key = '';
+    if (continualMaxFidelity !== undefined) {
+      if (typeof trial.fidelity !== 'number') throw new Error('simulate: continualMaxFidelity needs every trial to carry a numeric fidelity');
+      key = configKey(trial.config);
+      const states = cache.get(key) ?? [];
+      const i = states.findIndex((s) => s.arrival <= (clock[worker] as number) && s.fidelity < (trial.fidelity as number));
+      if (i >= 0) {
+        const [s] = states.splice(i, 1) as [CachedState];
+        seed = s.seed;
+        credit = s.runtime;
+      }
+      cache.set(key, states);
+    }
+    let result: EvalResult;
+    try {
+      result = await objective(trial.config, { fidelity: trial.fidelity, seed });
+    } catch (e) {
+      throw new Error(`simulate: the objective failed on worker ${worker} for config ${JSON.stringify(trial.config)}: ${(e as Error).message}; ${records.length} results were recorded before`);
+    }
+    validateResult(result, trial, worker);
+    const runtime = Math.max(0, result.runtime - credit);
+    clock[worker] = (clock[worker] as number) + runtime;
+    if (continualMaxFidelity !== undefined && (trial.fidelity as number) < continualMaxFidelity) {
+      cache.get(key)?.push({ fidelity: trial.fidelity as number, runtime: result.runtime, arrival: clock[worker] as number, seed });
+    }
+    const values: Record<string, number> = {};
+    for (const [k, v] of Object.entries(result)) if (k !== 'runtime') values[k] = v;
+    pending[worker] = {
+      cumtime: clock[worker] as number, workerIndex: worker, config: trial.config, seed, runtime, values,
+      ...(trial.fidelity !== undefined ? { fidelity: trial.fidelity } : {}),
+    };
+    pendingTrial[worker] = trial;
+    pendingResult[worker] = { ...result, runtime };
+
+    // The next worker to free: the smallest clock, lowest index on ties.
+    worker = 0;
+    for (let w = 1; w < nWorkers; w++) if ((clock[w] as number) < (clock[worker] as number)) worker = w;
+    const record = pending[worker];
+    if (record === null) continue; // a worker that has not started yet
+    if (record.cumtime > maxTotalEvalTime) return { records, stoppedBy: 'maxTotalEvalTime' };
+    records.push(record);
+    if (options.resultsFile !== undefined) appendFileSync(options.resultsFile, `${JSON.stringify(record)}\n`);
+    await optimizer.tell(pendingTrial[worker] as Trial, pendingResult[worker] as EvalResult);
+    pending[worker] = null;
+    if (records.length >= nEvals) return { records, stoppedBy: 'nEvals' };
+  }
+}

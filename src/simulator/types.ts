@@ -1,0 +1,50 @@
+/** A configuration: hyperparameter names to values. */
+export type Config = Record<string, number | string | boolean>;
+
+/** What an objective returns: objective values by name and the `runtime` (simulated seconds). */
+export type EvalResult = Record<string, number> & { runtime: number };
+
+/** Where an evaluation runs: its fidelity (e.g. epochs) and a seed for its noise. */
+export interface EvalContext {
+  /** The fidelity asked for, or undefined for a single-fidelity evaluation. */
+  fidelity?: number;
+  /** A seed for the evaluation's randomness (the simulator draws one per evaluation). */
+  seed: number;
+}
+
+/** A benchmark objective: `(config, {fidelity, seed}) => {[objective]: number, runtime}`, sync or async. */
+export type Objective = (config: Config, context: EvalContext) => EvalResult | Promise<EvalResult>;
+
+/** What an optimizer's `ask` returns: a configuration and, for multi-fidelity optimizers, a fidelity. */
+export interface Trial {
+  /** The configuration to evaluate. */
+  config: Config;
+  /** The fidelity to evaluate it at. */
+  fidelity?: number;
+}
+
+/** An ask/tell optimizer (Optuna's and mfhpo-simulator's interface). */
+export interface AskTellOptimizer {
+  /** The next trial to evaluate (its time is charged to the simulated clock). */
+  ask(): Trial | Promise<Trial>;
+  /** The result of a trial, in the order results arrive. */
+  tell(trial: Trial, result: EvalResult): void | Promise<void>;
+}
+
+/** One result, as it arrives. */
+export interface SimulationRecord {
+  /** Simulated time (seconds) at which the result arrives. */
+  cumtime: number;
+  /** The worker that evaluated it (0-based). */
+  workerIndex: number;
+  /** The configuration. */
+  config: Config;
+  /** The fidelity, if any. */
+  fidelity?: number;
+  /** The seed the evaluation used. */
+  seed: number;
+  /** The runtime charged (after continual-fidelity credit). */
+  runtime: number;
+  /** The objective values. */
+  values: Record<string, number>;
+}
