@@ -63,5 +63,6 @@ export { simulate, configKey, type SimulateOptions, type SimulationResult } from
 export { performanceOverTime, readRecords, type PerformanceCurve } from './simulator/performance.js';
 export { type Benchmark, type FloatRange, type IntRange } from './simulator/benchmarks/types.js';
 export { mfBranin, mfHartmann, type SyntheticOptions } from './simulator/benchmarks/synthetic.js';
+export { lcbench, lcbenchBatch, LCBENCH_TASKS } from './simulator/benchmarks/lcbench.js';
 
 registerRules();
