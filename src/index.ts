@@ -64,5 +64,6 @@ export { performanceOverTime, readRecords, type PerformanceCurve } from './simul
 export { type Benchmark, type FloatRange, type IntRange } from './simulator/benchmarks/types.js';
 export { mfBranin, mfHartmann, type SyntheticOptions } from './simulator/benchmarks/synthetic.js';
 export { lcbench, lcbenchBatch, LCBENCH_TASKS } from './simulator/benchmarks/lcbench.js';
+export { incumbentPlotSvg, type PlotSeries, type PlotOptions } from './simulator/plot.js';
 
 registerRules();
