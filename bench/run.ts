@@ -4,8 +4,9 @@
  */
 import { autodiffBench } from './autodiff.js';
 import { multilevelBench } from './multilevel.js';
+import { simulatorBench } from './simulator.js';
 
-const BENCHES: Record<string, () => Promise<void>> = { autodiff: autodiffBench, multilevel: multilevelBench };
+const BENCHES: Record<string, () => Promise<void>> = { autodiff: autodiffBench, multilevel: multilevelBench, simulator: simulatorBench };
 
 const names = process.argv.slice(2);
 const unknown = names.filter((n) => !(n in BENCHES));

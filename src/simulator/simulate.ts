@@ -56,16 +56,25 @@ export function configKey(config: Config): string {
   return JSON.stringify(Object.keys(config).sort().map((k) => [k, config[k]]));
 }
 
-function validateResult(result: EvalResult, trial: Trial, worker: number): void {
-  const where = `simulate: the objective's result for config ${JSON.stringify(trial.config)} on worker ${worker}`;
-  if (result === null || typeof result !== 'object') throw new Error(`${where} must be an object with 'runtime', got ${String(result)}`);
-  if (typeof result.runtime !== 'number' || !Number.isFinite(result.runtime) || result.runtime < 0) {
-    throw new Error(`${where} has runtime ${String(result.runtime)}; it must be a finite number >= 0 (seconds)`);
+/** Checks an objective's result and returns its values without `runtime`. */
+function valuesOf(result: EvalResult, trial: Trial, worker: number): Record<string, number> {
+  const where = () => `simulate: the objective's result for config ${JSON.stringify(trial.config)} on worker ${worker}`;
+  if (result === null || typeof result !== 'object') throw new Error(`${where()} must be an object with 'runtime', got ${String(result)}`);
+  const rt = result.runtime;
+  if (typeof rt !== 'number' || !(rt >= 0) || rt === Infinity) {
+    throw new Error(`${where()} has runtime ${String(rt)}; it must be a finite number >= 0 (seconds)`);
   }
-  for (const [k, v] of Object.entries(result)) {
-    if (typeof v !== 'number' || Number.isNaN(v)) throw new Error(`${where} has ${k} = ${String(v)}; objective values must be numbers, not NaN`);
+  const values: Record<string, number> = {};
+  for (const k in result) {
+    const v = result[k];
+    if (typeof v !== 'number' || v !== v) throw new Error(`${where()} has ${k} = ${String(v)}; objective values must be numbers, not NaN`);
+    if (k !== 'runtime') values[k] = v;
   }
+  return values;
 }
+
+/** True for a thenable: awaiting a plain value costs a microtask, more than a simulation step. */
+const isPromise = <T>(x: T | Promise<T>): x is Promise<T> => typeof (x as { then?: unknown })?.then === 'function';
 
 /**
  * Runs an ask/tell optimizer against a benchmark as if `nWorkers` workers evaluated in parallel,
@@ -102,7 +111,8 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   for (;;) {
     // The free worker asks and evaluates.
     const t0 = now();
-    const trial = await optimizer.ask();
+    const asked = optimizer.ask();
+    const trial = isPromise(asked) ? await asked : asked;
     const sampling = now() - t0;
     if (chargeSamplingTime) clock[worker] = (clock[worker] as number) + sampling;
     let seed = Math.floor(rand() * 2 ** 30);
@@ -122,24 +132,23 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     }
     let result: EvalResult;
     try {
-      result = await objective(trial.config, { fidelity: trial.fidelity, seed });
+      const r = objective(trial.config, { fidelity: trial.fidelity, seed });
+      result = isPromise(r) ? await r : r;
     } catch (e) {
       throw new Error(`simulate: the objective failed on worker ${worker} for config ${JSON.stringify(trial.config)}: ${(e as Error).message}; ${records.length} results were recorded before`);
     }
-    validateResult(result, trial, worker);
+    const values = valuesOf(result, trial, worker);
     const runtime = Math.max(0, result.runtime - credit);
     clock[worker] = (clock[worker] as number) + runtime;
     if (continualMaxFidelity !== undefined && (trial.fidelity as number) < continualMaxFidelity) {
       cache.get(key)?.push({ fidelity: trial.fidelity as number, runtime: result.runtime, arrival: clock[worker] as number, seed });
     }
-    const values: Record<string, number> = {};
-    for (const [k, v] of Object.entries(result)) if (k !== 'runtime') values[k] = v;
     pending[worker] = {
       cumtime: clock[worker] as number, workerIndex: worker, config: trial.config, seed, runtime, values,
       ...(trial.fidelity !== undefined ? { fidelity: trial.fidelity } : {}),
     };
     pendingTrial[worker] = trial;
-    pendingResult[worker] = { ...result, runtime };
+    pendingResult[worker] = credit === 0 ? result : { ...result, runtime };
 
     // The next worker to free: the smallest clock, lowest index on ties.
     worker = 0;
@@ -149,7 +158,8 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     if (record.cumtime > maxTotalEvalTime) return { records, stoppedBy: 'maxTotalEvalTime' };
     records.push(record);
     if (options.resultsFile !== undefined) appendFileSync(options.resultsFile, `${JSON.stringify(record)}\n`);
-    await optimizer.tell(pendingTrial[worker] as Trial, pendingResult[worker] as EvalResult);
+    const told = optimizer.tell(pendingTrial[worker] as Trial, pendingResult[worker] as EvalResult);
+    if (isPromise(told)) await told;
     pending[worker] = null;
     if (records.length >= nEvals) return { records, stoppedBy: 'nEvals' };
   }
