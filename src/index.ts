@@ -57,11 +57,11 @@ export {
 export { unrolled, neumann, cg, fixedPoint, finiteDifference, firstOrder } from './multilevel/hypergradients/methods.js';
 
 export {
-  type Config, type EvalResult, type EvalContext, type Objective, type Trial, type AskTellOptimizer, type SimulationRecord,
+  type Config, type EvalResult, type RuntimeField, type EvalContext, type Objective, type Trial, type AskTellOptimizer, type SimulationRecord,
 } from './simulator/types.js';
 export { simulate, configKey, type SimulateOptions, type SimulationResult } from './simulator/simulate.js';
 export { performanceOverTime, readRecords, type PerformanceCurve } from './simulator/performance.js';
-export { type Benchmark, type FloatRange, type IntRange } from './simulator/benchmarks/types.js';
+export { type Benchmark, type FloatRange, type IntRange, type FidelityRange } from './simulator/benchmarks/types.js';
 export { mfBranin, mfHartmann, type SyntheticOptions } from './simulator/benchmarks/synthetic.js';
 export { lcbench, lcbenchBatch, LCBENCH_TASKS } from './simulator/benchmarks/lcbench.js';
 export { incumbentPlotSvg, type PlotSeries, type PlotOptions } from './simulator/plot.js';

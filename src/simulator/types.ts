@@ -2,7 +2,13 @@
 export type Config = Record<string, number | string | boolean>;
 
 /** What an objective returns: objective values by name and the `runtime` (simulated seconds). */
-export type EvalResult = Record<string, number> & { runtime: number };
+export type EvalResult = Record<string, number> & RuntimeField;
+
+/** The runtime an evaluation reports. */
+export interface RuntimeField {
+  /** Simulated seconds the evaluation would take. */
+  runtime: number;
+}
 
 /** Where an evaluation runs: its fidelity (e.g. epochs) and a seed for its noise. */
 export interface EvalContext {

@@ -33,7 +33,17 @@ export interface Benchmark {
   /** The hyperparameters. */
   searchSpace: Record<string, FloatRange | IntRange>;
   /** The fidelity's range (e.g. epochs); `max` is the full budget. */
-  fidelity: { name: string; min: number; max: number };
+  fidelity: FidelityRange;
   /** The objective values it reports; the first is the one to minimise. */
   objectives: string[];
+}
+
+/** A fidelity's name and range. */
+export interface FidelityRange {
+  /** Its name (e.g. `epoch`). */
+  name: string;
+  /** The lowest fidelity. */
+  min: number;
+  /** The full budget. */
+  max: number;
 }
