@@ -1,0 +1,146 @@
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EvalResult, Objective, SimulationRecord } from '../types.js';
+import type { MultiWorkerOptions, SimulatedWorker } from './asyncSimulator.js';
+import { type SharedState, SimulationFinished, beginSubmission, finishSubmission, initialState, releaseNext } from './core.js';
+
+/** The file store's state: the shared state plus results released and not yet collected. */
+interface FileState extends SharedState {
+  /** Per worker, a released result waiting for its worker to collect it. */
+  delivered: (EvalResult | null)[];
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+/** Blocks this thread for `ms` milliseconds (a waiting worker has nothing else to do). */
+function sleep(ms: number): void {
+  Atomics.wait(sleeper, 0, 0, ms);
+}
+
+/** Options of the file store's workers. */
+export interface FileWorkerOptions {
+  /** Charge the wall time between a release and the next submission; default false. */
+  chargeSamplingTime?: boolean;
+  /** Give up, naming the workers that have not submitted, after this long without progress; default 60 s. */
+  timeoutMs?: number;
+}
+
+/** A directory holding a multi-worker simulation shared by threads or processes. */
+class FileStore {
+  private readonly lockDir: string;
+  private readonly statePath: string;
+  readonly resultsPath: string;
+  constructor(readonly dir: string, private readonly timeoutMs = 60_000) {
+    this.lockDir = join(dir, 'lock');
+    this.statePath = join(dir, 'state.json');
+    this.resultsPath = join(dir, 'results.jsonl');
+  }
+
+  read(): FileState {
+    return JSON.parse(readFileSync(this.statePath, 'utf8')) as FileState;
+  }
+
+  /** Runs `fn` on the state under the directory lock, then writes the state atomically (rename). */
+  update<T>(fn: (s: FileState) => T): T {
+    const start = Date.now();
+    let wait = 0.02;
+    for (;;) {
+      try {
+        mkdirSync(this.lockDir);
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        if (Date.now() - start > this.timeoutMs) {
+          throw new Error(`multi-worker simulator: the lock ${this.lockDir} has been held for ${this.timeoutMs} ms (a worker crashed while holding it?); remove it to continue`);
+        }
+        sleep(wait);
+        wait = Math.min(1, wait * 2);
+      }
+    }
+    try {
+      const s = this.read();
+      const out = fn(s);
+      const tmp = `${this.statePath}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+      writeFileSync(tmp, JSON.stringify(s));
+      renameSync(tmp, this.statePath);
+      return out;
+    } finally {
+      rmdirSync(this.lockDir);
+    }
+  }
+}
+
+/**
+ * Creates a file-backed multi-worker simulation in `dir` (created if needed; it must not hold one
+ * already). Workers in any thread or process then join it with {@link connectFileSimulator}.
+ */
+export function createFileSimulator(dir: string, options: Omit<MultiWorkerOptions, 'objective' | 'resultsFile' | 'chargeSamplingTime'>): void {
+  mkdirSync(dir, { recursive: true });
+  if (existsSync(join(dir, 'state.json'))) throw new Error(`createFileSimulator: ${dir} already holds a simulation (state.json); use a fresh directory`);
+  const state: FileState = { ...initialState(options), delivered: new Array(options.nWorkers).fill(null) };
+  writeFileSync(join(dir, 'results.jsonl'), '');
+  writeFileSync(join(dir, 'state.json'), JSON.stringify(state));
+}
+
+/**
+ * Joins the file-backed simulation in `dir` as one worker (call once per worker thread or process).
+ * `evaluate` evaluates with `objective` in this worker, then blocks until the simulated order
+ * releases the result; released results are appended to `dir/results.jsonl`.
+ */
+export function connectFileSimulator(dir: string, objective: Objective, options: FileWorkerOptions = {}): SimulatedWorker {
+  const store = new FileStore(dir, options.timeoutMs);
+  if (!existsSync(join(dir, 'state.json'))) throw new Error(`connectFileSimulator: no simulation in ${dir}; call createFileSimulator first`);
+  let index: number | null = null;
+  let freedAt = performance.now();
+  const release = (s: FileState) => {
+    for (let r = releaseNext(s); r !== null; r = releaseNext(s)) {
+      appendFileSync(store.resultsPath, `${JSON.stringify(r)}\n`);
+      s.delivered[r.workerIndex] = toResult(r);
+    }
+  };
+  return {
+    evaluate: async (config, fidelity) => {
+      const sampling = options.chargeSamplingTime ? (performance.now() - freedAt) / 1000 : 0;
+      const { worker, seed, credit } = store.update((s) => beginSubmission(s, index, sampling, config, fidelity));
+      index = worker;
+      const result = await objective(config, { fidelity, seed });
+      store.update((s) => {
+        finishSubmission(s, worker, config, fidelity, seed, credit, result);
+        release(s);
+      });
+      const start = Date.now();
+      let wait = 0.02;
+      for (;;) {
+        const s = store.read();
+        if (s.delivered[worker] !== null) {
+          const got = store.update((t) => {
+            const r = t.delivered[worker] as EvalResult;
+            t.delivered[worker] = null;
+            return r;
+          });
+          freedAt = performance.now();
+          return got;
+        }
+        if (s.finished) throw new SimulationFinished();
+        if (Date.now() - start > (options.timeoutMs ?? 60_000)) {
+          const missing = s.pending.map((p, i) => (p === null && i < s.joined ? i : -1)).filter((i) => i >= 0);
+          const unjoined = s.nWorkers - s.joined;
+          throw new Error(
+            `multi-worker simulator: no result for ${options.timeoutMs ?? 60_000} ms; waiting on worker(s) [${missing.join(', ')}]` +
+              `${unjoined > 0 ? ` and ${unjoined} worker(s) that never submitted` : ''} (crashed?)`,
+          );
+        }
+        sleep(wait);
+        wait = Math.min(1, wait * 1.5);
+      }
+    },
+  };
+}
+
+function toResult(r: SimulationRecord): EvalResult {
+  return { ...r.values, runtime: r.runtime } as EvalResult;
+}
+
+/** Reads the records released so far from a file-backed simulation. */
+export function fileSimulatorRecords(dir: string): SimulationRecord[] {
+  return readFileSync(join(dir, 'results.jsonl'), 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as SimulationRecord);
+}
