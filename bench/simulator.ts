@@ -1,4 +1,10 @@
-import { type AskTellOptimizer, lcbench, mfBranin, seededRandom, simulate } from '../src/index.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import {
+  type AskTellOptimizer, SimulationFinished, asyncSimulator, createFileSimulator, lcbench, mfBranin, seededRandom, simulate,
+} from '../src/index.js';
 import { report } from './report.js';
 
 /** A trivial optimizer: uniform random points in the unit square (its cost is part of the overhead). */
@@ -32,6 +38,31 @@ export async function simulatorBench(): Promise<void> {
       best = Math.min(best, ((performance.now() - t0) * 1000) / nEvals);
     }
     report({ bench: 'simulator', case: `mfbranin/${nWorkers}-workers/${nEvals}-evals/single-process`, metric: 'time-per-eval', value: best, unit: 'us', baseline });
+  }
+  // Multi-worker modes: async workers in this process, and worker threads through the file store.
+  for (const nWorkers of [4, 32]) {
+    const t0 = performance.now();
+    const sim = asyncSimulator({ objective: bench.objective, nWorkers, nEvals });
+    await Promise.all(Array.from({ length: nWorkers }, async (_v, w) => {
+      const r = seededRandom(w);
+      const worker = sim.worker();
+      try {
+        for (;;) await worker.evaluate({ x0: r(), x1: r() }, 100);
+      } catch (e) {
+        if (!(e instanceof SimulationFinished)) throw e;
+      }
+    }));
+    report({ bench: 'simulator', case: `mfbranin/${nWorkers}-workers/${nEvals}-evals/async-workers`, metric: 'time-per-eval', value: ((performance.now() - t0) * 1000) / nEvals, unit: 'us' });
+    const fileEvals = 2000;
+    const dir = mkdtempSync(join(tmpdir(), 'hg-bench-'));
+    createFileSimulator(dir, { nWorkers, nEvals: fileEvals });
+    const t1 = performance.now();
+    await Promise.all(Array.from({ length: nWorkers }, (_v, w) => new Promise<void>((ok, fail) => {
+      const t = new Worker(new URL('./fileWorker.js', import.meta.url), { workerData: { dir, w } });
+      t.on('error', fail);
+      t.on('exit', () => ok());
+    })));
+    report({ bench: 'simulator', case: `mfbranin/${nWorkers}-workers/${fileEvals}-evals/file-store-threads`, metric: 'time-per-eval', value: ((performance.now() - t1) * 1000) / fileEvals, unit: 'us' });
   }
   const lc = lcbench('3945');
   await lc.objective({ batch_size: 91, learning_rate: 0.003, momentum: 0.5, weight_decay: 0.01, num_layers: 2, max_units: 256, max_dropout: 0.5 }, { seed: 0 });

@@ -1,14 +1,11 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EvalResult, Objective, SimulationRecord } from '../types.js';
 import type { MultiWorkerOptions, SimulatedWorker } from './asyncSimulator.js';
 import { type SharedState, SimulationFinished, beginSubmission, finishSubmission, initialState, releaseNext } from './core.js';
 
-/** The file store's state: the shared state plus results released and not yet collected. */
-interface FileState extends SharedState {
-  /** Per worker, a released result waiting for its worker to collect it. */
-  delivered: (EvalResult | null)[];
-}
+/** The file store's state (released results go to per-worker mailbox files, see FileStore.mailbox). */
+type FileState = SharedState;
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 /** Blocks this thread for `ms` milliseconds (a waiting worker has nothing else to do). */
@@ -35,6 +32,18 @@ class FileStore {
     this.resultsPath = join(dir, 'results.jsonl');
   }
 
+  /** Worker w's mailbox: a released result is written here, atomically, for w alone to poll. */
+  mailbox(w: number): string {
+    return join(this.dir, `released-${w}.json`);
+  }
+
+  /** Writes `data` to `path` atomically (rename), so a reader never sees a partial file. */
+  writeAtomic(path: string, data: string): void {
+    const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+    writeFileSync(tmp, data);
+    renameSync(tmp, path);
+  }
+
   read(): FileState {
     return JSON.parse(readFileSync(this.statePath, 'utf8')) as FileState;
   }
@@ -59,9 +68,7 @@ class FileStore {
     try {
       const s = this.read();
       const out = fn(s);
-      const tmp = `${this.statePath}.${process.pid}.${Math.random().toString(36).slice(2)}`;
-      writeFileSync(tmp, JSON.stringify(s));
-      renameSync(tmp, this.statePath);
+      this.writeAtomic(this.statePath, JSON.stringify(s));
       return out;
     } finally {
       rmdirSync(this.lockDir);
@@ -76,7 +83,7 @@ class FileStore {
 export function createFileSimulator(dir: string, options: Omit<MultiWorkerOptions, 'objective' | 'resultsFile' | 'chargeSamplingTime'>): void {
   mkdirSync(dir, { recursive: true });
   if (existsSync(join(dir, 'state.json'))) throw new Error(`createFileSimulator: ${dir} already holds a simulation (state.json); use a fresh directory`);
-  const state: FileState = { ...initialState(options), delivered: new Array(options.nWorkers).fill(null) };
+  const state: FileState = initialState(options);
   writeFileSync(join(dir, 'results.jsonl'), '');
   writeFileSync(join(dir, 'state.json'), JSON.stringify(state));
 }
@@ -94,43 +101,60 @@ export function connectFileSimulator(dir: string, objective: Objective, options:
   const release = (s: FileState) => {
     for (let r = releaseNext(s); r !== null; r = releaseNext(s)) {
       appendFileSync(store.resultsPath, `${JSON.stringify(r)}\n`);
-      s.delivered[r.workerIndex] = toResult(r);
+      store.writeAtomic(store.mailbox(r.workerIndex), JSON.stringify(toResult(r)));
     }
   };
   return {
     evaluate: async (config, fidelity) => {
       const sampling = options.chargeSamplingTime ? (performance.now() - freedAt) / 1000 : 0;
-      const { worker, seed, credit } = store.update((s) => beginSubmission(s, index, sampling, config, fidelity));
-      index = worker;
-      const result = await objective(config, { fidelity, seed });
-      store.update((s) => {
-        finishSubmission(s, worker, config, fidelity, seed, credit, result);
-        release(s);
+      // One lock cycle when the objective is synchronous (evaluated under the lock), two otherwise.
+      let pendingResult: EvalResult | Promise<EvalResult> | null = null;
+      const sub = store.update((s) => {
+        const b = beginSubmission(s, index, sampling, config, fidelity);
+        const r = objective(config, { fidelity, seed: b.seed });
+        if (typeof (r as Promise<EvalResult>)?.then !== 'function') {
+          finishSubmission(s, b.worker, config, fidelity, b.seed, b.credit, r as EvalResult);
+          release(s);
+        } else {
+          pendingResult = r;
+        }
+        return b;
       });
+      const worker = sub.worker;
+      index = worker;
+      if (pendingResult !== null) {
+        const result = await (pendingResult as Promise<EvalResult>);
+        store.update((s) => {
+          finishSubmission(s, worker, config, fidelity, sub.seed, sub.credit, result);
+          release(s);
+        });
+      }
+      const box = store.mailbox(worker);
       const start = Date.now();
-      let wait = 0.02;
-      for (;;) {
-        const s = store.read();
-        if (s.delivered[worker] !== null) {
-          const got = store.update((t) => {
-            const r = t.delivered[worker] as EvalResult;
-            t.delivered[worker] = null;
-            return r;
-          });
+      let wait = 0.01;
+      for (let polls = 0; ; polls++) {
+        if (existsSync(box)) {
+          const got = JSON.parse(readFileSync(box, 'utf8')) as EvalResult;
+          unlinkSync(box);
           freedAt = performance.now();
           return got;
         }
-        if (s.finished) throw new SimulationFinished();
-        if (Date.now() - start > (options.timeoutMs ?? 60_000)) {
-          const missing = s.pending.map((p, i) => (p === null && i < s.joined ? i : -1)).filter((i) => i >= 0);
-          const unjoined = s.nWorkers - s.joined;
-          throw new Error(
-            `multi-worker simulator: no result for ${options.timeoutMs ?? 60_000} ms; waiting on worker(s) [${missing.join(', ')}]` +
-              `${unjoined > 0 ? ` and ${unjoined} worker(s) that never submitted` : ''} (crashed?)`,
-          );
+        // The shared state is read only now and then: to stop once the run has finished, or to
+        // report who is holding things up.
+        if (polls % 64 === 63) {
+          const s = store.read();
+          if (s.finished && !existsSync(box)) throw new SimulationFinished();
+          if (Date.now() - start > (options.timeoutMs ?? 60_000)) {
+            const missing = s.pending.map((p, i) => (p === null && i < s.joined ? i : -1)).filter((i) => i >= 0);
+            const unjoined = s.nWorkers - s.joined;
+            throw new Error(
+              `multi-worker simulator: no result for ${options.timeoutMs ?? 60_000} ms; waiting on worker(s) [${missing.join(', ')}]` +
+                `${unjoined > 0 ? ` and ${unjoined} worker(s) that never submitted` : ''} (crashed?)`,
+            );
+          }
         }
         sleep(wait);
-        wait = Math.min(1, wait * 1.5);
+        wait = Math.min(0.2, wait * 1.5);
       }
     },
   };
