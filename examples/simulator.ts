@@ -7,8 +7,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import {
-  type AskTellOptimizer, type Benchmark, type PlotSeries, incumbentPlotSvg, lcbench, mfHartmann, performanceOverTime,
-  seededRandom, simulate,
+  type AskTellOptimizer, type Benchmark, type PlotSeries, lcbench, mfHartmann, performanceOverTime,
+  seededRandom, simulate, writeIncumbentPlot,
 } from '../src/index.js';
 
 /** Uniform random search over a benchmark's search space at full fidelity (a stand-in until issue 6). */
@@ -44,7 +44,6 @@ for (const [bench, nWorkers, nEvals] of runs) {
     console.log(`${bench.name.padEnd(14)} seed ${seed}: best ${curve.values[curve.values.length - 1]?.toFixed(4)} after ${nEvals} evaluations on ${nWorkers} workers; ` +
       `simulated ${(simulated / 3600).toFixed(1)} h in ${wall.toFixed(2)} s wall (x${Math.round(simulated / wall)})`);
   }
-  const svg = `runs/${bench.name.replace(':', '-')}-incumbent.svg`;
-  writeFileSync(svg, incumbentPlotSvg(series, { title: `${bench.name}: random search, ${nWorkers} workers`, yLabel: 'best loss so far' }));
-  console.log(`plot: ${svg}`);
+  const paths = await writeIncumbentPlot(`runs/${bench.name.replace(':', '-')}-incumbent`, series, { title: `${bench.name}: random search, ${nWorkers} workers`, yLabel: 'best loss so far' });
+  console.log(`plots: ${paths.join(', ')}`);
 }

@@ -85,3 +85,23 @@ export function incumbentPlotSvg(series: readonly PlotSeries[], options: PlotOpt
   parts.push('</svg>');
   return parts.join('\n');
 }
+
+/**
+ * Renders an SVG to PNG with resvg (Rust, prebuilt for each platform; no install script), using the
+ * system's fonts for text.
+ */
+export async function svgToPng(svg: string): Promise<Uint8Array> {
+  const { Resvg } = await import('@resvg/resvg-js');
+  return new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' }, background: 'white' }).render().asPng();
+}
+
+/** Writes the incumbent plot as `<base>.svg` and `<base>.png`; returns both paths. */
+export async function writeIncumbentPlot(base: string, series: readonly PlotSeries[], options: PlotOptions = {}): Promise<[string, string]> {
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const { dirname } = await import('node:path');
+  mkdirSync(dirname(base), { recursive: true });
+  const svg = incumbentPlotSvg(series, options);
+  writeFileSync(`${base}.svg`, svg);
+  writeFileSync(`${base}.png`, await svgToPng(svg));
+  return [`${base}.svg`, `${base}.png`];
+}
