@@ -57,7 +57,7 @@ export {
 export { unrolled, neumann, cg, fixedPoint, finiteDifference, firstOrder } from './multilevel/hypergradients/methods.js';
 
 export {
-  type Config, type EvalResult, type RuntimeField, type EvalContext, type Objective, type Trial, type AskTellOptimizer, type SimulationRecord,
+  type Config, type EvalResult, type RuntimeField, type EvalContext, type CachedState, type Objective, type Trial, type AskTellOptimizer, type SimulationRecord,
 } from './simulator/types.js';
 export { simulate, configKey, type SimulateOptions, type SimulationResult } from './simulator/simulate.js';
 export { performanceOverTime, readRecords, type PerformanceCurve } from './simulator/performance.js';
@@ -66,7 +66,7 @@ export { mfBranin, mfHartmann, type SyntheticOptions } from './simulator/benchma
 export { lcbench, lcbenchBatch, LCBENCH_TASKS } from './simulator/benchmarks/lcbench.js';
 export { incumbentPlotSvg, svgToPng, writeIncumbentPlot, type PlotSeries, type PlotOptions } from './simulator/plot.js';
 export { SimulationFinished, type SharedState } from './simulator/multiWorker/core.js';
-export { asyncSimulator, type MultiWorkerOptions, type SimulatedWorker } from './simulator/multiWorker/asyncSimulator.js';
+export { asyncSimulator, type AsyncSimulation, type MultiWorkerOptions, type SimulatedWorker } from './simulator/multiWorker/asyncSimulator.js';
 export { createFileSimulator, connectFileSimulator, fileSimulatorRecords, type FileWorkerOptions } from './simulator/multiWorker/fileSimulator.js';
 
 registerRules();

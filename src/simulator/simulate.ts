@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { seededRandom } from '../util/random.js';
-import type { AskTellOptimizer, Config, EvalResult, Objective, SimulationRecord, Trial } from './types.js';
+import type { AskTellOptimizer, CachedState, Config, EvalResult, Objective, SimulationRecord, Trial } from './types.js';
 
 /** Options of {@link simulate}. */
 export interface SimulateOptions {
@@ -37,14 +37,6 @@ export interface SimulationResult {
   records: SimulationRecord[];
   /** Why it stopped. */
   stoppedBy: 'nEvals' | 'maxTotalEvalTime';
-}
-
-/** A cached state for continual fidelity: a lower-fidelity result that can be resumed. */
-interface CachedState {
-  fidelity: number;
-  runtime: number;
-  arrival: number;
-  seed: number;
 }
 
 function checkInt(name: string, x: number, min: number): void {

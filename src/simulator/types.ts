@@ -54,3 +54,15 @@ export interface SimulationRecord {
   /** The objective values. */
   values: Record<string, number>;
 }
+
+/** A cached lower-fidelity result that continual fidelity can resume. */
+export interface CachedState {
+  /** The fidelity it reached. */
+  fidelity: number;
+  /** The runtime it took to get there (credited on resume). */
+  runtime: number;
+  /** Simulated time at which it arrived (it can be resumed only after). */
+  arrival: number;
+  /** The seed it used (a resumed evaluation keeps it). */
+  seed: number;
+}

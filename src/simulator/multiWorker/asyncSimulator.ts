@@ -31,6 +31,14 @@ export interface SimulatedWorker {
   evaluate(config: Config, fidelity?: number): Promise<EvalResult>;
 }
 
+/** An in-process multi-worker simulation. */
+export interface AsyncSimulation {
+  /** A new worker handle (call once per parallel worker). */
+  worker(): SimulatedWorker;
+  /** Every released record, once the run finishes. */
+  records: Promise<SimulationRecord[]>;
+}
+
 /**
  * The multi-worker mode for optimizers that run their own parallel async workers in this process:
  * each worker gets a handle from `worker()` and calls `evaluate`, which returns only when the
@@ -46,7 +54,7 @@ export interface SimulatedWorker {
  * }));
  * ```
  */
-export function asyncSimulator(options: MultiWorkerOptions): { worker(): SimulatedWorker; records: Promise<SimulationRecord[]> } {
+export function asyncSimulator(options: MultiWorkerOptions): AsyncSimulation {
   const state = initialState(options);
   const waiting = new Map<number, { resolve: (r: EvalResult) => void; reject: (e: unknown) => void; result: EvalResult }>();
   const records: SimulationRecord[] = [];

@@ -1,5 +1,5 @@
 import { configKey } from '../simulate.js';
-import type { Config, EvalResult, SimulationRecord } from '../types.js';
+import type { CachedState, Config, EvalResult, SimulationRecord } from '../types.js';
 
 /**
  * The multi-worker simulator's shared state: plain JSON, so it can live in memory or in a file.
@@ -32,7 +32,7 @@ export interface SharedState {
   /** State of the seed generator (mulberry32). */
   rng: number;
   /** Continual-fidelity cache: config key -> resumable states. */
-  cache: Record<string, { fidelity: number; runtime: number; arrival: number; seed: number }[]>;
+  cache: Record<string, CachedState[]>;
 }
 
 /** A fresh state. */
