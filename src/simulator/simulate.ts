@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { seededRandom } from '../util/random.js';
 import type { AskTellOptimizer, CachedState, Config, EvalResult, Objective, SimulationRecord, Trial } from './types.js';
@@ -29,6 +29,13 @@ export interface SimulateOptions {
   resultsFile?: string;
   /** A clock for sampling time, in seconds; default `performance.now() / 1000`. */
   now?: () => number;
+  /**
+   * Resume a run from its records (e.g. `readRecords(resultsFile)` after a crash): the optimizer is
+   * told them again in order, each worker's clock restarts where its last told result arrived, and
+   * they count toward `nEvals`. Evaluations in flight at the crash are asked again. With
+   * `resultsFile`, the file is first rewritten with exactly these records (dropping a cut-off line).
+   */
+  resumeFrom?: readonly SimulationRecord[];
 }
 
 /** What {@link simulate} returns. */
@@ -91,6 +98,10 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   const now = options.now ?? (() => performance.now() / 1000);
   const rand = seededRandom(options.seed ?? 0);
   if (options.resultsFile !== undefined) mkdirSync(dirname(options.resultsFile), { recursive: true });
+  const resume = options.resumeFrom ?? [];
+  if (options.resultsFile !== undefined && options.resumeFrom !== undefined) {
+    writeFileSync(options.resultsFile, resume.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  }
 
   const clock = new Float64Array(nWorkers);
   const pending: (SimulationRecord | null)[] = new Array(nWorkers).fill(null);
@@ -98,7 +109,20 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   const pendingResult: (EvalResult | null)[] = new Array(nWorkers).fill(null);
   const cache = new Map<string, CachedState[]>();
   const records: SimulationRecord[] = [];
+  for (const r of resume) {
+    if (!(Number.isInteger(r.workerIndex) && r.workerIndex >= 0 && r.workerIndex < nWorkers)) {
+      throw new Error(`simulate: resumeFrom has a record of worker ${r.workerIndex}; this run has nWorkers = ${nWorkers}`);
+    }
+    clock[r.workerIndex] = Math.max(clock[r.workerIndex] as number, r.cumtime);
+    records.push(r);
+    const told = optimizer.tell({ config: r.config, ...(r.fidelity !== undefined ? { fidelity: r.fidelity } : {}) }, { ...r.values, runtime: r.runtime } as EvalResult);
+    if (isPromise(told)) await told;
+    for (let i = 0; i < 4; i++) rand();
+  }
+  if (records.length >= nEvals) return { records, stoppedBy: 'nEvals' };
+  // The earliest free worker asks first (after a resume, workers restart in order of their clocks).
   let worker = 0;
+  for (let w = 1; w < nWorkers; w++) if ((clock[w] as number) < (clock[worker] as number)) worker = w;
 
   for (;;) {
     // The free worker asks and evaluates.
@@ -145,11 +169,11 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     // The next worker to free: the smallest clock, lowest index on ties.
     worker = 0;
     for (let w = 1; w < nWorkers; w++) if ((clock[w] as number) < (clock[worker] as number)) worker = w;
-    const record = pending[worker];
-    if (record === null) continue; // a worker that has not started yet
-    if (record.cumtime > maxTotalEvalTime) return { records, stoppedBy: 'maxTotalEvalTime' };
-    records.push(record);
-    if (options.resultsFile !== undefined) appendFileSync(options.resultsFile, `${JSON.stringify(record)}\n`);
+    const released = pending[worker];
+    if (released === null) continue; // a worker that has not started (or restarted) yet asks next
+    if (released.cumtime > maxTotalEvalTime) return { records, stoppedBy: 'maxTotalEvalTime' };
+    records.push(released);
+    if (options.resultsFile !== undefined) appendFileSync(options.resultsFile, `${JSON.stringify(released)}\n`);
     const told = optimizer.tell(pendingTrial[worker] as Trial, pendingResult[worker] as EvalResult);
     if (isPromise(told)) await told;
     pending[worker] = null;

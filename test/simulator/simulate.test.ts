@@ -169,3 +169,39 @@ describe('plots', () => {
     expect(bytes.readUInt32BE(20)).toBe(440);
   });
 });
+
+describe('resuming a crashed run', () => {
+  it('continues from the records on disk: the optimizer is re-told them and the results file ends up clean', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hg-resume-'));
+    const file = join(dir, 'r.jsonl');
+    const runtimes = [5, 3, 4, 1, 2, 6, 2, 3, 1, 4];
+    const crashAt = 4;
+    const first = scripted(runtimes);
+    await expect(simulate({
+      objective: (c) => {
+        if (c.id === crashAt + 1) throw new Error('killed');
+        return byRuntime(c);
+      }, optimizer: first.optimizer, nWorkers: 2, nEvals: 8, resultsFile: file, now: first.now,
+    })).rejects.toThrow(/killed/);
+    appendFileSync(file, '{"cumtime":');
+    const saved = readRecords(file);
+    // told before the crash (at w1's ask of id 5): ids 1, 0, 3, 2; id 4 was in flight on w0.
+    expect(saved.map((r) => r.config.id)).toEqual([1, 0, 3, 2]);
+    // The resumed optimizer proposes the not-yet-told ids again, from where the script continues.
+    const second = scripted(runtimes);
+    const seen: number[] = [];
+    const optimizer: AskTellOptimizer = {
+      ask: () => second.optimizer.ask(),
+      tell: (t) => {
+        seen.push(t.config.id as number);
+      },
+    };
+    for (let i = 0; i < 5; i++) second.optimizer.ask(); // ids 0..4 were asked before the crash
+    const { records } = await simulate({ objective: byRuntime, optimizer, nWorkers: 2, nEvals: 6, resultsFile: file, resumeFrom: saved, now: second.now });
+    expect(seen.slice(0, 4)).toEqual([1, 0, 3, 2]);
+    // clocks restart at w0 = 6 and w1 = 7: w0 asks id 5 (runtime 6) -> 12, w1 asks id 6 (2) -> 9
+    // and is told first; w1 asks id 7 (3) -> 12; at the tie w0 (lower index) is told.
+    expect(timeline(records).slice(4)).toEqual([[9, 1, 6], [12, 0, 5]]);
+    expect(readRecords(file).map((r) => r.config.id)).toEqual([1, 0, 3, 2, 6, 5]);
+  });
+});
