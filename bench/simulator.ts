@@ -54,7 +54,7 @@ export async function simulatorBench(): Promise<void> {
     }));
     report({ bench: 'simulator', case: `mfbranin/${nWorkers}-workers/${nEvals}-evals/async-workers`, metric: 'time-per-eval', value: ((performance.now() - t0) * 1000) / nEvals, unit: 'us' });
     const fileEvals = 2000;
-    const dir = mkdtempSync(join(tmpdir(), 'hg-bench-'));
+    const dir = mkdtempSync(join(process.env.HG_BENCH_DIR ?? tmpdir(), 'hg-bench-'));
     createFileSimulator(dir, { nWorkers, nEvals: fileEvals });
     const t1 = performance.now();
     await Promise.all(Array.from({ length: nWorkers }, (_v, w) => new Promise<void>((ok, fail) => {

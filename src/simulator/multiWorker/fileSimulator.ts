@@ -130,6 +130,7 @@ export function connectFileSimulator(dir: string, objective: Objective, options:
         });
       }
       const box = store.mailbox(worker);
+      const s0 = store.read();
       const start = Date.now();
       let wait = 0.01;
       for (let polls = 0; ; polls++) {
@@ -154,7 +155,9 @@ export function connectFileSimulator(dir: string, objective: Objective, options:
           }
         }
         sleep(wait);
-        wait = Math.min(0.2, wait * 1.5);
+        // The cap grows with the number of workers: many polling threads would otherwise take the
+        // cores from the one worker that has to move.
+        wait = Math.min(0.05 * Math.max(4, s0.nWorkers), wait * 1.5);
       }
     },
   };
