@@ -57,7 +57,7 @@ export {
 export { unrolled, neumann, cg, fixedPoint, finiteDifference, firstOrder } from './multilevel/hypergradients/methods.js';
 
 export {
-  type Config, type EvalResult, type RuntimeField, type EvalContext, type CachedState, type Objective, type Trial, type AskTellOptimizer, type SimulationRecord,
+  type Config, type EvalResult, type RuntimeField, type EvalContext, type CachedState, type RunOptions, type Objective, type Trial, type AskTellOptimizer, type SimulationRecord,
 } from './simulator/types.js';
 export { simulate, configKey, type SimulateOptions, type SimulationResult } from './simulator/simulate.js';
 export { performanceOverTime, readRecords, type PerformanceCurve } from './simulator/performance.js';

@@ -1,32 +1,12 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { seededRandom } from '../util/random.js';
-import type { AskTellOptimizer, CachedState, Config, EvalResult, Objective, SimulationRecord, Trial } from './types.js';
+import type { AskTellOptimizer, CachedState, Config, EvalResult, RunOptions, SimulationRecord, Trial } from './types.js';
 
 /** Options of {@link simulate}. */
-export interface SimulateOptions {
-  /** The benchmark objective. */
-  objective: Objective;
+export interface SimulateOptions extends RunOptions {
   /** The ask/tell optimizer. */
   optimizer: AskTellOptimizer;
-  /** Parallel workers (simulated), an integer >= 1. */
-  nWorkers: number;
-  /** Stop once this many results have been told, an integer >= 1. */
-  nEvals: number;
-  /** Stop before telling a result that arrives after this simulated time (seconds); default none. */
-  maxTotalEvalTime?: number;
-  /** Charge the optimizer's measured `ask` time to the simulated clock (as mfhpo-simulator); default true. */
-  chargeSamplingTime?: boolean;
-  /**
-   * Continual fidelity: a configuration resumed from a lower fidelity is charged only the runtime
-   * difference, when its cached result has already arrived. Set to the maximal fidelity (a result at
-   * it is not cached); default off.
-   */
-  continualMaxFidelity?: number;
-  /** Seed of the per-evaluation seeds; default 0. */
-  seed?: number;
-  /** Append each record to this JSON-lines file as it arrives (nothing is lost if the run dies). */
-  resultsFile?: string;
   /** A clock for sampling time, in seconds; default `performance.now() / 1000`. */
   now?: () => number;
   /**

@@ -66,3 +66,30 @@ export interface CachedState {
   /** The seed it used (a resumed evaluation keeps it). */
   seed: number;
 }
+
+/** Options every simulation mode takes. */
+export interface RunOptions {
+  /** The benchmark objective. */
+  objective: Objective;
+  /** Parallel workers (simulated), an integer >= 1. */
+  nWorkers: number;
+  /** Stop once this many results have arrived (been told or released), an integer >= 1. */
+  nEvals: number;
+  /** Stop before a result that arrives after this simulated time (seconds); default none. */
+  maxTotalEvalTime?: number;
+  /**
+   * Charge the optimizer's time to the simulated clock (single-process: the measured `ask`, default
+   * true; multi-worker: each worker's wall time between a release and its next submission, default false).
+   */
+  chargeSamplingTime?: boolean;
+  /**
+   * Continual fidelity: a configuration resumed from a lower fidelity is charged only the runtime
+   * difference, when its cached result has already arrived. Set to the maximal fidelity (a result at
+   * it is not cached); default off.
+   */
+  continualMaxFidelity?: number;
+  /** Seed of the per-evaluation seeds; default 0. */
+  seed?: number;
+  /** Append each record to this JSON-lines file as it arrives (nothing is lost if the run dies). */
+  resultsFile?: string;
+}

@@ -1,26 +1,9 @@
 import { appendFileSync } from 'node:fs';
-import type { Config, EvalResult, Objective, SimulationRecord } from '../types.js';
+import type { Config, EvalResult, RunOptions, SimulationRecord } from '../types.js';
 import { SimulationFinished, beginSubmission, finishSubmission, initialState, releaseNext } from './core.js';
 
-/** Options of {@link asyncSimulator} and the file-backed simulator. */
-export interface MultiWorkerOptions {
-  /** The benchmark objective (evaluated at submission; its result waits for its turn). */
-  objective: Objective;
-  /** Parallel workers: exactly this many must submit before any result is released. */
-  nWorkers: number;
-  /** Results to release before the simulation finishes. */
-  nEvals: number;
-  /** Stop before releasing a result that arrives after this simulated time (seconds). */
-  maxTotalEvalTime?: number;
-  /** Charge each worker's wall time between a release and its next submission (its sampling); default false. */
-  chargeSamplingTime?: boolean;
-  /** Continual fidelity, as in `simulate`. */
-  continualMaxFidelity?: number;
-  /** Seed of the per-evaluation seeds; default 0. */
-  seed?: number;
-  /** Append released records to this JSON-lines file. */
-  resultsFile?: string;
-}
+/** Options of {@link asyncSimulator} and the file-backed simulator (the objective is evaluated at submission). */
+export type MultiWorkerOptions = RunOptions;
 
 /** A worker's handle: evaluate a configuration; resolves when its result would arrive. */
 export interface SimulatedWorker {
