@@ -69,4 +69,11 @@ export { SimulationFinished, type SharedState } from './simulator/multiWorker/co
 export { asyncSimulator, type AsyncSimulation, type MultiWorkerOptions, type SimulatedWorker } from './simulator/multiWorker/asyncSimulator.js';
 export { createFileSimulator, connectFileSimulator, fileSimulatorRecords, type FileWorkerOptions } from './simulator/multiWorker/fileSimulator.js';
 
+export {
+  type SearchSpace, type Param, type FloatParam, type IntParam, type CategoricalParam, validateSearchSpace, sampleConfig, fromUnit,
+} from './hpo/searchSpace.js';
+export { randomSearch, type RandomSearchOptions } from './hpo/randomSearch.js';
+export { hyperband, hyperbandBrackets, type HyperbandOptions, type HyperbandBracket, type HyperbandRound } from './hpo/hyperband.js';
+export { asha, ashaRungs, type AshaOptions } from './hpo/asha.js';
+
 registerRules();

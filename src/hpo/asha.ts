@@ -1,0 +1,92 @@
+import type { AskTellOptimizer, Config, EvalResult, Trial } from '../simulator/types.js';
+import { seededRandom } from '../util/random.js';
+import { type SearchSpace, sampleConfig, validateSearchSpace } from './searchSpace.js';
+
+/** Options of {@link asha}. */
+export interface AshaOptions {
+  /** The search space. */
+  searchSpace: SearchSpace;
+  /** The grace period: the resource of the lowest rung (e.g. 1 epoch). */
+  minResource: number;
+  /** The largest resource R; rungs are at `r eta^k <= R`. */
+  maxResource: number;
+  /** Reduction factor; default 3. */
+  eta?: number;
+  /**
+   * `promotion` (default): paused trials are promoted later whenever they rank in the top 1/eta of
+   * their rung (resumed through continual fidelity). `stopping`: a trial continues to the next rung
+   * only if it ranks in the top 1/eta when its result arrives, else it stops for good.
+   */
+  variant?: 'promotion' | 'stopping';
+  /** The result key to minimise; default 'loss'. */
+  objective?: string;
+  /** Seed; default 0. */
+  seed?: number;
+}
+
+interface Entry { id: number; value: number; order: number }
+type AshaTrial = Trial & { id: number; rung: number };
+
+/** The rung resources `r eta^k` up to R. */
+export function ashaRungs(minResource: number, maxResource: number, eta = 3): number[] {
+  if (!(minResource > 0 && maxResource >= minResource)) throw new Error(`asha: needs 0 < minResource <= maxResource, got ${minResource}, ${maxResource}`);
+  if (!(eta > 1)) throw new Error(`asha: eta must be > 1, got ${eta}`);
+  const out: number[] = [];
+  for (let r = minResource; r <= maxResource * (1 + 1e-9); r *= eta) out.push(Number.isInteger(minResource) ? Math.round(r) : r);
+  return out;
+}
+
+/**
+ * ASHA (Li et al. 2020), asynchronous successive halving: a trial is promoted from rung k when it
+ * ranks in the top `floor(n_k / eta)` of the `n_k` values recorded there (each trial recorded
+ * once per rung); with fewer than eta values, only the best is promotable. Ties rank the earlier
+ * result first. `ask` returns a promotion from the highest rung that has one, else a new
+ * configuration at the lowest rung.
+ */
+export function asha({ searchSpace, minResource, maxResource, eta = 3, variant = 'promotion', objective = 'loss', seed = 0 }: AshaOptions): AskTellOptimizer {
+  validateSearchSpace(searchSpace);
+  if (variant !== 'promotion' && variant !== 'stopping') throw new Error(`asha: variant must be 'promotion' or 'stopping', got '${String(variant)}'`);
+  const rungs = ashaRungs(minResource, maxResource, eta);
+  const rand = seededRandom(seed);
+  const configs: Config[] = [];
+  const recorded: Entry[][] = rungs.map(() => []);
+  const promoted: Set<number>[] = rungs.map(() => new Set());
+  const continuations: { id: number; rung: number }[] = [];
+  let order = 0;
+  /** The trials of rung k that rank in its top 1/eta (at least the best). */
+  const top = (k: number): Entry[] => {
+    const entries = [...(recorded[k] as Entry[])].sort((a, b) => a.value - b.value || a.order - b.order);
+    return entries.slice(0, Math.max(1, Math.floor(entries.length / eta)));
+  };
+  const trial = (id: number, rung: number): AshaTrial => ({ config: configs[id] as Config, fidelity: rungs[rung] as number, id, rung });
+  return {
+    ask: () => {
+      if (variant === 'stopping') {
+        const c = continuations.shift();
+        if (c !== undefined) return trial(c.id, c.rung);
+      } else {
+        for (let k = rungs.length - 2; k >= 0; k--) {
+          const candidate = top(k).find((e) => !(promoted[k] as Set<number>).has(e.id));
+          if (candidate !== undefined) {
+            (promoted[k] as Set<number>).add(candidate.id);
+            return trial(candidate.id, k + 1);
+          }
+        }
+      }
+      configs.push(sampleConfig(searchSpace, rand));
+      return trial(configs.length - 1, 0);
+    },
+    tell: (t, result: EvalResult) => {
+      const { id, rung } = t as AshaTrial;
+      const v = result[objective];
+      if (typeof v !== 'number') throw new Error(`asha: the result has no '${objective}'; it has ${Object.keys(result).join(', ')}`);
+      const entries = recorded[rung] as Entry[];
+      if (entries.some((e) => e.id === id)) return; // each trial is recorded once per rung
+      entries.push({ id, value: v, order: order++ });
+      if (variant === 'stopping' && rung + 1 < rungs.length && top(rung).some((e) => e.id === id)) {
+        (promoted[rung] as Set<number>).add(id);
+        continuations.push({ id, rung: rung + 1 });
+      }
+    },
+  };
+}
