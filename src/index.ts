@@ -73,7 +73,12 @@ export {
   type SearchSpace, type Param, type FloatParam, type IntParam, type CategoricalParam, validateSearchSpace, sampleConfig, fromUnit,
 } from './hpo/searchSpace.js';
 export { randomSearch, type RandomSearchOptions } from './hpo/randomSearch.js';
-export { hyperband, hyperbandBrackets, type HyperbandOptions, type HyperbandBracket, type HyperbandRound } from './hpo/hyperband.js';
+export {
+  hyperband, hyperbandWith, hyperbandBrackets, type HyperbandOptions, type HyperbandBracket, type HyperbandRound, type ConfigSampler,
+} from './hpo/hyperband.js';
+export { tpe, tpeGamma, tpeSplit, type TpeOptions, type Valued, type TpeGroups } from './hpo/tpe.js';
+export { bohb, type BohbOptions } from './hpo/bohb.js';
+export { parzen, proposeByDensityRatio, toInternal, fromInternal, type Estimator } from './hpo/parzen.js';
 export { asha, ashaRungs, type AshaOptions } from './hpo/asha.js';
 
 registerRules();

@@ -67,17 +67,30 @@ type HbTrial = Trial & { id: number; bracket: LiveBracket };
  * results are in. When no job of an open bracket is ready (its round awaits results), the next
  * bracket opens, so parallel workers are never idle. Ties rank the earlier trial first.
  */
-export function hyperband({ searchSpace, minResource, maxResource, eta = 3, objective = 'loss', seed = 0 }: HyperbandOptions): AskTellOptimizer {
+export function hyperband(options: HyperbandOptions): AskTellOptimizer {
+  const rand = seededRandom(options.seed ?? 0);
+  return hyperbandWith(options, { sample: () => sampleConfig(options.searchSpace, rand), observe: () => {} });
+}
+
+/** Where a bracket's new configurations come from, and what it learns from results. */
+export interface ConfigSampler {
+  /** A new configuration for a bracket's first round. */
+  sample(): Config;
+  /** A result: the configuration, the resource it ran at and its value. */
+  observe(config: Config, resource: number, value: number): void;
+}
+
+/** Hyperband's schedule with a pluggable sampler (random for Hyperband, a model for BOHB). */
+export function hyperbandWith({ searchSpace, minResource, maxResource, eta = 3, objective = 'loss' }: HyperbandOptions, sampler: ConfigSampler): AskTellOptimizer {
   validateSearchSpace(searchSpace);
   const brackets = hyperbandBrackets(minResource, maxResource, eta);
-  const rand = seededRandom(seed);
   const open: LiveBracket[] = [];
   let nextBracket = 0;
   let nextId = 0;
   const openBracket = (): LiveBracket => {
     const b = brackets[nextBracket++ % brackets.length] as HyperbandBracket;
     const first = b.rounds[0] as HyperbandRound;
-    const live: LiveBracket = { s: b.s, rounds: b.rounds, round: 0, next: 0, jobs: Array.from({ length: first.n }, () => ({ id: nextId++, config: sampleConfig(searchSpace, rand) })) };
+    const live: LiveBracket = { s: b.s, rounds: b.rounds, round: 0, next: 0, jobs: Array.from({ length: first.n }, () => ({ id: nextId++, config: sampler.sample() })) };
     open.push(live);
     return live;
   };
@@ -95,6 +108,7 @@ export function hyperband({ searchSpace, minResource, maxResource, eta = 3, obje
       const job = b.jobs.find((j) => j.id === id);
       if (job === undefined || (b.rounds[b.round] as HyperbandRound).resource !== trial.fidelity) return; // a stale result
       job.value = v;
+      sampler.observe(job.config, trial.fidelity as number, v);
       if (b.next < b.jobs.length || b.jobs.some((j) => j.value === undefined)) return;
       if (b.round + 1 >= b.rounds.length) {
         open.splice(open.indexOf(b), 1);

@@ -1,0 +1,51 @@
+import type { AskTellOptimizer, Config } from '../simulator/types.js';
+import { seededRandom } from '../util/random.js';
+import { type HyperbandOptions, hyperbandWith } from './hyperband.js';
+import { proposeByDensityRatio } from './parzen.js';
+import { sampleConfig } from './searchSpace.js';
+
+/** Options of {@link bohb}. */
+export interface BohbOptions extends HyperbandOptions {
+  /** Fraction of configurations drawn at random; default 1/3. */
+  randomFraction?: number;
+  /** Percent of a budget's observations taken as good; default 15. */
+  topPercent?: number;
+  /** Candidates drawn per proposal; default 64. */
+  candidates?: number;
+  /** Bandwidth factor of the densities; default 3. */
+  bandwidthFactor?: number;
+}
+
+/**
+ * BOHB (Falkner et al. 2018): Hyperband's brackets, with new configurations proposed by a
+ * TPE-style density ratio fitted on the largest budget that has enough observations (at least
+ * d + 3, d the number of hyperparameters): good = the top 15% (at least d + 1), bad = the rest,
+ * best of 64 candidates drawn from the good density (bandwidths x3); a third of the
+ * configurations stay random.
+ */
+export function bohb(options: BohbOptions): AskTellOptimizer {
+  const { searchSpace, randomFraction = 1 / 3, topPercent = 15, candidates = 64, bandwidthFactor = 3 } = options;
+  if (!(randomFraction >= 0 && randomFraction <= 1)) throw new Error(`bohb: randomFraction must be in [0, 1], got ${randomFraction}`);
+  const rand = seededRandom(options.seed ?? 0);
+  const byBudget = new Map<number, { config: Config; value: number }[]>();
+  const nMin = Object.keys(searchSpace).length + 1;
+  return hyperbandWith(options, {
+    observe: (config, resource, value) => {
+      const list = byBudget.get(resource) ?? [];
+      list.push({ config, value });
+      byBudget.set(resource, list);
+    },
+    sample: () => {
+      if (rand() < randomFraction) return sampleConfig(searchSpace, rand);
+      const budgets = [...byBudget.keys()].sort((a, b) => b - a);
+      const budget = budgets.find((b) => (byBudget.get(b)?.length ?? 0) >= nMin + 2);
+      if (budget === undefined) return sampleConfig(searchSpace, rand);
+      const obs = [...(byBudget.get(budget) ?? [])].sort((a, b) => a.value - b.value);
+      const nGood = Math.max(nMin, Math.floor((topPercent * obs.length) / 100));
+      const nBad = Math.max(nMin, obs.length - nGood);
+      const good = obs.slice(0, nGood).map((o) => o.config);
+      const bad = obs.slice(obs.length - nBad).map((o) => o.config);
+      return proposeByDensityRatio(searchSpace, good, bad, candidates, rand, bandwidthFactor);
+    },
+  });
+}

@@ -1,0 +1,73 @@
+import type { AskTellOptimizer, Config, EvalResult } from '../simulator/types.js';
+import { seededRandom } from '../util/random.js';
+import { proposeByDensityRatio } from './parzen.js';
+import { type SearchSpace, sampleConfig, validateSearchSpace } from './searchSpace.js';
+
+/** Options of {@link tpe}. */
+export interface TpeOptions {
+  /** The search space. */
+  searchSpace: SearchSpace;
+  /** The fidelity every trial runs at; default none. */
+  fidelity?: number;
+  /** Random trials before the model is used; default 10 (Optuna's). */
+  startupTrials?: number;
+  /** Candidates drawn per proposal; default 24 (Optuna's). */
+  candidates?: number;
+  /** The result key to minimise; default 'loss'. */
+  objective?: string;
+  /** Seed; default 0. */
+  seed?: number;
+}
+
+/** TPE's number of "good" trials among n: `min(ceil(0.1 n), 25)` (Optuna's default gamma). */
+export function tpeGamma(n: number): number {
+  return Math.min(Math.ceil(0.1 * n), 25);
+}
+
+/** An observation with the value TPE ranks by. */
+export interface Valued {
+  /** The objective value (lower is better). */
+  value: number;
+}
+
+/** The two groups of {@link tpeSplit}. */
+export interface TpeGroups<T> {
+  /** The best `tpeGamma(n)` observations. */
+  good: T[];
+  /** The rest. */
+  bad: T[];
+}
+
+/** Splits observations into the best `tpeGamma(n)` and the rest (ties: the earlier first). */
+export function tpeSplit<T extends Valued>(observations: readonly T[]): TpeGroups<T> {
+  const ranked = observations.map((o, i) => [o, i] as const).sort((a, b) => a[0].value - b[0].value || a[1] - b[1]).map(([o]) => o);
+  const k = tpeGamma(observations.length);
+  return { good: ranked.slice(0, k), bad: ranked.slice(k) };
+}
+
+/**
+ * The Tree-structured Parzen Estimator (Bergstra et al. 2011), univariate, with Optuna's defaults:
+ * random for the first 10 trials, then each parameter drawn as the best of 24 candidates from the
+ * good trials' density by the ratio `l(x) / g(x)`.
+ */
+export function tpe({ searchSpace, fidelity, startupTrials = 10, candidates = 24, objective = 'loss', seed = 0 }: TpeOptions): AskTellOptimizer {
+  validateSearchSpace(searchSpace);
+  const rand = seededRandom(seed);
+  const observed: { config: Config; value: number }[] = [];
+  return {
+    ask: () => {
+      const config = observed.length < startupTrials
+        ? sampleConfig(searchSpace, rand)
+        : (() => {
+            const { good, bad } = tpeSplit(observed);
+            return proposeByDensityRatio(searchSpace, good.map((o) => o.config), bad.map((o) => o.config), candidates, rand);
+          })();
+      return { config, ...(fidelity !== undefined ? { fidelity } : {}) };
+    },
+    tell: (trial, result: EvalResult) => {
+      const v = result[objective];
+      if (typeof v !== 'number') throw new Error(`tpe: the result has no '${objective}'; it has ${Object.keys(result).join(', ')}`);
+      observed.push({ config: trial.config, value: v });
+    },
+  };
+}
