@@ -5,8 +5,9 @@
 import { autodiffBench } from './autodiff.js';
 import { multilevelBench } from './multilevel.js';
 import { simulatorBench } from './simulator.js';
+import { hpoBench } from './hpo.js';
 
-const BENCHES: Record<string, () => Promise<void>> = { autodiff: autodiffBench, multilevel: multilevelBench, simulator: simulatorBench };
+const BENCHES: Record<string, () => Promise<void>> = { autodiff: autodiffBench, multilevel: multilevelBench, simulator: simulatorBench, hpo: hpoBench };
 
 const names = process.argv.slice(2);
 const unknown = names.filter((n) => !(n in BENCHES));

@@ -78,6 +78,11 @@ export {
 } from './hpo/hyperband.js';
 export { tpe, tpeGamma, tpeSplit, type TpeOptions, type Valued, type TpeGroups } from './hpo/tpe.js';
 export { bohb, type BohbOptions } from './hpo/bohb.js';
+export {
+  OPTIMIZERS, type OptimizerName, makeOptimizer, incumbentAt, incumbentBand, compareOptimizers, finalIncumbent, type IncumbentBand,
+  type CompareOptions,
+} from './hpo/compare.js';
+export { mannWhitneyLess, type MannWhitney } from './hpo/stats.js';
 export { parzen, proposeByDensityRatio, toInternal, fromInternal, type Estimator } from './hpo/parzen.js';
 export { asha, ashaRungs, type AshaOptions } from './hpo/asha.js';
 

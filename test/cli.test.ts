@@ -19,6 +19,38 @@ describe.skipIf(!existsSync(bin))('the hypergrad command', () => {
   it('rejects an unknown command with the accepted ones', () => {
     const r = spawnSync(process.execPath, [bin, 'frobnicate'], { encoding: 'utf8' });
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/unknown command 'frobnicate'; accepted: kernels, --help, --version/);
+    expect(r.stderr).toMatch(/unknown command 'frobnicate'; accepted: hpo, kernels, --help, --version/);
+  });
+});
+
+describe.skipIf(!existsSync(bin))('hypergrad hpo', () => {
+  it('compares optimizers: prints a table, writes records, a summary and SVG/PNG plots', async () => {
+    const { mkdtempSync, readdirSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const out = mkdtempSync(join(tmpdir(), 'hg-cli-'));
+    const r = spawnSync(process.execPath, [bin, 'hpo', '--benchmark', 'mfhartmann3', '--optimizer', 'random,asha', '--workers', '2', '--evals', '30', '--seeds', '2', '--out', out], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/mfhartmann3: 2 workers, 30 evaluations, 2 seeds/);
+    expect(r.stdout).toMatch(/^random\s+-?\d/m);
+    expect(r.stdout).toMatch(/^asha\s+-?\d/m);
+    const dir = join(out, 'mfhartmann3');
+    expect(readdirSync(dir).sort()).toEqual(['asha-seed0.jsonl', 'asha-seed1.jsonl', 'incumbent.png', 'incumbent.svg', 'random-seed0.jsonl', 'random-seed1.jsonl', 'summary.json']);
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+    expect(summary.optimizers.random.finalIncumbents).toHaveLength(2);
+    expect(readFileSync(join(dir, 'asha-seed0.jsonl'), 'utf8').trim().split('\n')).toHaveLength(30);
+  });
+
+  it('bad options get errors naming the option and what it accepts', () => {
+    const run = (...a: string[]) => spawnSync(process.execPath, [bin, 'hpo', ...a], { encoding: 'utf8' });
+    expect(run('--optimizer', 'random').stderr).toMatch(/--benchmark is required/);
+    expect(run('--benchmark', 'mfbranin', '--optimizer', 'grid').stderr).toMatch(/--optimizer: unknown grid; accepted: random, hyperband, asha, bohb, tpe/);
+    expect(run('--benchmark', 'nope', '--optimizer', 'random').stderr).toMatch(/--benchmark must be mfbranin, mfhartmann3, mfhartmann6 or lcbench:<task>, got 'nope'/);
+    expect(run('--benchmark', 'mfbranin', '--optimizer', 'random', '--workers', '0').stderr).toMatch(/--workers must be a positive integer, got '0'/);
+    expect(run('--benchmark', 'mfbranin', '--optimizer', 'random', '--frobs', '3').stderr).toMatch(/unknown option '--frobs'/);
+    expect(run('--benchmark', 'lcbench:1', '--optimizer', 'random').stderr).toMatch(/unknown task '1'/);
+    const help = run('--help');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/mfbranin \| mfhartmann3 \| mfhartmann6 \| lcbench:<task>/);
   });
 });

@@ -1,15 +1,17 @@
 #!/usr/bin/env node
 /**
- * The `hypergrad` command. This version has `kernels` (the kernels with second-order-verified
- * rules), `--help` and `--version`; `list`, `run`, `compare` and `hpo` arrive with the issues that
- * build the multilevel core, the problems and the HPO simulator.
+ * The `hypergrad` command: `hpo` (compare HPO optimizers through the simulator), `kernels` (the
+ * kernels with second-order-verified rules), `--help` and `--version`. `list`, `run` and `compare`
+ * arrive with the ready-made problems.
  */
 import { readFileSync } from 'node:fs';
 import { supportedKernels } from '../index.js';
+import { hpoCommand } from './hpo.js';
 
 const USAGE = `usage: hypergrad <command> [options]
 
 commands:
+  hpo          compare HPO optimizers on a benchmark in simulated time (hypergrad hpo --help)
   kernels      list the tfjs kernels with second-order-verified gradient rules
   --help, -h   show this help
   --version    print the version`;
@@ -20,8 +22,9 @@ function version(): string {
 }
 
 /** Runs the CLI on `argv` (without node and the script); returns the exit code. */
-export function main(argv: readonly string[], out = process.stdout, err = process.stderr): number {
+export async function main(argv: readonly string[], out = process.stdout, err = process.stderr): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'hpo') return hpoCommand(rest, out, err);
   if (command === undefined || command === '--help' || command === '-h') {
     out.write(`${USAGE}\n`);
     return command === undefined ? 2 : 0;
@@ -38,8 +41,8 @@ export function main(argv: readonly string[], out = process.stdout, err = proces
     out.write(`${supportedKernels().join('\n')}\n`);
     return 0;
   }
-  err.write(`hypergrad: unknown command '${command}'; accepted: kernels, --help, --version\n`);
+  err.write(`hypergrad: unknown command '${command}'; accepted: hpo, kernels, --help, --version\n`);
   return 2;
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

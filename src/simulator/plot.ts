@@ -1,9 +1,13 @@
 import type { PerformanceCurve } from './performance.js';
 
-/** One labelled curve of a plot. */
+/** One labelled curve of a plot, optionally with a shaded band (e.g. quartiles over seeds). */
 export interface PlotSeries extends PerformanceCurve {
   /** Legend label. */
   label: string;
+  /** Lower edge of the band, per time. */
+  lower?: number[];
+  /** Upper edge of the band, per time. */
+  upper?: number[];
 }
 
 /** Options of {@link incumbentPlotSvg}. */
@@ -12,6 +16,8 @@ export interface PlotOptions {
   title?: string;
   /** Logarithmic time axis; default true (HPO runs span orders of magnitude). */
   logTime?: boolean;
+  /** Logarithmic value axis (all values must be positive); default false. */
+  logValue?: boolean;
   /** Axis labels. */
   xLabel?: string;
   /** Axis labels. */
@@ -42,24 +48,27 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
  * axes, ticks and a legend. Plain SVG 1.1: opens in any browser or image viewer.
  */
 export function incumbentPlotSvg(series: readonly PlotSeries[], options: PlotOptions = {}): string {
-  const { title = 'Incumbent over simulated time', logTime = true, xLabel = 'simulated time (s)', yLabel = 'incumbent', width = 720, height = 440 } = options;
-  const pts = series.flatMap((s) => s.times.map((t, i) => [t, s.values[i] as number] as const)).filter(([t, v]) => Number.isFinite(v) && (!logTime || t > 0));
+  const { title = 'Incumbent over simulated time', logTime = true, logValue = false, xLabel = 'simulated time (s)', yLabel = 'incumbent', width = 720, height = 440 } = options;
+  const pts = series.flatMap((s) => s.times.flatMap((t, i) => [[t, s.values[i] as number], [t, s.lower?.[i] ?? Number.NaN], [t, s.upper?.[i] ?? Number.NaN]] as const))
+    .filter(([t, v]) => Number.isFinite(v) && (!logTime || t > 0) && (!logValue || v > 0));
   if (pts.length === 0) throw new Error('incumbentPlotSvg: no finite points to plot');
   const tx = (t: number) => (logTime ? Math.log10(t) : t);
   const [x0, x1] = [Math.min(...pts.map((p) => tx(p[0]))), Math.max(...pts.map((p) => tx(p[0])))];
-  const [y0, y1] = [Math.min(...pts.map((p) => p[1])), Math.max(...pts.map((p) => p[1]))];
+  const ty = (v: number) => (logValue ? Math.log10(v) : v);
+  const [y0, y1] = [Math.min(...pts.map((p) => ty(p[1]))), Math.max(...pts.map((p) => ty(p[1])))];
   const m = { l: 70, r: 160, t: 40, b: 50 };
   const W = width - m.l - m.r;
   const H = height - m.t - m.b;
   const sx = (t: number) => m.l + ((tx(t) - x0) / (x1 - x0 || 1)) * W;
-  const sy = (v: number) => m.t + H - ((v - y0) / (y1 - y0 || 1)) * H;
+  const sy = (v: number) => m.t + H - ((ty(v) - y0) / (y1 - y0 || 1)) * H;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
     `<text x="${m.l + W / 2}" y="22" text-anchor="middle" font-size="14">${esc(title)}</text>`,
     `<rect x="${m.l}" y="${m.t}" width="${W}" height="${H}" fill="none" stroke="#333"/>`,
   ];
-  for (const v of ticks(y0, y1)) {
+  const yt = logValue ? ticks(Math.floor(y0), Math.ceil(y1), Math.max(1, Math.ceil(y1) - Math.floor(y0))).filter((e) => e >= y0 - 1e-9 && e <= y1 + 1e-9).map((e) => 10 ** e) : ticks(y0, y1);
+  for (const v of yt) {
     parts.push(`<line x1="${m.l}" x2="${m.l + W}" y1="${sy(v)}" y2="${sy(v)}" stroke="#eee"/>`, `<text x="${m.l - 6}" y="${sy(v) + 4}" text-anchor="end">${fmt(v)}</text>`);
   }
   const xt = logTime ? ticks(Math.floor(x0), Math.ceil(x1), Math.max(1, Math.ceil(x1) - Math.floor(x0))).filter((e) => e >= x0 - 1e-9 && e <= x1 + 1e-9).map((e) => 10 ** e) : ticks(x0, x1);
@@ -67,12 +76,18 @@ export function incumbentPlotSvg(series: readonly PlotSeries[], options: PlotOpt
     parts.push(`<line x1="${sx(t)}" x2="${sx(t)}" y1="${m.t}" y2="${m.t + H}" stroke="#eee"/>`, `<text x="${sx(t)}" y="${m.t + H + 16}" text-anchor="middle">${fmt(t)}</text>`);
   }
   parts.push(`<text x="${m.l + W / 2}" y="${height - 10}" text-anchor="middle">${esc(xLabel)}${logTime ? ' (log)' : ''}</text>`,
-    `<text transform="translate(16 ${m.t + H / 2}) rotate(-90)" text-anchor="middle">${esc(yLabel)}</text>`);
+    `<text transform="translate(16 ${m.t + H / 2}) rotate(-90)" text-anchor="middle">${esc(yLabel)}${logValue ? ' (log)' : ''}</text>`);
   series.forEach((s, k) => {
     const color = PALETTE[k % PALETTE.length] as string;
+    if (s.lower !== undefined && s.upper !== undefined) {
+      const ok = s.times.map((t, i) => (!logTime || t > 0) && Number.isFinite(s.lower?.[i]) && Number.isFinite(s.upper?.[i]));
+      const up = s.times.flatMap((t, i) => (ok[i] ? [`${sx(t).toFixed(1)},${sy(s.upper?.[i] as number).toFixed(1)}`] : []));
+      const down = s.times.flatMap((t, i) => (ok[i] ? [`${sx(t).toFixed(1)},${sy(s.lower?.[i] as number).toFixed(1)}`] : [])).reverse();
+      if (up.length > 1) parts.push(`<polygon fill="${color}" fill-opacity="0.18" stroke="none" points="${[...up, ...down].join(' ')}"/>`);
+    }
     const step: string[] = [];
     s.times.forEach((t, i) => {
-      if (logTime && t <= 0) return;
+      if ((logTime && t <= 0) || !Number.isFinite(s.values[i])) return;
       const x = sx(t).toFixed(1);
       const y = sy(s.values[i] as number).toFixed(1);
       if (step.length > 0) step.push(`${x},${step[step.length - 1]?.split(',')[1]}`);
