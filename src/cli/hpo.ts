@@ -2,7 +2,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OPTIMIZERS, compareOptimizers, finalIncumbent, incumbentBand } from '../hpo/compare.js';
 import { LCBENCH_TASKS, lcbench } from '../simulator/benchmarks/lcbench.js';
+import { mnistMlp } from '../simulator/benchmarks/mnistMlp.js';
 import { mfBranin, mfHartmann } from '../simulator/benchmarks/synthetic.js';
+import { initBackend } from '../backend/initBackend.js';
 import type { Benchmark } from '../simulator/benchmarks/types.js';
 import { writeIncumbentPlot } from '../simulator/plot.js';
 
@@ -12,7 +14,7 @@ Runs HPO optimizers through the simulator (asynchronous parallel workers, simula
 compares them: final incumbents over seeds, records (JSON lines) and a plot of the median
 incumbent with quartiles against simulated time (SVG and PNG).
 
-  --benchmark   mfbranin | mfhartmann3 | mfhartmann6 | lcbench:<task>  (tasks: ${LCBENCH_TASKS.slice(0, 4).join(', ')}, ... 34 in all)
+  --benchmark   mfbranin | mfhartmann3 | mfhartmann6 | mnist-mlp | lcbench:<task>  (tasks: ${LCBENCH_TASKS.slice(0, 4).join(', ')}, ... 34 in all)
   --optimizer   comma-separated: ${OPTIMIZERS.join(', ')}
   --workers     simulated parallel workers (default 4)
   --evals       results per run (default 200; with --max-time, an upper bound)
@@ -26,8 +28,8 @@ export function benchmarkByName(name: string): Benchmark {
   if (name === 'mfhartmann3') return mfHartmann(3);
   if (name === 'mfhartmann6') return mfHartmann(6);
   if (name.startsWith('lcbench:')) return lcbench(name.slice('lcbench:'.length));
-  if (name === 'mnist-mlp') throw new Error("--benchmark mnist-mlp is not available yet (the MNIST training benchmark is still to be built); use mfbranin, mfhartmann3, mfhartmann6 or lcbench:<task>");
-  throw new Error(`--benchmark must be mfbranin, mfhartmann3, mfhartmann6 or lcbench:<task>, got '${name}'`);
+  if (name === 'mnist-mlp') return mnistMlp();
+  throw new Error(`--benchmark must be mfbranin, mfhartmann3, mfhartmann6, lcbench:<task> or mnist-mlp, got '${name}'`);
 }
 
 /** Parses `--flag value` pairs; errors name the flag and what it accepts. */
@@ -72,6 +74,7 @@ export async function hpoCommand(args: readonly string[], out: NodeJS.WritableSt
   }
   try {
     const benchmark = benchmarkByName(flags.benchmark as string);
+    if (benchmark.name === 'mnist-mlp') await initBackend();
     const optimizers = (flags.optimizer as string).split(',').map((s) => s.trim()).filter((s) => s !== '');
     const unknown = optimizers.filter((o) => !(OPTIMIZERS as readonly string[]).includes(o));
     if (unknown.length > 0) throw new Error(`--optimizer: unknown ${unknown.join(', ')}; accepted: ${OPTIMIZERS.join(', ')}`);
