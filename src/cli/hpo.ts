@@ -98,7 +98,7 @@ export async function hpoCommand(args: readonly string[], out: NodeJS.WritableSt
       const hours = rs.map((r) => (r[r.length - 1]?.cumtime ?? 0) / 3600).sort((a, b) => a - b);
       const q = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(p * (xs.length - 1) + 0.5))] as number;
       const counts = rs.map((r) => r.length).sort((a, b) => a - b);
-      out.write(`${name.padEnd(11)} ${fmt(q(finals, 0.5)).padStart(16)} [${fmt(q(finals, 0.25))}, ${fmt(q(finals, 0.75))}]   ${q(hours, 0.5).toFixed(1).padStart(10)}   ${String(q(counts, 0.5)).padStart(19)}\n`);
+      out.write(`${name.padEnd(11)} ${fmt(q(finals, 0.5)).padStart(16)} [${fmt(q(finals, 0.25))}, ${fmt(q(finals, 0.75))}]   ${q(hours, 0.5).toPrecision(3).padStart(10)}   ${String(q(counts, 0.5)).padStart(19)}\n`);
       (summary.optimizers as Record<string, unknown>)[name] = { finalIncumbents: finals, simulatedHours: hours };
       const band = incumbentBand(rs, objective);
       series.push({ label: name, times: band.times, values: band.median, lower: band.lower, upper: band.upper });

@@ -7,15 +7,16 @@ import { bohb } from './bohb.js';
 import { hyperband } from './hyperband.js';
 import { randomSearch } from './randomSearch.js';
 import { tpe } from './tpe.js';
+import { gradientHpo } from './gradientHpo.js';
 
 /** The black-box optimizers, by name. */
-export const OPTIMIZERS = ['random', 'hyperband', 'asha', 'bohb', 'tpe'] as const;
+export const OPTIMIZERS = ['random', 'hyperband', 'asha', 'bohb', 'tpe', 'gradient'] as const;
 /** One of {@link OPTIMIZERS}. */
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 
 /**
  * Builds a named optimizer for a benchmark: multi-fidelity ones between its fidelity range's ends
- * (eta 3), single-fidelity ones at the full fidelity.
+ * (eta 3), single-fidelity ones at the full fidelity, `gradient` (mnist-mlp only) by hypergradient.
  */
 export function makeOptimizer(name: string, bench: Benchmark, seed: number): AskTellOptimizer {
   const { searchSpace, fidelity } = bench;
@@ -27,6 +28,9 @@ export function makeOptimizer(name: string, bench: Benchmark, seed: number): Ask
     case 'asha': return asha(mf);
     case 'bohb': return bohb(mf);
     case 'tpe': return tpe({ searchSpace, fidelity: fidelity.max, seed, objective });
+    case 'gradient':
+      if (bench.name !== 'mnist-mlp') throw new Error(`optimizer 'gradient' tunes a real training problem by hypergradient; use it with --benchmark mnist-mlp, not '${bench.name}'`);
+      return gradientHpo({ seed });
     default: throw new Error(`unknown optimizer '${name}'; accepted: ${OPTIMIZERS.join(', ')}`);
   }
 }

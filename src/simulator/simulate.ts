@@ -110,11 +110,11 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     const asked = optimizer.ask();
     const trial = isPromise(asked) ? await asked : asked;
     const sampling = now() - t0;
-    if (chargeSamplingTime) clock[worker] = (clock[worker] as number) + sampling;
+    if (chargeSamplingTime && trial.result === undefined) clock[worker] = (clock[worker] as number) + sampling;
     let seed = Math.floor(rand() * 2 ** 30);
     let credit = 0;
     let key = '';
-    if (continualMaxFidelity !== undefined) {
+    if (continualMaxFidelity !== undefined && trial.result === undefined) {
       if (typeof trial.fidelity !== 'number') throw new Error('simulate: continualMaxFidelity needs every trial to carry a numeric fidelity');
       key = configKey(trial.config);
       const states = cache.get(key) ?? [];
@@ -128,7 +128,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     }
     let result: EvalResult;
     try {
-      const r = objective(trial.config, { fidelity: trial.fidelity, seed });
+      const r = trial.result ?? objective(trial.config, { fidelity: trial.fidelity, seed });
       result = isPromise(r) ? await r : r;
     } catch (e) {
       throw new Error(`simulate: the objective failed on worker ${worker} for config ${JSON.stringify(trial.config)}: ${(e as Error).message}; ${records.length} results were recorded before`);
@@ -136,7 +136,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     const values = valuesOf(result, trial, worker);
     const runtime = Math.max(0, result.runtime - credit);
     clock[worker] = (clock[worker] as number) + runtime;
-    if (continualMaxFidelity !== undefined && (trial.fidelity as number) < continualMaxFidelity) {
+    if (continualMaxFidelity !== undefined && trial.result === undefined && (trial.fidelity as number) < continualMaxFidelity) {
       cache.get(key)?.push({ fidelity: trial.fidelity as number, runtime: result.runtime, arrival: clock[worker] as number, seed });
     }
     pending[worker] = {

@@ -27,6 +27,12 @@ export interface Trial {
   config: Config;
   /** The fidelity to evaluate it at. */
   fidelity?: number;
+  /**
+   * A result the optimizer computed itself (gradient-based HPO trains inside `ask`): the simulator
+   * uses it instead of calling the objective, charges its `runtime` (the measured training time)
+   * and not the `ask` time, which it already contains.
+   */
+  result?: EvalResult;
 }
 
 /** An ask/tell optimizer (Optuna's and mfhpo-simulator's interface). */

@@ -40,3 +40,25 @@ describe('MNIST data and the mnist-mlp benchmark', () => {
     expect(records.every((r) => r.runtime > 0 && r.values.loss !== undefined)).toBe(true);
   });
 });
+
+describe('gradient-based HPO (gradient) on mnist-mlp', () => {
+  it('tunes lr and weight decay by hypergradient; each segment is charged its measured training time', async () => {
+    const { gradientHpo } = await import('../../src/index.js');
+    const bench = mnistMlp({ trainSize: 500, validSize: 300 });
+    const { records } = await simulate({
+      objective: bench.objective, optimizer: gradientHpo({ trainSize: 500, validSize: 300, segmentSteps: 5, batchSize: 32 }), nWorkers: 1, nEvals: 6,
+    });
+    expect(records).toHaveLength(6);
+    // One worker: the clock advances by exactly each segment's measured runtime (ask time not charged twice).
+    records.forEach((r, i) => expect(r.cumtime).toBeCloseTo((i === 0 ? 0 : (records[i - 1]?.cumtime as number)) + r.runtime, 9));
+    expect(records.every((r) => r.runtime > 0)).toBe(true);
+    const lrs = records.map((r) => r.config.learning_rate as number);
+    expect(new Set(lrs).size).toBe(6); // the hyperparameters move every segment
+    expect(records[5]?.values.loss as number).toBeLessThan(records[0]?.values.loss as number);
+  });
+
+  it('needs a training problem', async () => {
+    const { makeOptimizer, mfBranin } = await import('../../src/index.js');
+    expect(() => makeOptimizer('gradient', mfBranin(), 0)).toThrow(/use it with --benchmark mnist-mlp, not 'mfbranin'/);
+  });
+});
