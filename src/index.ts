@@ -33,7 +33,7 @@ export {
   softmaxCrossEntropy, sparseSoftmaxCrossEntropy, sigmoidCrossEntropy, meanSquaredError,
 } from './losses/losses.js';
 export { type Reduction, type LossOptions } from './losses/reduce.js';
-export { seededRandom, normalSamples, normalTensor } from './util/random.js';
+export { seededRandom, normalSamples, normalTensor, shuffleInPlace } from './util/random.js';
 
 export { type GradientTransformation, type Schedule, type LearningRate } from './optim/types.js';
 export {
@@ -64,7 +64,7 @@ export { performanceOverTime, readRecords, type PerformanceCurve } from './simul
 export { type Benchmark, type FloatRange, type IntRange, type FidelityRange } from './simulator/benchmarks/types.js';
 export { mfBranin, mfHartmann, type SyntheticOptions } from './simulator/benchmarks/synthetic.js';
 export { lcbench, lcbenchBatch, LCBENCH_TASKS } from './simulator/benchmarks/lcbench.js';
-export { mnistMlp, trainMnistMlp, type MnistMlpOptions, type MlpHyperparameters, type MlpTrainingResult } from './simulator/benchmarks/mnistMlp.js';
+export { mnistMlp, trainMnistMlp, mlpLogits, initMlp, mlpValidation, type Mlp, type MnistMlpOptions, type MlpHyperparameters, type MlpTrainingResult } from './simulator/benchmarks/mnistMlp.js';
 export { mnistSplits, type Digits } from './data/mnist.js';
 export { incumbentPlotSvg, svgToPng, writeIncumbentPlot, type PlotSeries, type PlotOptions } from './simulator/plot.js';
 export { SimulationFinished, type SharedState } from './simulator/multiWorker/core.js';

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { seededRandom } from '../util/random.js';
+import { seededRandom, shuffleInPlace } from '../util/random.js';
 
 /** MNIST digits as flat arrays: `x` is `[n, 784]` in [0, 1], `y` the labels 0..9. */
 export interface Digits {
@@ -45,12 +45,7 @@ export function mnistSplits(sizes: readonly number[], seed = 0): Digits[] {
   if (sizes.some((s) => !(Number.isInteger(s) && s > 0)) || want > total) {
     throw new Error(`mnistSplits: sizes must be positive integers adding up to at most ${total}, got [${sizes.join(', ')}]`);
   }
-  const order = Array.from({ length: total }, (_v, i) => i);
-  const rand = seededRandom(seed);
-  for (let i = total - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [order[i], order[j]] = [order[j] as number, order[i] as number];
-  }
+  const order = shuffleInPlace(Array.from({ length: total }, (_v, i) => i), seededRandom(seed));
   let at = 0;
   return sizes.map((size) => {
     const xs = new Float32Array(size * 784);

@@ -5,7 +5,8 @@ import { Engine } from '../multilevel/engine.js';
 import { ImplicitProblem } from '../multilevel/problem.js';
 import { adam, sgd } from '../optim/optimizers.js';
 import type { AskTellOptimizer, Trial } from '../simulator/types.js';
-import { normalTensor, seededRandom } from '../util/random.js';
+import { type Mlp, initMlp, mlpLogits, mlpValidation } from '../simulator/benchmarks/mnistMlp.js';
+import { seededRandom } from '../util/random.js';
 
 /** Options of {@link gradientHpo}. */
 export interface GradientHpoOptions {
@@ -31,7 +32,6 @@ export interface GradientHpoOptions {
   seed?: number;
 }
 
-type Mlp = { w1: tf.Tensor2D; b1: tf.Tensor1D; w2: tf.Tensor2D; b2: tf.Tensor1D };
 type Batch = { x: tf.Tensor2D; y: tf.Tensor1D };
 
 interface Run {
@@ -41,7 +41,6 @@ interface Run {
   steps: number;
 }
 
-const logits = (p: Mlp, x: tf.Tensor2D) => tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, p.w1), p.b1)), p.w2), p.b2) as tf.Tensor2D;
 
 /**
  * Gradient-based HPO of an MLP on MNIST as an ask/tell optimizer (`gradient`): the learning rate
@@ -78,10 +77,7 @@ export function gradientHpo(o: GradientHpoOptions = {}): AskTellOptimizer {
     const lr0 = initialLr * 3 ** (2 * r() - 1);
     const inner = new ImplicitProblem<Mlp, Batch>({
       name: 'inner',
-      module: { params: {
-        w1: tf.mul(normalTensor([784, hidden], r), Math.sqrt(2 / 784)) as tf.Tensor2D, b1: tf.zeros([hidden]),
-        w2: tf.mul(normalTensor([hidden, 10], r), Math.sqrt(2 / hidden)) as tf.Tensor2D, b2: tf.zeros([10]),
-      } },
+      module: { params: initMlp(hidden, r) },
       optimizer: sgd({ lr: 1, momentum: 0.9 }),
       data: batches(d.tx, d.ty, d.train.n, r),
       config: { hypergradient: { method: 'unrolled' }, unrollSteps: segmentSteps },
@@ -90,14 +86,14 @@ export function gradientHpo(o: GradientHpoOptions = {}): AskTellOptimizer {
         const [logLr, logWd] = tf.unstack(h) as [tf.Scalar, tf.Scalar];
         const p = ctx.params;
         const l2 = tf.addN([tf.sum(tf.square(p.w1)), tf.sum(tf.square(p.w2))]);
-        return tf.mul(tf.exp(logLr), tf.add(sparseSoftmaxCrossEntropy(b.y, logits(p, b.x)), tf.mul(0.5, tf.mul(tf.exp(logWd), l2))));
+        return tf.mul(tf.exp(logLr), tf.add(sparseSoftmaxCrossEntropy(b.y, mlpLogits(p, b.x)), tf.mul(0.5, tf.mul(tf.exp(logWd), l2))));
       },
     });
     const outer = new ImplicitProblem<tf.Tensor1D, Batch>({
       name: 'outer', module: { params: tf.tensor1d([Math.log(lr0), Math.log(initialWeightDecay)]) }, optimizer: adam({ lr: outerLr }),
       data: batches(d.vx, d.vy, d.valid.n, r),
       paramCallback: (h) => tf.clipByValue(h, Math.log(1e-6), Math.log(1)) as tf.Tensor1D,
-      trainingStep: (b, ctx) => sparseSoftmaxCrossEntropy(b.y, logits(ctx.get<Mlp>('inner'), b.x)),
+      trainingStep: (b, ctx) => sparseSoftmaxCrossEntropy(b.y, mlpLogits(ctx.get<Mlp>('inner'), b.x)),
     });
     const engine = new Engine({ problems: [outer, inner], dependencies: { u2l: { outer: ['inner'] }, l2u: { inner: ['outer'] } }, config: { iterations: segmentSteps } });
     const run = { engine, inner, outer, steps: 0 };
@@ -114,16 +110,12 @@ export function gradientHpo(o: GradientHpoOptions = {}): AskTellOptimizer {
       const seconds = (performance.now() - t0) / 1000;
       run.steps += segmentSteps;
       const d = load();
-      const [err, ce] = tf.tidy(() => {
-        const z = logits(run.inner.params, d.vx);
-        const wrong = tf.sum(tf.cast(tf.notEqual(tf.argMax(z, 1), d.vy), 'float32')).dataSync()[0] as number;
-        return [wrong / d.valid.n, sparseSoftmaxCrossEntropy(d.vy, z).dataSync()[0] as number];
-      });
+      const { error: err, loss: ce } = mlpValidation(run.inner.params, d.vx, d.vy);
       const h = run.outer.params.dataSync();
       const trial: Trial = {
         config: { learning_rate: Math.exp(h[0] as number), weight_decay: Math.exp(h[1] as number), hidden_units: hidden, batch_size: batchSize },
         fidelity: Math.max(1, Math.ceil((run.steps * batchSize) / d.train.n)),
-        result: { loss: err, validCrossEntropy: Number.isFinite(ce) ? ce : 1e6, runtime: seconds },
+        result: { loss: err, validCrossEntropy: ce, runtime: seconds },
       };
       runOf.set(trial, run);
       return trial;

@@ -33,3 +33,12 @@ export function normalSamples(rand: () => number, n: number): Float32Array {
 export function normalTensor(shape: number[], rand: () => number): tf.Tensor {
   return tf.tensor(normalSamples(rand, shape.reduce((p, q) => p * q, 1)), shape, 'float32');
 }
+
+/** Shuffles `items` in place (Fisher-Yates) with the generator `rand`; returns it. */
+export function shuffleInPlace<T>(items: T[], rand: () => number): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [items[i], items[j]] = [items[j] as T, items[i] as T];
+  }
+  return items;
+}

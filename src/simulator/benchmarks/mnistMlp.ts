@@ -5,7 +5,7 @@ import { sparseSoftmaxCrossEntropy } from '../../losses/losses.js';
 import { sgd } from '../../optim/optimizers.js';
 import { applyUpdates } from '../../optim/transforms.js';
 import { type Tree, tidyTree, treeDispose } from '../../tree/tree.js';
-import { normalTensor, seededRandom } from '../../util/random.js';
+import { normalTensor, seededRandom, shuffleInPlace } from '../../util/random.js';
 import type { Config, EvalResult } from '../types.js';
 import type { Benchmark } from './types.js';
 
@@ -43,10 +43,40 @@ export interface MlpTrainingResult {
   seconds: number;
 }
 
-type Mlp = { w1: tf.Tensor2D; b1: tf.Tensor1D; w2: tf.Tensor2D; b2: tf.Tensor1D };
+/** A one-hidden-layer MLP's parameters (784-h-10). */
+export interface Mlp {
+  /** First layer weights `[784, h]`. */
+  w1: tf.Tensor2D;
+  /** First layer bias `[h]`. */
+  b1: tf.Tensor1D;
+  /** Output weights `[h, 10]`. */
+  w2: tf.Tensor2D;
+  /** Output bias `[10]`. */
+  b2: tf.Tensor1D;
+  [key: string]: tf.Tensor;
+}
 
-function forward(p: Mlp, x: tf.Tensor2D): tf.Tensor2D {
+/** Logits of the MLP: `relu(x W1 + b1) W2 + b2`. */
+export function mlpLogits(p: Mlp, x: tf.Tensor2D): tf.Tensor2D {
   return tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, p.w1), p.b1)), p.w2), p.b2) as tf.Tensor2D;
+}
+
+/** He-initialised MLP parameters (784-h-10), drawn from `rand`. */
+export function initMlp(hidden: number, rand: () => number): Mlp {
+  return {
+    w1: tf.tidy(() => tf.mul(normalTensor([784, hidden], rand), Math.sqrt(2 / 784))) as tf.Tensor2D, b1: tf.zeros([hidden]),
+    w2: tf.tidy(() => tf.mul(normalTensor([hidden, 10], rand), Math.sqrt(2 / hidden))) as tf.Tensor2D, b2: tf.zeros([10]),
+  };
+}
+
+/** Validation error (fraction misclassified) and cross-entropy of the MLP on `(x, y)`. */
+export function mlpValidation(p: Mlp, x: tf.Tensor2D, y: tf.Tensor1D): Omit<MlpTrainingResult, 'seconds'> {
+  return tf.tidy(() => {
+    const z = mlpLogits(p, x);
+    const wrong = tf.sum(tf.cast(tf.notEqual(tf.argMax(z, 1), y), 'float32')).dataSync()[0] as number;
+    const loss = sparseSoftmaxCrossEntropy(y, z).dataSync()[0] as number;
+    return { error: wrong / (y.shape[0] as number), loss: Number.isFinite(loss) ? loss : 1e6 };
+  });
 }
 
 /**
@@ -56,24 +86,16 @@ function forward(p: Mlp, x: tf.Tensor2D): tf.Tensor2D {
  */
 export function trainMnistMlp(train: Digits, valid: Digits, hp: MlpHyperparameters, epochs: number, seed: number): MlpTrainingResult {
   const rand = seededRandom(seed);
-  const h = hp.hidden;
-  let params: Mlp = {
-    w1: tf.mul(normalTensor([784, h], rand), Math.sqrt(2 / 784)) as tf.Tensor2D, b1: tf.zeros([h]),
-    w2: tf.mul(normalTensor([h, 10], rand), Math.sqrt(2 / h)) as tf.Tensor2D, b2: tf.zeros([10]),
-  };
+  let params = initMlp(hp.hidden, rand);
   const opt = sgd({ lr: hp.lr, momentum: 0.9, weightDecay: hp.weightDecay });
   let state = opt.init(params);
   const xs = tf.tensor2d(train.x, [train.n, 784]);
   const ys = tf.tensor1d(train.y, 'int32');
-  const loss = (p: Mlp, x: tf.Tensor2D, y: tf.Tensor1D) => sparseSoftmaxCrossEntropy(y, forward(p, x));
+  const loss = (p: Mlp, x: tf.Tensor2D, y: tf.Tensor1D) => sparseSoftmaxCrossEntropy(y, mlpLogits(p, x));
   const t0 = performance.now();
   let step = 0;
   for (let e = 0; e < epochs; e++) {
-    const order = Array.from({ length: train.n }, (_v, i) => i);
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(rand() * (i + 1));
-      [order[i], order[j]] = [order[j] as number, order[i] as number];
-    }
+    const order = shuffleInPlace(Array.from({ length: train.n }, (_v, i) => i), rand);
     for (let s = 0; s + hp.batchSize <= train.n; s += hp.batchSize) {
       const [next, nextState] = tidyTree(() => {
         const idx = tf.tensor1d(order.slice(s, s + hp.batchSize), 'int32');
@@ -89,17 +111,13 @@ export function trainMnistMlp(train: Digits, valid: Digits, hp: MlpHyperparamete
     }
   }
   const seconds = (performance.now() - t0) / 1000;
-  const [error, validLoss] = tf.tidy(() => {
-    const vx = tf.tensor2d(valid.x, [valid.n, 784]);
-    const vy = tf.tensor1d(valid.y, 'int32');
-    const logits = forward(params, vx);
-    const wrong = tf.sum(tf.cast(tf.notEqual(tf.argMax(logits, 1), vy), 'float32')).dataSync()[0] as number;
-    return [wrong / valid.n, sparseSoftmaxCrossEntropy(vy, logits).dataSync()[0] as number];
-  });
+  const vx = tf.tensor2d(valid.x, [valid.n, 784]);
+  const vy = tf.tensor1d(valid.y, 'int32');
+  const { error, loss: validLoss } = mlpValidation(params, vx, vy);
   treeDispose(params);
   treeDispose(state);
-  tf.dispose([xs, ys]);
-  return { error, loss: Number.isFinite(validLoss) ? validLoss : 1e6, seconds };
+  tf.dispose([xs, ys, vx, vy]);
+  return { error, loss: validLoss, seconds };
 }
 
 /**
