@@ -37,6 +37,8 @@ export interface HyperCleaningOptions {
   l2?: number;
   /** Seed of the split and the corruption; default 0. */
   seed?: number;
+  /** Receives the state at the end of the run (for hypergradient comparisons). */
+  onFinalState?: (state: HyperCleaningState) => void;
 }
 
 /** What {@link hyperCleaning} measured. */
@@ -55,6 +57,18 @@ export interface HyperCleaningResult {
   corruptedFraction: number;
   /** Seconds per outer step (its inner steps included). */
   secondsPerOuterStep: number;
+  /** Validation cross-entropy after each outer step, with the wall time (s) since the start. */
+  history: { seconds: number; validationLoss: number }[];
+  /** Peak `tf.memory().numBytes` seen during the run. */
+  peakBytes: number;
+}
+
+/** A snapshot of the bilevel state, to compare hypergradient methods at the same point. */
+export interface HyperCleaningState {
+  /** Classifier weights and bias. */
+  classifier: { w: number[]; b: number[] };
+  /** Example-weight logits. */
+  lambda: number[];
 }
 
 type Linear = { w: tf.Tensor2D; b: tf.Tensor1D };
@@ -114,13 +128,31 @@ export async function hyperCleaning(o: HyperCleaningOptions = {}): Promise<Hyper
     name: 'weights', module: { params: tf.zeros([train.n]) }, optimizer: adam({ lr: outerLr }), data: [validB],
     trainingStep: (b, ctx) => sparseSoftmaxCrossEntropy(b.y, logits(ctx.get<Linear>('classifier'), b.x)),
   });
-  const engine = new Engine({
-    problems: [weights, classifier], dependencies: { u2l: { weights: ['classifier'] }, l2u: { classifier: ['weights'] } },
-    config: { iterations: innerSteps * outerSteps },
-  });
+  const history: HyperCleaningResult['history'] = [];
+  let peakBytes = tf.memory().numBytes;
+  let outerSeen = 0;
   const t0 = performance.now();
-  await engine.run();
+  const timed = new Engine({
+    problems: [weights, classifier], dependencies: { u2l: { weights: ['classifier'] }, l2u: { classifier: ['weights'] } },
+    config: {
+      iterations: innerSteps * outerSteps, validEvery: innerSteps,
+      validation: () => {
+        peakBytes = Math.max(peakBytes, tf.memory().numBytes);
+        if (weights.updates > outerSeen) {
+          outerSeen = weights.updates;
+          const v = tf.tidy(() => sparseSoftmaxCrossEntropy(validB.y, logits(classifier.params, validB.x)).dataSync()[0] as number);
+          history.push({ seconds: (performance.now() - t0) / 1000, validationLoss: v });
+        }
+        return {};
+      },
+    },
+  });
+  await timed.run();
   const secondsPerOuterStep = (performance.now() - t0) / 1000 / outerSteps;
+  o.onFinalState?.({
+    classifier: { w: Array.from(classifier.params.w.dataSync()), b: Array.from(classifier.params.b.dataSync()) },
+    lambda: Array.from(weights.params.dataSync()),
+  });
   const testAccuracy = accuracy(classifier.params, testB);
   const validationLoss = tf.tidy(() => sparseSoftmaxCrossEntropy(validB.y, logits(classifier.params, validB.x)).dataSync()[0] as number);
   const w = tf.tidy(() => tf.sigmoid(weights.params).dataSync());
@@ -133,11 +165,43 @@ export async function hyperCleaning(o: HyperCleaningOptions = {}): Promise<Hyper
     }
   });
   const nCorrupted = corrupted.filter(Boolean).length;
-  engine.dispose();
+  timed.dispose();
   const baselineTestAccuracy = await baselineAccuracy(trainB, testB, innerSteps * outerSteps, innerLr, l2);
   tf.dispose([trainB.x, trainB.y, validB.x, validB.y, testB.x, testB.y]);
   return {
-    testAccuracy, baselineTestAccuracy, validationLoss, secondsPerOuterStep,
+    testAccuracy, baselineTestAccuracy, validationLoss, secondsPerOuterStep, history, peakBytes,
     precision: flagged === 0 ? 0 : hits / flagged, recall: nCorrupted === 0 ? 0 : hits / nCorrupted, corruptedFraction: nCorrupted / train.n,
   };
+}
+
+/**
+ * The hypergradient d(validation loss)/d(lambda) at `state` by `method` (for `unrolled`: through
+ * `innerSteps` inner steps taken from the state). Same data and options as {@link hyperCleaning}.
+ */
+export async function hyperCleaningHypergradient(state: HyperCleaningState, method: HypergradientOptions, o: HyperCleaningOptions = {}): Promise<number[]> {
+  const { trainSize = 2000, validSize = 1000, testSize = 2000, corruption = 0.5, innerSteps = 50, innerLr = 0.5, l2 = 1e-3, seed = 0 } = o;
+  const [train, valid] = mnistSplits([trainSize, validSize, testSize], seed) as [Digits, Digits, Digits];
+  const rand = seededRandom(seed + 1);
+  const noisy = Int32Array.from(train.y, (y) => (rand() < corruption ? Math.floor(rand() * 10) : y));
+  const trainB = batchOf(train, noisy);
+  const validB = batchOf(valid);
+  const classifier = new ImplicitProblem<Linear, Batch>({
+    name: 'classifier', module: { params: { w: tf.tensor2d(state.classifier.w, [784, 10]), b: tf.tensor1d(state.classifier.b) } },
+    optimizer: sgd({ lr: innerLr }), data: [trainB], config: { hypergradient: method },
+    trainingStep: (b, ctx) => weightedLoss(ctx.params, b, ctx.get<tf.Tensor>('weights'), l2),
+  });
+  const weights = new ImplicitProblem<tf.Tensor1D, Batch>({
+    name: 'weights', module: { params: tf.tensor1d(state.lambda) }, optimizer: adam({ lr: 0.1 }), data: [validB],
+    trainingStep: (b, ctx) => sparseSoftmaxCrossEntropy(b.y, logits(ctx.get<Linear>('classifier'), b.x)),
+  });
+  const engine = new Engine({ problems: [weights, classifier], dependencies: { u2l: { weights: ['classifier'] }, l2u: { classifier: ['weights'] } }, config: { iterations: 1 } });
+  classifier.setBatch(trainB);
+  weights.setBatch(validB);
+  if (method.method === 'unrolled') await engine.stepOnly('classifier', innerSteps);
+  const g = engine.hypergradient<tf.Tensor>('weights');
+  const out = Array.from(g.dataSync());
+  g.dispose();
+  engine.dispose();
+  tf.dispose([trainB.x, trainB.y, validB.x, validB.y]);
+  return out;
 }

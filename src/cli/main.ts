@@ -1,16 +1,20 @@
 #!/usr/bin/env node
 /**
- * The `hypergrad` command: `hpo` (compare HPO optimizers through the simulator), `kernels` (the
- * kernels with second-order-verified rules), `--help` and `--version`. `list`, `run` and `compare`
- * arrive with the ready-made problems.
+ * The `hypergrad` command: `list`, `run` and `compare` (ready-made problems and hypergradient
+ * methods), `hpo` (compare HPO optimizers through the simulator), `kernels` (the kernels with
+ * second-order-verified rules), `--help` and `--version`.
  */
 import { readFileSync } from 'node:fs';
 import { supportedKernels } from '../index.js';
 import { hpoCommand } from './hpo.js';
+import { listCommand, problemCommand } from './problems.js';
 
 const USAGE = `usage: hypergrad <command> [options]
 
 commands:
+  list         list the ready-made problems and hypergradient methods
+  run          run a problem with one hypergradient method (hypergrad run --help)
+  compare      compare hypergradient methods on a problem (hypergrad compare --help)
   hpo          compare HPO optimizers on a benchmark in simulated time (hypergrad hpo --help)
   kernels      list the tfjs kernels with second-order-verified gradient rules
   --help, -h   show this help
@@ -25,6 +29,8 @@ function version(): string {
 export async function main(argv: readonly string[], out = process.stdout, err = process.stderr): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'hpo') return hpoCommand(rest, out, err);
+  if (command === 'list') return listCommand(out);
+  if (command === 'run' || command === 'compare') return problemCommand(command, rest, out, err);
   if (command === undefined || command === '--help' || command === '-h') {
     out.write(`${USAGE}\n`);
     return command === undefined ? 2 : 0;
@@ -41,7 +47,7 @@ export async function main(argv: readonly string[], out = process.stdout, err = 
     out.write(`${supportedKernels().join('\n')}\n`);
     return 0;
   }
-  err.write(`hypergrad: unknown command '${command}'; accepted: hpo, kernels, --help, --version\n`);
+  err.write(`hypergrad: unknown command '${command}'; accepted: list, run, compare, hpo, kernels, --help, --version\n`);
   return 2;
 }
 

@@ -120,3 +120,31 @@ export async function writeIncumbentPlot(base: string, series: readonly PlotSeri
   writeFileSync(`${base}.png`, await svgToPng(svg));
   return [`${base}.svg`, `${base}.png`];
 }
+
+/** An SVG bar chart (e.g. hypergradient error per method), values labelled above the bars. */
+export function barChartSvg(labels: readonly string[], values: readonly number[], { title = '', yLabel = '', width = 720, height = 400 }: { title?: string; yLabel?: string; width?: number; height?: number } = {}): string {
+  if (labels.length !== values.length || labels.length === 0) throw new Error('barChartSvg: needs one value per label, at least one');
+  const m = { l: 70, r: 20, t: 40, b: 60 };
+  const W = width - m.l - m.r;
+  const H = height - m.t - m.b;
+  const finite = values.filter((v) => Number.isFinite(v));
+  const top = Math.max(1e-12, ...finite) * 1.15;
+  const bw = W / labels.length;
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${width}" height="${height}" fill="white"/>`,
+    `<text x="${m.l + W / 2}" y="22" text-anchor="middle" font-size="14">${esc(title)}</text>`,
+    `<line x1="${m.l}" x2="${m.l + W}" y1="${m.t + H}" y2="${m.t + H}" stroke="#333"/>`,
+    `<text transform="translate(16 ${m.t + H / 2}) rotate(-90)" text-anchor="middle">${esc(yLabel)}</text>`,
+  ];
+  labels.forEach((label, i) => {
+    const v = values[i] as number;
+    const h = Number.isFinite(v) ? (v / top) * H : 0;
+    const x = m.l + i * bw + bw * 0.15;
+    parts.push(`<rect x="${x}" y="${m.t + H - h}" width="${bw * 0.7}" height="${h}" fill="${PALETTE[i % PALETTE.length]}"/>`,
+      `<text x="${x + bw * 0.35}" y="${m.t + H - h - 4}" text-anchor="middle">${Number.isFinite(v) ? fmt(v) : 'n/a'}</text>`,
+      `<text x="${x + bw * 0.35}" y="${m.t + H + 18}" text-anchor="middle">${esc(label)}</text>`);
+  });
+  parts.push('</svg>');
+  return parts.join('\n');
+}
