@@ -12,6 +12,7 @@ import {
   type Digits, Engine, type HypergradientOptions, ImplicitProblem, adam, mnistSplits, seededRandom, sgd,
   sparseSoftmaxCrossEntropy,
 } from '../src/index.js';
+import type { ProblemSpec } from './types.js';
 
 /** Options of {@link hyperCleaning}. */
 export interface HyperCleaningOptions {
@@ -205,3 +206,20 @@ export async function hyperCleaningHypergradient(state: HyperCleaningState, meth
   tf.dispose([trainB.x, trainB.y, validB.x, validB.y]);
   return out;
 }
+
+/** The problem's CLI entry. */
+export const hyperCleaningProblem: ProblemSpec<HyperCleaningState> = {
+  name: 'hyper-cleaning',
+  description: 'data hyper-cleaning on MNIST: per-example weights of a linear classifier on half-corrupted labels',
+  defaults: { run: [60, 50], compare: [25, 30], alpha: 0.05 },
+  run: async (o) => {
+    let state: HyperCleaningState | null = null;
+    const r = await hyperCleaning({ ...o, onFinalState: (s) => { state = s; } });
+    return {
+      validationLoss: r.validationLoss, test: { name: 'test acc', value: r.testAccuracy, baseline: r.baselineTestAccuracy, higherIsBetter: true },
+      extras: { precision: r.precision, recall: r.recall }, history: r.history, secondsPerOuterStep: r.secondsPerOuterStep, peakBytes: r.peakBytes,
+      state: state as unknown as HyperCleaningState,
+    };
+  },
+  hypergradientAt: (state, method, o) => hyperCleaningHypergradient(state, method, o),
+};

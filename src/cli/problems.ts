@@ -1,20 +1,24 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type HyperCleaningOptions, type HyperCleaningState, hyperCleaning, hyperCleaningHypergradient } from '../../problems/hyperCleaning.js';
+import { hyperCleaningProblem } from '../../problems/hyperCleaning.js';
+import { l2HpoProblem } from '../../problems/l2Hpo.js';
+import type { ProblemReport, ProblemSpec } from '../../problems/types.js';
 import { initBackend } from '../backend/initBackend.js';
 import { HYPERGRADIENT_METHODS, type HypergradientOptions } from '../multilevel/hypergradients/types.js';
 import { barChartSvg, incumbentPlotSvg, svgToPng } from '../simulator/plot.js';
 import { parseFlags } from './hpo.js';
 
 /** The ready-made problems the CLI runs. */
-export const PROBLEMS = ['hyper-cleaning'] as const;
+export const PROBLEM_TABLE: readonly ProblemSpec[] = [hyperCleaningProblem as ProblemSpec, l2HpoProblem as ProblemSpec];
+/** Their names. */
+export const PROBLEMS = PROBLEM_TABLE.map((p) => p.name);
 
-/** Each method's defaults for hyper-cleaning (neumann's alpha below 2 / lambda_max of the inner Hessian). */
-export function defaultMethod(name: string, iterations?: number, alpha?: number): HypergradientOptions {
+/** A method with its defaults (`alpha`: the problem's Neumann/fixed-point step, below 2 / lambda_max of the inner Hessian). */
+export function defaultMethod(name: string, iterations: number | undefined, alpha: number | undefined, problemAlpha: number): HypergradientOptions {
   switch (name) {
     case 'cg': return { method: 'cg', iterations: iterations ?? 10 };
-    case 'neumann': return { method: 'neumann', iterations: iterations ?? 20, alpha: alpha ?? 0.05 };
-    case 'fixedPoint': return { method: 'fixedPoint', iterations: iterations ?? 20, alpha: alpha ?? 0.05 };
+    case 'neumann': return { method: 'neumann', iterations: iterations ?? 20, alpha: alpha ?? problemAlpha };
+    case 'fixedPoint': return { method: 'fixedPoint', iterations: iterations ?? 20, alpha: alpha ?? problemAlpha };
     case 'unrolled': return iterations === undefined ? { method: 'unrolled' } : { method: 'unrolled', truncate: iterations };
     case 'finiteDifference': return { method: 'finiteDifference', ...(alpha !== undefined ? { alpha } : {}) };
     case 'firstOrder': return { method: 'firstOrder' };
@@ -25,12 +29,12 @@ export function defaultMethod(name: string, iterations?: number, alpha?: number)
 export const RUN_USAGE = `usage: hypergrad run <problem> [--method NAME] [--iterations N] [--alpha A] [--outer-steps N] [--inner-steps N] [--seed S] [--out DIR]
        hypergrad compare <problem> [--methods LIST] [--outer-steps N] [--inner-steps N] [--seed S] [--out DIR]
 
-problems: ${PROBLEMS.join(', ')}
+problems: hyper-cleaning, l2-hpo
 methods:  unrolled, neumann, cg, fixedPoint, finiteDifference, firstOrder
   --method / --methods   hypergradient method(s); compare default: unrolled,neumann,cg,finiteDifference,firstOrder
   --iterations, --alpha  the method's iterations (truncation for unrolled) and step
-  --outer-steps          hyperparameter steps (default 60 for run, 25 for compare)
-  --inner-steps          inner steps per outer step (default 50 for run, 30 for compare)
+  --outer-steps          hyperparameter steps (default: the problem's; fewer for compare)
+  --inner-steps          inner steps per outer step (default: the problem's)
   --seed                 data split and corruption seed (default 0)
   --out                  output directory (default runs/<problem>)`;
 
@@ -41,15 +45,17 @@ function int(flag: string, v: string | undefined, fallback: number, min = 1): nu
   return n;
 }
 
-function checkProblem(p: string | undefined): void {
-  if (p === undefined || !(PROBLEMS as readonly string[]).includes(p)) throw new Error(`unknown problem '${p ?? ''}'; problems: ${PROBLEMS.join(', ')}`);
+function problemByName(p: string | undefined): ProblemSpec {
+  const spec = PROBLEM_TABLE.find((x) => x.name === p);
+  if (spec === undefined) throw new Error(`unknown problem '${p ?? ''}'; problems: ${PROBLEMS.join(', ')}`);
+  return spec;
 }
 
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 /** `hypergrad list`. */
 export function listCommand(out: NodeJS.WritableStream): number {
-  out.write(`problems: ${PROBLEMS.join(', ')}\nmethods:  unrolled, neumann, cg, fixedPoint, finiteDifference, firstOrder\n`);
+  out.write(`problems: ${PROBLEMS.join(', ')}\nmethods:  unrolled, neumann, cg, fixedPoint, finiteDifference, firstOrder\n\n`);
+  for (const p of PROBLEM_TABLE) out.write(`  ${p.name.padEnd(16)} ${p.description}\n`);
   return 0;
 }
 
@@ -61,57 +67,65 @@ export async function problemCommand(kind: 'run' | 'compare', args: readonly str
   }
   try {
     const [problem, ...rest] = args;
-    checkProblem(problem);
+    const spec = problemByName(problem);
     const f = parseFlags(rest, kind === 'run' ? ['method', 'iterations', 'alpha', 'outer-steps', 'inner-steps', 'seed', 'out'] : ['methods', 'outer-steps', 'inner-steps', 'seed', 'out']);
     const seed = int('seed', f.seed, 0, 0);
-    const outerSteps = int('outer-steps', f['outer-steps'], kind === 'run' ? 60 : 25);
-    const innerSteps = int('inner-steps', f['inner-steps'], kind === 'run' ? 50 : 30);
+    const [defOuter, defInner] = spec.defaults[kind];
+    const outerSteps = int('outer-steps', f['outer-steps'], defOuter);
+    const innerSteps = int('inner-steps', f['inner-steps'], defInner);
     const alpha = f.alpha === undefined ? undefined : Number(f.alpha);
     if (alpha !== undefined && !(alpha > 0)) throw new Error(`--alpha must be a positive number, got '${f.alpha}'`);
     const iterations = f.iterations === undefined ? undefined : int('iterations', f.iterations, 1);
     const methods = kind === 'run'
       ? [f.method ?? 'cg']
       : (f.methods ?? 'unrolled,neumann,cg,finiteDifference,firstOrder').split(',').map((s) => s.trim()).filter((s) => s !== '');
-    const options = methods.map((m) => defaultMethod(m, kind === 'run' ? iterations : undefined, kind === 'run' ? alpha : undefined));
-    const dir = f.out ?? join('runs', problem as string);
+    const options = methods.map((m) => defaultMethod(m, kind === 'run' ? iterations : undefined, kind === 'run' ? alpha : undefined, spec.defaults.alpha));
+    const dir = f.out ?? join('runs', spec.name);
     mkdirSync(dir, { recursive: true });
     const backend = await initBackend();
-    const base: HyperCleaningOptions = { outerSteps, innerSteps, seed };
-    const rows: Record<string, unknown>[] = [];
+    const base = { outerSteps, innerSteps, seed };
+    const reports: ProblemReport<unknown>[] = [];
     const series = [];
-    let reference: number[] | null = null;
-    let state: HyperCleaningState | null = null;
     for (const method of options) {
       err.write(`${method.method}: training (${outerSteps} outer x ${innerSteps} inner steps)...\n`);
-      const r = await hyperCleaning({ ...base, method, onFinalState: (s) => { state ??= s; } });
-      rows.push({ method: method.method, ...r, history: undefined });
+      const r = await spec.run({ ...base, method });
+      reports.push(r);
       writeFileSync(join(dir, `${method.method}.jsonl`), r.history.map((h) => JSON.stringify({ method: method.method, ...h })).join('\n') + '\n');
       series.push({ label: method.method, times: r.history.map((h) => h.seconds), values: r.history.map((h) => h.validationLoss) });
     }
-    if (kind === 'compare' && state !== null) {
+    const errors: { cosine: number; relativeError: number }[] = [];
+    if (kind === 'compare' && reports.length > 0) {
       err.write('hypergradient error against a long-run CG (100 iterations) at a common state...\n');
-      reference = await hyperCleaningHypergradient(state, { method: 'cg', iterations: 100 }, base);
-      const ref = reference;
+      const state = (reports[0] as ProblemReport<unknown>).state;
+      const ref = await spec.hypergradientAt(state, { method: 'cg', iterations: 100 }, base);
       const norm = (v: number[]) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
-      for (const [i, method] of options.entries()) {
-        const g = await hyperCleaningHypergradient(state, method, base);
+      for (const method of options) {
+        const g = await spec.hypergradientAt(state, method, base);
         const dot = g.reduce((s, x, j) => s + x * (ref[j] as number), 0);
-        const row = rows[i] as Record<string, unknown>;
-        row.hypergradientCosine = norm(g) === 0 ? 0 : dot / (norm(g) * norm(ref));
-        row.hypergradientRelativeError = norm(g.map((x, j) => x - (ref[j] as number))) / norm(ref);
+        errors.push({ cosine: norm(g) === 0 ? 0 : dot / (norm(g) * norm(ref)), relativeError: norm(g.map((x, j) => x - (ref[j] as number))) / norm(ref) });
       }
     }
-    out.write(`\n${problem} (${backend}, seed ${seed}): ${outerSteps} outer steps x ${innerSteps} inner steps\n`);
-    out.write('method             valid CE  test acc  (noisy baseline)  precision  recall  ' + (kind === 'compare' ? 'hypergrad cos  rel err  ' : '') + 's/outer step  peak MB\n');
-    for (const r of rows) {
-      out.write(`${String(r.method).padEnd(18)} ${(r.validationLoss as number).toFixed(4).padStart(8)}  ${pct(r.testAccuracy as number).padStart(8)}  ${pct(r.baselineTestAccuracy as number).padStart(16)}  ${(r.precision as number).toFixed(2).padStart(9)}  ${(r.recall as number).toFixed(2).padStart(6)}  ` +
-        (kind === 'compare' ? `${(r.hypergradientCosine as number).toFixed(3).padStart(13)}  ${(r.hypergradientRelativeError as number).toFixed(3).padStart(7)}  ` : '') +
-        `${(r.secondsPerOuterStep as number).toFixed(3).padStart(12)}  ${((r.peakBytes as number) / 2 ** 20).toFixed(1).padStart(7)}\n`);
-    }
-    writeFileSync(join(dir, 'summary.json'), `${JSON.stringify({ problem, backend, seed, outerSteps, innerSteps, results: rows }, null, 2)}\n`);
+    const first = reports[0] as ProblemReport<unknown>;
+    const extraKeys = Object.keys(first.extras);
+    const fmtMetric = (v: number) => (first.test.higherIsBetter && v <= 1 ? `${(100 * v).toFixed(1)}%` : v.toFixed(4));
+    out.write(`\n${spec.name} (${backend}, seed ${seed}): ${outerSteps} outer steps x ${innerSteps} inner steps\n`);
+    out.write(`method             valid loss  ${first.test.name.padStart(9)}  (untuned)  ${extraKeys.map((k) => k.padStart(9)).join('  ')}  ` +
+      (kind === 'compare' ? 'hypergrad cos  rel err  ' : '') + 's/outer step  peak MB\n');
+    reports.forEach((r, i) => {
+      out.write(`${String(options[i]?.method).padEnd(18)} ${r.validationLoss.toFixed(4).padStart(10)}  ${fmtMetric(r.test.value).padStart(9)}  ${fmtMetric(r.test.baseline).padStart(9)}  ` +
+        `${extraKeys.map((k) => (r.extras[k] as number).toPrecision(3).padStart(9)).join('  ')}  ` +
+        (kind === 'compare' ? `${(errors[i]?.cosine as number).toFixed(3).padStart(13)}  ${(errors[i]?.relativeError as number).toFixed(3).padStart(7)}  ` : '') +
+        `${r.secondsPerOuterStep.toFixed(3).padStart(12)}  ${(r.peakBytes / 2 ** 20).toFixed(1).padStart(7)}\n`);
+    });
+    const rows = reports.map((r, i) => ({ method: options[i]?.method, validationLoss: r.validationLoss, test: r.test, extras: r.extras, secondsPerOuterStep: r.secondsPerOuterStep, peakBytes: r.peakBytes, ...(errors[i] ? { hypergradient: errors[i] } : {}) }));
+    writeFileSync(join(dir, 'summary.json'), `${JSON.stringify({ problem: spec.name, backend, seed, outerSteps, innerSteps, results: rows }, null, 2)}\n`);
     const paths: string[] = [];
-    const lossSvg = incumbentPlotSvg(series, { title: `${problem}: validation cross-entropy over wall time`, logTime: false, xLabel: 'wall time (s)', yLabel: 'validation CE' });
-    for (const [name, svg] of [['validation-loss', lossSvg], ...(kind === 'compare' ? [['hypergradient-error', barChartSvg(rows.map((r) => String(r.method)), rows.map((r) => r.hypergradientRelativeError as number), { title: `${problem}: hypergradient relative error vs CG(100)`, yLabel: 'relative error' })]] : [])] as [string, string][]) {
+    const lossSvg = incumbentPlotSvg(series, { title: `${spec.name}: validation loss over wall time`, logTime: false, xLabel: 'wall time (s)', yLabel: 'validation loss' });
+    const plots: [string, string][] = [['validation-loss', lossSvg]];
+    if (kind === 'compare') {
+      plots.push(['hypergradient-error', barChartSvg(options.map((m) => m.method), errors.map((e) => e.relativeError), { title: `${spec.name}: hypergradient relative error vs CG(100)`, yLabel: 'relative error' })]);
+    }
+    for (const [name, svg] of plots) {
       writeFileSync(join(dir, `${name}.svg`), svg);
       writeFileSync(join(dir, `${name}.png`), await svgToPng(svg));
       paths.push(join(dir, `${name}.svg`), join(dir, `${name}.png`));

@@ -1,0 +1,45 @@
+import type { HypergradientOptions } from '../src/index.js';
+
+/** Options every ready-made problem takes. */
+export interface ProblemRunOptions {
+  /** Hypergradient method through the lower problem. */
+  method?: HypergradientOptions;
+  /** Outer (hyperparameter) steps. */
+  outerSteps?: number;
+  /** Inner steps per outer step. */
+  innerSteps?: number;
+  /** Seed of data and initialisation. */
+  seed?: number;
+}
+
+/** What a ready-made problem reports, in a shape the CLI can tabulate. */
+export interface ProblemReport<S> {
+  /** Validation loss at the end. */
+  validationLoss: number;
+  /** The held-out metric (e.g. test accuracy), tuned and untuned. */
+  test: { name: string; value: number; baseline: number; higherIsBetter: boolean };
+  /** Problem-specific numbers (e.g. precision and recall). */
+  extras: Record<string, number>;
+  /** Validation loss after each outer step, with wall seconds since the start. */
+  history: { seconds: number; validationLoss: number }[];
+  /** Seconds per outer step (inner steps included). */
+  secondsPerOuterStep: number;
+  /** Peak `tf.memory().numBytes` during the run. */
+  peakBytes: number;
+  /** The final state, for comparing hypergradient methods at one point. */
+  state: S;
+}
+
+/** A ready-made problem: how to run it and how to take a hypergradient at a state. */
+export interface ProblemSpec<S = unknown> {
+  /** CLI name. */
+  name: string;
+  /** One line for `hypergrad list`. */
+  description: string;
+  /** Defaults of `run` (outer, inner steps), of `compare` (smaller), and the Neumann/fixed-point step. */
+  defaults: { run: [number, number]; compare: [number, number]; alpha: number };
+  /** Trains with `method`; resolves with the report. Needs an initialised backend. */
+  run(options: ProblemRunOptions): Promise<ProblemReport<S>>;
+  /** The hypergradient (flattened) at `state` by `method`, with the same data as `run`. */
+  hypergradientAt(state: S, method: HypergradientOptions, options: ProblemRunOptions): Promise<number[]>;
+}
