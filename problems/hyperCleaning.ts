@@ -212,6 +212,7 @@ export const hyperCleaningProblem: ProblemSpec<HyperCleaningState> = {
   name: 'hyper-cleaning',
   description: 'data hyper-cleaning on MNIST: per-example weights of a linear classifier on half-corrupted labels',
   defaults: { run: [60, 50], compare: [25, 30], alpha: 0.05 },
+  reference: { method: 'cg', iterations: 100 },
   run: async (o) => {
     let state: HyperCleaningState | null = null;
     const r = await hyperCleaning({ ...o, onFinalState: (s) => { state = s; } });

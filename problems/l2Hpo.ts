@@ -116,6 +116,7 @@ export const l2HpoProblem: ProblemSpec<L2State> = {
   name: 'l2-hpo',
   description: 'per-parameter L2 penalties of a logistic regression (n = 1000, d = 20), tuned on validation BCE',
   defaults: { run: [20, 100], compare: [10, 100], alpha: 1 },
+  reference: { method: 'cg', iterations: 100 },
   run: l2Hpo,
   hypergradientAt: l2HpoHypergradient,
 };

@@ -38,6 +38,11 @@ export interface ProblemSpec<S = unknown> {
   description: string;
   /** Defaults of `run` (outer, inner steps), of `compare` (smaller), and the Neumann/fixed-point step. */
   defaults: { run: [number, number]; compare: [number, number]; alpha: number };
+  /**
+   * The method whose hypergradient `compare` treats as exact (a long CG for problems solved to
+   * their optimum; `unrolled` where the hyperparameters act through the training steps).
+   */
+  reference: HypergradientOptions;
   /** Trains with `method`; resolves with the report. Needs an initialised backend. */
   run(options: ProblemRunOptions): Promise<ProblemReport<S>>;
   /** The hypergradient (flattened) at `state` by `method`, with the same data as `run`. */

@@ -85,7 +85,7 @@ export {
   type CompareOptions,
 } from './hpo/compare.js';
 export { mannWhitneyLess, type MannWhitney } from './hpo/stats.js';
-export { gradientHpo, type GradientHpoOptions } from './hpo/gradientHpo.js';
+export { gradientHpo, lrWdProgram, randomBatches, type GradientHpoOptions, type LrWdProgram, type Batch as DigitBatch } from './hpo/gradientHpo.js';
 export { parzen, proposeByDensityRatio, toInternal, fromInternal, type Estimator } from './hpo/parzen.js';
 export { asha, ashaRungs, type AshaOptions } from './hpo/asha.js';
 

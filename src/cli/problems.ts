@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hyperCleaningProblem } from '../../problems/hyperCleaning.js';
 import { l2HpoProblem } from '../../problems/l2Hpo.js';
+import { lrWdTuningProblem } from '../../problems/lrWdTuning.js';
 import type { ProblemReport, ProblemSpec } from '../../problems/types.js';
 import { initBackend } from '../backend/initBackend.js';
 import { HYPERGRADIENT_METHODS, type HypergradientOptions } from '../multilevel/hypergradients/types.js';
@@ -9,7 +10,7 @@ import { barChartSvg, incumbentPlotSvg, svgToPng } from '../simulator/plot.js';
 import { parseFlags } from './hpo.js';
 
 /** The ready-made problems the CLI runs. */
-export const PROBLEM_TABLE: readonly ProblemSpec[] = [hyperCleaningProblem as ProblemSpec, l2HpoProblem as ProblemSpec];
+export const PROBLEM_TABLE: readonly ProblemSpec[] = [hyperCleaningProblem as ProblemSpec, l2HpoProblem as ProblemSpec, lrWdTuningProblem as ProblemSpec];
 /** Their names. */
 export const PROBLEMS = PROBLEM_TABLE.map((p) => p.name);
 
@@ -29,7 +30,7 @@ export function defaultMethod(name: string, iterations: number | undefined, alph
 export const RUN_USAGE = `usage: hypergrad run <problem> [--method NAME] [--iterations N] [--alpha A] [--outer-steps N] [--inner-steps N] [--seed S] [--out DIR]
        hypergrad compare <problem> [--methods LIST] [--outer-steps N] [--inner-steps N] [--seed S] [--out DIR]
 
-problems: hyper-cleaning, l2-hpo
+problems: hyper-cleaning, l2-hpo, lr-wd-tuning
 methods:  unrolled, neumann, cg, fixedPoint, finiteDifference, firstOrder
   --method / --methods   hypergradient method(s); compare default: unrolled,neumann,cg,finiteDifference,firstOrder
   --iterations, --alpha  the method's iterations (truncation for unrolled) and step
@@ -94,10 +95,11 @@ export async function problemCommand(kind: 'run' | 'compare', args: readonly str
       series.push({ label: method.method, times: r.history.map((h) => h.seconds), values: r.history.map((h) => h.validationLoss) });
     }
     const errors: { cosine: number; relativeError: number }[] = [];
+    const refName = spec.reference.method === 'cg' ? `CG(${spec.reference.iterations})` : spec.reference.method;
     if (kind === 'compare' && reports.length > 0) {
-      err.write('hypergradient error against a long-run CG (100 iterations) at a common state...\n');
+      err.write(`hypergradient error against the reference (${refName}) at a common state...\n`);
       const state = (reports[0] as ProblemReport<unknown>).state;
-      const ref = await spec.hypergradientAt(state, { method: 'cg', iterations: 100 }, base);
+      const ref = await spec.hypergradientAt(state, spec.reference, base);
       const norm = (v: number[]) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
       for (const method of options) {
         const g = await spec.hypergradientAt(state, method, base);
@@ -123,7 +125,7 @@ export async function problemCommand(kind: 'run' | 'compare', args: readonly str
     const lossSvg = incumbentPlotSvg(series, { title: `${spec.name}: validation loss over wall time`, logTime: false, xLabel: 'wall time (s)', yLabel: 'validation loss' });
     const plots: [string, string][] = [['validation-loss', lossSvg]];
     if (kind === 'compare') {
-      plots.push(['hypergradient-error', barChartSvg(options.map((m) => m.method), errors.map((e) => e.relativeError), { title: `${spec.name}: hypergradient relative error vs CG(100)`, yLabel: 'relative error' })]);
+      plots.push(['hypergradient-error', barChartSvg(options.map((m) => m.method), errors.map((e) => e.relativeError), { title: `${spec.name}: hypergradient relative error vs ${refName}`, yLabel: 'relative error' })]);
     }
     for (const [name, svg] of plots) {
       writeFileSync(join(dir, `${name}.svg`), svg);

@@ -103,6 +103,7 @@ export class Engine {
       this.ready.set(n, new Set());
       const p = this.problem(n);
       p.deferred = p.config.hypergradient.method === 'unrolled' && this.graph.parents(n).length > 0;
+      p.recording = this.graph.parents(n).length > 0;
     }
   }
 

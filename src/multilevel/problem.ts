@@ -70,7 +70,10 @@ export interface ProblemOptions<P extends Tree, B> {
   optimizer: GradientTransformation<Tree>;
   /** Optional multiplier on the updates: `u_t * schedule(t)`. */
   schedule?: Schedule;
-  /** Batches, cycled. */
+  /**
+   * Batches, cycled. Batches from a function are owned by the problem: their tensors are freed once
+   * no longer needed (iterables' batches are the caller's and are never freed).
+   */
   data: DataSource<B>;
   /** The loss on one batch; reach other problems through `ctx.get(name)`. */
   trainingStep: (batch: B, ctx: StepContext<P>) => StepResult;
@@ -127,6 +130,13 @@ export abstract class Problem<P extends Tree = Tree, B = unknown> {
   deferred = false;
   /** Recorded updates not yet reflected in `params` (deferred problems only). */
   pendingSteps = 0;
+  /**
+   * Whether updates are recorded for unrolled replays; the engine turns it off for problems that
+   * have no parents (nothing would replay them, and the record would only grow).
+   */
+  recording = true;
+  /** Batches drawn from a function source: the problem owns (and frees) them. */
+  private readonly owned = new Set<B>();
   private captured: [P, Tree] | null = null;
   private paramsValue: P;
   private state: Tree;
@@ -201,6 +211,7 @@ export abstract class Problem<P extends Tree = Tree, B = unknown> {
     let batch: B;
     if (typeof data === 'function') {
       batch = await (data as () => B | Promise<B>)();
+      this.owned.add(batch);
     } else {
       for (let attempt = 0; ; attempt++) {
         if (this.iterator === null) {
@@ -217,7 +228,23 @@ export abstract class Problem<P extends Tree = Tree, B = unknown> {
       }
     }
     this.last = batch;
+    this.releaseBatches();
     return batch;
+  }
+
+  /**
+   * Frees the tensors of owned batches (from a function source) that are no longer the current
+   * batch, pending in an accumulation, or in the inner-loop record.
+   */
+  private releaseBatches(): void {
+    if (this.owned.size === 0) return;
+    const live = new Set<B>([...this.pendingBatches, ...this.record.steps.flat()]);
+    if (this.last !== undefined) live.add(this.last);
+    for (const b of this.owned) {
+      if (live.has(b)) continue;
+      this.owned.delete(b);
+      tf.dispose(tensorsIn(b));
+    }
   }
 
   /** Uses `batch` as the current batch without drawing (e.g. for a hypergradient on given data). */
@@ -251,7 +278,7 @@ export abstract class Problem<P extends Tree = Tree, B = unknown> {
     treeDisposeReplaced(this.state, state);
     this.paramsValue = params;
     this.state = state;
-    this.record.steps.push(this.pendingBatches);
+    if (this.recording) this.record.steps.push(this.pendingBatches);
     this.pendingBatches = [];
     this.updates++;
     return true;
@@ -326,6 +353,7 @@ export abstract class Problem<P extends Tree = Tree, B = unknown> {
     this.record = this.newRecord();
     this.dropCaptured();
     this.pendingSteps = 0;
+    this.releaseBatches();
   }
 
   private restore(params: P, state: Tree, disposeState_ = false): void {
@@ -353,7 +381,17 @@ export abstract class Problem<P extends Tree = Tree, B = unknown> {
     if (this.accumulated !== null) treeDispose(this.accumulated);
     this.disposeRecord();
     this.dropCaptured();
+    for (const b of this.owned) tf.dispose(tensorsIn(b));
+    this.owned.clear();
   }
+}
+
+/** The tensors inside a batch (a tensor, or arrays and records of them; other values ignored). */
+function tensorsIn(batch: unknown): tf.Tensor[] {
+  if (batch instanceof tf.Tensor) return [batch];
+  if (Array.isArray(batch)) return batch.flatMap(tensorsIn);
+  if (batch !== null && typeof batch === 'object') return Object.values(batch).flatMap(tensorsIn);
+  return [];
 }
 
 /**

@@ -113,6 +113,27 @@ describe('engine stepping semantics', () => {
     engine.dispose();
   });
 
+  it('batches from a function source are freed once no longer needed (no leak), also under unrolled', async () => {
+    const make = () => ({ x: tf.randomNormal([8]) });
+    for (const method of [{ method: 'cg', iterations: 2 }, { method: 'unrolled' }] as HypergradientOptions[]) {
+      const inner = new ImplicitProblem<P, { x: tf.Tensor }>({
+        name: 'inner', module: { params: tf.scalar(0) }, optimizer: sgd({ lr: 0.1 }), data: make, config: { hypergradient: method, unrollSteps: 3 },
+        trainingStep: (b, ctx) => tf.mean(tf.square(tf.sub(tf.mul(ctx.params, b.x), ctx.get<tf.Tensor>('outer')))),
+      });
+      const outer = new ImplicitProblem<P, { x: tf.Tensor }>({
+        name: 'outer', module: { params: tf.scalar(1) }, optimizer: sgd({ lr: 0.01 }), data: make,
+        trainingStep: (b, ctx) => tf.mean(tf.square(tf.sub(tf.mul(ctx.get<tf.Tensor>('inner'), b.x), 2))),
+      });
+      const engine = new Engine({ problems: [outer, inner], dependencies: { u2l: { outer: ['inner'] }, l2u: { inner: ['outer'] } }, config: { iterations: 30 } });
+      await engine.run();
+      const before = tf.memory().numTensors;
+      await engine.run();
+      await engine.run();
+      expect(tf.memory().numTensors).toBe(before);
+      engine.dispose();
+    }
+  });
+
   it('async iterable data is drawn in order and cycled', async () => {
     const drawn: number[] = [];
     async function* gen() { for (const v of [1, 2, 3]) yield v; }
