@@ -43,6 +43,8 @@ export interface ProblemSpec<S = unknown> {
    * their optimum; `unrolled` where the hyperparameters act through the training steps).
    */
   reference: HypergradientOptions;
+  /** The methods the problem supports; default all. */
+  methods?: readonly string[];
   /** Trains with `method`; resolves with the report. Needs an initialised backend. */
   run(options: ProblemRunOptions): Promise<ProblemReport<S>>;
   /** The hypergradient (flattened) at `state` by `method`, with the same data as `run`. */

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { hyperCleaningProblem } from '../../problems/hyperCleaning.js';
 import { l2HpoProblem } from '../../problems/l2Hpo.js';
 import { lrWdTuningProblem } from '../../problems/lrWdTuning.js';
+import { sinusoidProblem } from '../../problems/sinusoid.js';
 import type { ProblemReport, ProblemSpec } from '../../problems/types.js';
 import { initBackend } from '../backend/initBackend.js';
 import { HYPERGRADIENT_METHODS, type HypergradientOptions } from '../multilevel/hypergradients/types.js';
@@ -10,7 +11,7 @@ import { barChartSvg, incumbentPlotSvg, svgToPng } from '../simulator/plot.js';
 import { parseFlags } from './hpo.js';
 
 /** The ready-made problems the CLI runs. */
-export const PROBLEM_TABLE: readonly ProblemSpec[] = [hyperCleaningProblem as ProblemSpec, l2HpoProblem as ProblemSpec, lrWdTuningProblem as ProblemSpec];
+export const PROBLEM_TABLE: readonly ProblemSpec[] = [hyperCleaningProblem as ProblemSpec, l2HpoProblem as ProblemSpec, lrWdTuningProblem as ProblemSpec, sinusoidProblem as ProblemSpec];
 /** Their names. */
 export const PROBLEMS = PROBLEM_TABLE.map((p) => p.name);
 
@@ -30,7 +31,7 @@ export function defaultMethod(name: string, iterations: number | undefined, alph
 export const RUN_USAGE = `usage: hypergrad run <problem> [--method NAME] [--iterations N] [--alpha A] [--outer-steps N] [--inner-steps N] [--seed S] [--out DIR]
        hypergrad compare <problem> [--methods LIST] [--outer-steps N] [--inner-steps N] [--seed S] [--out DIR]
 
-problems: hyper-cleaning, l2-hpo, lr-wd-tuning
+problems: hyper-cleaning, l2-hpo, lr-wd-tuning, sinusoid
 methods:  unrolled, neumann, cg, fixedPoint, finiteDifference, firstOrder
   --method / --methods   hypergradient method(s); compare default: unrolled,neumann,cg,finiteDifference,firstOrder
   --iterations, --alpha  the method's iterations (truncation for unrolled) and step
@@ -79,7 +80,9 @@ export async function problemCommand(kind: 'run' | 'compare', args: readonly str
     const iterations = f.iterations === undefined ? undefined : int('iterations', f.iterations, 1);
     const methods = kind === 'run'
       ? [f.method ?? 'cg']
-      : (f.methods ?? 'unrolled,neumann,cg,finiteDifference,firstOrder').split(',').map((s) => s.trim()).filter((s) => s !== '');
+      : (f.methods ?? (spec.methods ?? ['unrolled', 'neumann', 'cg', 'finiteDifference', 'firstOrder']).join(',')).split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const unsupported = spec.methods === undefined ? [] : methods.filter((m) => !spec.methods?.includes(m));
+    if (unsupported.length > 0) throw new Error(`problem '${spec.name}' supports the methods ${spec.methods?.join(', ')}; got ${unsupported.join(', ')}`);
     const options = methods.map((m) => defaultMethod(m, kind === 'run' ? iterations : undefined, kind === 'run' ? alpha : undefined, spec.defaults.alpha));
     const dir = f.out ?? join('runs', spec.name);
     mkdirSync(dir, { recursive: true });
