@@ -6,8 +6,9 @@ import { autodiffBench } from './autodiff.js';
 import { multilevelBench } from './multilevel.js';
 import { simulatorBench } from './simulator.js';
 import { hpoBench } from './hpo.js';
+import { problemsBench } from './problems.js';
 
-const BENCHES: Record<string, () => Promise<void>> = { autodiff: autodiffBench, multilevel: multilevelBench, simulator: simulatorBench, hpo: hpoBench };
+const BENCHES: Record<string, () => Promise<void>> = { autodiff: autodiffBench, multilevel: multilevelBench, simulator: simulatorBench, hpo: hpoBench, problems: problemsBench };
 
 const names = process.argv.slice(2);
 const unknown = names.filter((n) => !(n in BENCHES));
