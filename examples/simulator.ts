@@ -7,26 +7,11 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import {
-  type AskTellOptimizer, type Benchmark, type PlotSeries, lcbench, mfHartmann, performanceOverTime,
-  seededRandom, simulate, writeIncumbentPlot,
+  type Benchmark, type PlotSeries, lcbench, mfHartmann, performanceOverTime, randomSearch, simulate, writeIncumbentPlot,
 } from '../src/index.js';
 
-/** Uniform random search over a benchmark's search space at full fidelity (a stand-in until issue 6). */
-function randomSearch(bench: Benchmark, seed: number): AskTellOptimizer {
-  const rand = seededRandom(seed);
-  return {
-    ask: () => {
-      const config: Record<string, number> = {};
-      for (const [k, r] of Object.entries(bench.searchSpace)) {
-        const u = rand();
-        const v = r.log ? Math.exp(Math.log(r.low) + u * (Math.log(r.high) - Math.log(r.low))) : r.low + u * (r.high - r.low);
-        config[k] = r.type === 'int' ? Math.min(r.high, Math.max(r.low, Math.round(v))) : v;
-      }
-      return { config, fidelity: bench.fidelity.max };
-    },
-    tell: () => {},
-  };
-}
+/** Random search at the benchmark's full fidelity. */
+const randomAtFull = (bench: Benchmark, seed: number) => randomSearch({ searchSpace: bench.searchSpace, fidelity: bench.fidelity.max, seed });
 
 mkdirSync('runs', { recursive: true });
 const runs: [Benchmark, number, number][] = [[mfHartmann(6), 4, 200], [lcbench('3945'), 8, 200]];
@@ -36,7 +21,7 @@ for (const [bench, nWorkers, nEvals] of runs) {
     const file = `runs/${bench.name.replace(':', '-')}-random-seed${seed}.jsonl`;
     writeFileSync(file, '');
     const t0 = performance.now();
-    const { records } = await simulate({ objective: bench.objective, optimizer: randomSearch(bench, seed), nWorkers, nEvals, seed, resultsFile: file });
+    const { records } = await simulate({ objective: bench.objective, optimizer: randomAtFull(bench, seed), nWorkers, nEvals, seed, resultsFile: file });
     const wall = (performance.now() - t0) / 1000;
     const simulated = records[records.length - 1]?.cumtime ?? 0;
     const curve = performanceOverTime(records);

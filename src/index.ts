@@ -61,7 +61,7 @@ export {
 } from './simulator/types.js';
 export { simulate, configKey, type SimulateOptions, type SimulationResult } from './simulator/simulate.js';
 export { performanceOverTime, readRecords, type PerformanceCurve } from './simulator/performance.js';
-export { type Benchmark, type FloatRange, type IntRange, type FidelityRange } from './simulator/benchmarks/types.js';
+export { type Benchmark, type FidelityRange } from './simulator/benchmarks/types.js';
 export { mfBranin, mfHartmann, type SyntheticOptions } from './simulator/benchmarks/synthetic.js';
 export { lcbench, lcbenchBatch, LCBENCH_TASKS } from './simulator/benchmarks/lcbench.js';
 export { mnistMlp, trainMnistMlp, mlpLogits, initMlp, mlpValidation, type Mlp, type MnistMlpOptions, type MlpHyperparameters, type MlpTrainingResult } from './simulator/benchmarks/mnistMlp.js';

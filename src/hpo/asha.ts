@@ -1,27 +1,16 @@
 import type { AskTellOptimizer, Config, EvalResult, Trial } from '../simulator/types.js';
 import { seededRandom } from '../util/random.js';
-import { type SearchSpace, sampleConfig, validateSearchSpace } from './searchSpace.js';
+import type { HyperbandOptions } from './hyperband.js';
+import { sampleConfig, validateSearchSpace } from './searchSpace.js';
 
-/** Options of {@link asha}. */
-export interface AshaOptions {
-  /** The search space. */
-  searchSpace: SearchSpace;
-  /** The grace period: the resource of the lowest rung (e.g. 1 epoch). */
-  minResource: number;
-  /** The largest resource R; rungs are at `r eta^k <= R`. */
-  maxResource: number;
-  /** Reduction factor; default 3. */
-  eta?: number;
+/** Options of {@link asha}: Hyperband's (`minResource` is the grace period), plus the variant. */
+export interface AshaOptions extends HyperbandOptions {
   /**
    * `promotion` (default): paused trials are promoted later whenever they rank in the top 1/eta of
    * their rung (resumed through continual fidelity). `stopping`: a trial continues to the next rung
    * only if it ranks in the top 1/eta when its result arrives, else it stops for good.
    */
   variant?: 'promotion' | 'stopping';
-  /** The result key to minimise; default 'loss'. */
-  objective?: string;
-  /** Seed; default 0. */
-  seed?: number;
 }
 
 interface Entry { id: number; value: number; order: number }

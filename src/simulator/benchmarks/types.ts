@@ -1,28 +1,5 @@
+import type { SearchSpace } from '../../hpo/searchSpace.js';
 import type { Objective } from '../types.js';
-
-/** A float hyperparameter in [low, high]. */
-export interface FloatRange {
-  /** Discriminant. */
-  type: 'float';
-  /** Lower bound. */
-  low: number;
-  /** Upper bound. */
-  high: number;
-  /** Sampled on a log scale. */
-  log?: boolean;
-}
-
-/** An integer hyperparameter in [low, high]. */
-export interface IntRange {
-  /** Discriminant. */
-  type: 'int';
-  /** Lower bound. */
-  low: number;
-  /** Upper bound. */
-  high: number;
-  /** Sampled on a log scale. */
-  log?: boolean;
-}
 
 /** A benchmark: its objective, search space and fidelity range. */
 export interface Benchmark {
@@ -31,7 +8,7 @@ export interface Benchmark {
   /** The objective (reports `runtime` in simulated seconds). */
   objective: Objective;
   /** The hyperparameters. */
-  searchSpace: Record<string, FloatRange | IntRange>;
+  searchSpace: SearchSpace;
   /** The fidelity's range (e.g. epochs); `max` is the full budget. */
   fidelity: FidelityRange;
   /** The objective values it reports; the first is the one to minimise. */
