@@ -99,7 +99,6 @@ export function gradientHpo(o: GradientHpoOptions = {}): AskTellOptimizer {
   let data: { train: Digits; valid: Digits; tx: tf.Tensor2D; ty: tf.Tensor1D; vx: tf.Tensor2D; vy: tf.Tensor1D } | null = null;
   const rand = seededRandom(seed);
   const free: Run[] = [];
-  const all: Run[] = [];
 
   const load = () => {
     if (data !== null) return data;
@@ -117,7 +116,6 @@ export function gradientHpo(o: GradientHpoOptions = {}): AskTellOptimizer {
       trainBatches: batches(d.tx, d.ty, d.train.n, r), validBatches: batches(d.vx, d.vy, d.valid.n, r),
     });
     const run = { ...program, steps: 0 };
-    all.push(run);
     return run;
   };
 

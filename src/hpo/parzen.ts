@@ -1,4 +1,5 @@
 import type { Config } from '../simulator/types.js';
+import { normalCdf } from '../util/normal.js';
 import type { Param, SearchSpace } from './searchSpace.js';
 
 /**
@@ -33,12 +34,6 @@ export function fromInternal(p: Param, x: number): Config[string] {
 }
 
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
-function normalCdf(z: number): number {
-  // Abramowitz & Stegun 7.1.26 on erf, |error| < 1.5e-7.
-  const t = 1 / (1 + (0.3275911 * Math.abs(z)) / Math.SQRT2);
-  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-(z * z) / 2);
-  return z >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y);
-}
 
 function gaussian(rand: () => number): number {
   const u = Math.max(rand(), 1e-12);

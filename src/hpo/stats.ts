@@ -1,3 +1,5 @@
+import { normalCdf } from '../util/normal.js';
+
 /** The result of {@link mannWhitneyLess}. */
 export interface MannWhitney {
   /** The U statistic of the first sample. */
@@ -33,7 +35,5 @@ export function mannWhitneyLess(a: readonly number[], b: readonly number[]): Man
   if (sd === 0) return { u, p: 0.5 };
   const z = (u - mean + 0.5) / sd;
   // p = P(Z <= z): a small U (a ranks low) gives a small p.
-  const t = 1 / (1 + (0.3275911 * Math.abs(z)) / Math.SQRT2);
-  const erfc = ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-(z * z) / 2);
-  return { u, p: z >= 0 ? 1 - 0.5 * erfc : 0.5 * erfc };
+  return { u, p: normalCdf(z) };
 }

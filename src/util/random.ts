@@ -8,12 +8,22 @@ export function seededRandom(seed: number): () => number {
   if (!Number.isFinite(seed)) throw new Error(`seededRandom: seed must be a finite number, got ${seed}`);
   let a = Math.floor(seed) >>> 0;
   return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    const [u, next] = mulberry32(a);
+    a = next;
+    return u;
   };
+}
+
+/**
+ * One step of mulberry32 on an explicit 32-bit state: `[uniform in [0, 1), next state]`. For
+ * generators whose state must be stored (e.g. in a file shared by processes).
+ */
+export function mulberry32(state: number): [number, number] {
+  const next = (state + 0x6d2b79f5) >>> 0;
+  let t = next;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return [((t ^ (t >>> 14)) >>> 0) / 4294967296, next];
 }
 
 /** Standard normal samples from a uniform generator (Box-Muller). */

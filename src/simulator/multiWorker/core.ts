@@ -1,3 +1,4 @@
+import { mulberry32 } from '../../util/random.js';
 import { configKey } from '../simulate.js';
 import type { CachedState, Config, EvalResult, SimulationRecord } from '../types.js';
 
@@ -48,11 +49,9 @@ export function initialState(o: { nWorkers: number; nEvals: number; maxTotalEval
 
 /** The next seed (the same generator, in the same order, as `simulate`). */
 function nextSeed(s: SharedState): number {
-  s.rng = (s.rng + 0x6d2b79f5) >>> 0;
-  let t = s.rng;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 ** 30);
+  const [u, next] = mulberry32(s.rng);
+  s.rng = next;
+  return Math.floor(u * 2 ** 30);
 }
 
 /** Assigns `worker` an index at its first submission, and charges its sampling time. Returns the index and the evaluation's seed and credit. */
