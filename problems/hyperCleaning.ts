@@ -12,6 +12,7 @@ import {
   type Digits, Engine, type HypergradientOptions, ImplicitProblem, adam, mnistSplits, seededRandom, sgd,
   sparseSoftmaxCrossEntropy,
 } from '../src/index.js';
+import { hypergradientAfter, stepsBefore, trackOuterSteps } from './harness.js';
 import type { ProblemSpec } from './types.js';
 
 /** Options of {@link hyperCleaning}. */
@@ -105,73 +106,69 @@ async function baselineAccuracy(train: Batch, test: Batch, steps: number, lr: nu
   return acc;
 }
 
-/** Runs data hyper-cleaning and the baseline; see the module comment. Needs an initialised backend. */
-export async function hyperCleaning(o: HyperCleaningOptions = {}): Promise<HyperCleaningResult> {
-  const {
-    trainSize = 2000, validSize = 1000, testSize = 2000, corruption = 0.5, method = { method: 'cg', iterations: 10 }, outerSteps = 60,
-    innerSteps = 50, innerLr = 0.5, outerLr = 0.3, l2 = 1e-3, seed = 0,
-  } = o;
+/** The splits, with the training labels corrupted (the same for a seed in every function here). */
+function noisyMnist(o: HyperCleaningOptions) {
+  const { trainSize = 2000, validSize = 1000, testSize = 2000, corruption = 0.5, seed = 0 } = o;
   if (!(corruption >= 0 && corruption <= 1)) throw new Error(`hyperCleaning: corruption must be in [0, 1], got ${corruption}`);
   const [train, valid, test] = mnistSplits([trainSize, validSize, testSize], seed) as [Digits, Digits, Digits];
   const rand = seededRandom(seed + 1);
   const noisy = Int32Array.from(train.y, (y) => (rand() < corruption ? Math.floor(rand() * 10) : y));
-  const corrupted = Array.from(noisy, (v, i) => v !== train.y[i]);
-  const trainB = batchOf(train, noisy);
-  const validB = batchOf(valid);
-  const testB = batchOf(test);
+  const [trainB, validB, testB] = [batchOf(train, noisy), batchOf(valid), batchOf(test)];
+  return {
+    n: train.n, corrupted: Array.from(noisy, (v, i) => v !== train.y[i]), trainB, validB, testB,
+    dispose: () => tf.dispose([trainB.x, trainB.y, validB.x, validB.y, testB.x, testB.y]),
+  };
+}
 
+/** The bilevel program, starting at zeros or at `state`; one outer step per `engine.run()`. */
+function program(d: ReturnType<typeof noisyMnist>, method: HypergradientOptions, o: HyperCleaningOptions, state?: HyperCleaningState) {
+  const { innerSteps = 50, innerLr = 0.5, outerLr = 0.3, l2 = 1e-3 } = o;
   const classifier = new ImplicitProblem<Linear, Batch>({
-    name: 'classifier', module: { params: zerosLinear() }, optimizer: sgd({ lr: innerLr }), data: [trainB],
-    config: { hypergradient: method, unrollSteps: innerSteps },
+    name: 'classifier', optimizer: sgd({ lr: innerLr }), data: [d.trainB], config: { hypergradient: method, unrollSteps: innerSteps },
+    module: { params: state ? { w: tf.tensor2d(state.classifier.w, [784, 10]), b: tf.tensor1d(state.classifier.b) } : zerosLinear() },
     trainingStep: (b, ctx) => weightedLoss(ctx.params, b, ctx.get<tf.Tensor>('weights'), l2),
   });
   const weights = new ImplicitProblem<tf.Tensor1D, Batch>({
-    name: 'weights', module: { params: tf.zeros([train.n]) }, optimizer: adam({ lr: outerLr }), data: [validB],
+    name: 'weights', module: { params: state ? tf.tensor1d(state.lambda) : tf.zeros([d.n]) }, optimizer: adam({ lr: outerLr }), data: [d.validB],
     trainingStep: (b, ctx) => sparseSoftmaxCrossEntropy(b.y, logits(ctx.get<Linear>('classifier'), b.x)),
   });
-  const history: HyperCleaningResult['history'] = [];
-  let peakBytes = tf.memory().numBytes;
-  let outerSeen = 0;
-  const t0 = performance.now();
-  const timed = new Engine({
-    problems: [weights, classifier], dependencies: { u2l: { weights: ['classifier'] }, l2u: { classifier: ['weights'] } },
-    config: {
-      iterations: innerSteps * outerSteps, validEvery: innerSteps,
-      validation: () => {
-        peakBytes = Math.max(peakBytes, tf.memory().numBytes);
-        if (weights.updates > outerSeen) {
-          outerSeen = weights.updates;
-          const v = tf.tidy(() => sparseSoftmaxCrossEntropy(validB.y, logits(classifier.params, validB.x)).dataSync()[0] as number);
-          history.push({ seconds: (performance.now() - t0) / 1000, validationLoss: v });
-        }
-        return {};
-      },
-    },
+  classifier.setBatch(d.trainB);
+  weights.setBatch(d.validB);
+  const engine = new Engine({
+    problems: [weights, classifier], dependencies: { u2l: { weights: ['classifier'] }, l2u: { classifier: ['weights'] } }, config: { iterations: innerSteps },
   });
-  await timed.run();
-  const secondsPerOuterStep = (performance.now() - t0) / 1000 / outerSteps;
+  return { classifier, weights, engine };
+}
+
+/** Runs data hyper-cleaning and the baseline; see the module comment. Needs an initialised backend. */
+export async function hyperCleaning(o: HyperCleaningOptions = {}): Promise<HyperCleaningResult> {
+  const { method = { method: 'cg', iterations: 10 }, outerSteps = 60, innerSteps = 50, innerLr = 0.5, l2 = 1e-3 } = o;
+  const d = noisyMnist(o);
+  const { classifier, weights, engine } = program(d, method, o);
+  const validCe = () => tf.tidy(() => sparseSoftmaxCrossEntropy(d.validB.y, logits(classifier.params, d.validB.x)).dataSync()[0] as number);
+  const tracked = await trackOuterSteps(engine, outerSteps, validCe);
   o.onFinalState?.({
     classifier: { w: Array.from(classifier.params.w.dataSync()), b: Array.from(classifier.params.b.dataSync()) },
     lambda: Array.from(weights.params.dataSync()),
   });
-  const testAccuracy = accuracy(classifier.params, testB);
-  const validationLoss = tf.tidy(() => sparseSoftmaxCrossEntropy(validB.y, logits(classifier.params, validB.x)).dataSync()[0] as number);
+  const testAccuracy = accuracy(classifier.params, d.testB);
+  const validationLoss = validCe();
   const w = tf.tidy(() => tf.sigmoid(weights.params).dataSync());
   let flagged = 0;
   let hits = 0;
-  corrupted.forEach((c, i) => {
+  d.corrupted.forEach((c, i) => {
     if ((w[i] as number) < 0.5) {
       flagged++;
       if (c) hits++;
     }
   });
-  const nCorrupted = corrupted.filter(Boolean).length;
-  timed.dispose();
-  const baselineTestAccuracy = await baselineAccuracy(trainB, testB, innerSteps * outerSteps, innerLr, l2);
-  tf.dispose([trainB.x, trainB.y, validB.x, validB.y, testB.x, testB.y]);
+  const nCorrupted = d.corrupted.filter(Boolean).length;
+  engine.dispose();
+  const baselineTestAccuracy = await baselineAccuracy(d.trainB, d.testB, innerSteps * outerSteps, innerLr, l2);
+  d.dispose();
   return {
-    testAccuracy, baselineTestAccuracy, validationLoss, secondsPerOuterStep, history, peakBytes,
-    precision: flagged === 0 ? 0 : hits / flagged, recall: nCorrupted === 0 ? 0 : hits / nCorrupted, corruptedFraction: nCorrupted / train.n,
+    testAccuracy, baselineTestAccuracy, validationLoss, ...tracked,
+    precision: flagged === 0 ? 0 : hits / flagged, recall: nCorrupted === 0 ? 0 : hits / nCorrupted, corruptedFraction: nCorrupted / d.n,
   };
 }
 
@@ -180,30 +177,10 @@ export async function hyperCleaning(o: HyperCleaningOptions = {}): Promise<Hyper
  * `innerSteps` inner steps taken from the state). Same data and options as {@link hyperCleaning}.
  */
 export async function hyperCleaningHypergradient(state: HyperCleaningState, method: HypergradientOptions, o: HyperCleaningOptions = {}): Promise<number[]> {
-  const { trainSize = 2000, validSize = 1000, testSize = 2000, corruption = 0.5, innerSteps = 50, innerLr = 0.5, l2 = 1e-3, seed = 0 } = o;
-  const [train, valid] = mnistSplits([trainSize, validSize, testSize], seed) as [Digits, Digits, Digits];
-  const rand = seededRandom(seed + 1);
-  const noisy = Int32Array.from(train.y, (y) => (rand() < corruption ? Math.floor(rand() * 10) : y));
-  const trainB = batchOf(train, noisy);
-  const validB = batchOf(valid);
-  const classifier = new ImplicitProblem<Linear, Batch>({
-    name: 'classifier', module: { params: { w: tf.tensor2d(state.classifier.w, [784, 10]), b: tf.tensor1d(state.classifier.b) } },
-    optimizer: sgd({ lr: innerLr }), data: [trainB], config: { hypergradient: method },
-    trainingStep: (b, ctx) => weightedLoss(ctx.params, b, ctx.get<tf.Tensor>('weights'), l2),
-  });
-  const weights = new ImplicitProblem<tf.Tensor1D, Batch>({
-    name: 'weights', module: { params: tf.tensor1d(state.lambda) }, optimizer: adam({ lr: 0.1 }), data: [validB],
-    trainingStep: (b, ctx) => sparseSoftmaxCrossEntropy(b.y, logits(ctx.get<Linear>('classifier'), b.x)),
-  });
-  const engine = new Engine({ problems: [weights, classifier], dependencies: { u2l: { weights: ['classifier'] }, l2u: { classifier: ['weights'] } }, config: { iterations: 1 } });
-  classifier.setBatch(trainB);
-  weights.setBatch(validB);
-  if (method.method === 'unrolled') await engine.stepOnly('classifier', innerSteps);
-  const g = engine.hypergradient<tf.Tensor>('weights');
-  const out = Array.from(g.dataSync());
-  g.dispose();
-  engine.dispose();
-  tf.dispose([trainB.x, trainB.y, validB.x, validB.y]);
+  const d = noisyMnist(o);
+  const { engine } = program(d, method, o, state);
+  const out = await hypergradientAfter(engine, 'classifier', 'weights', stepsBefore(method, o.innerSteps ?? 50));
+  d.dispose();
   return out;
 }
 

@@ -10,6 +10,7 @@ import {
   Engine, type HypergradientOptions, ImplicitProblem, IterativeProblem, type ProblemOptions, normalTensor, seededRandom, sgd,
   sigmoidCrossEntropy,
 } from '../src/index.js';
+import { hypergradientAfter, stepsBefore, trackOuterSteps } from './harness.js';
 import type { ProblemReport, ProblemRunOptions, ProblemSpec } from './types.js';
 
 type Batch = { x: tf.Tensor2D; y: tf.Tensor1D };
@@ -50,7 +51,9 @@ function problems(method: HypergradientOptions, innerSteps: number, d: { train: 
   });
   inner.setBatch(d.train);
   outer.setBatch(d.valid);
-  return { inner, outer, deps: { u2l: { outer: ['inner'] }, l2u: { inner: ['outer'] } } };
+  // One outer step per engine.run().
+  const engine = new Engine({ problems: [outer, inner], dependencies: { u2l: { outer: ['inner'] }, l2u: { inner: ['outer'] } }, config: { iterations: innerSteps } });
+  return { inner, outer, engine };
 }
 
 const bce = (w: tf.Tensor, b: Batch) => tf.tidy(() => sigmoidCrossEntropy(b.y, logits(w, b)).dataSync()[0] as number);
@@ -58,27 +61,8 @@ const bce = (w: tf.Tensor, b: Batch) => tf.tidy(() => sigmoidCrossEntropy(b.y, l
 /** Runs the L2 HPO; see the module comment. */
 export async function l2Hpo({ method = { method: 'cg', iterations: 3 }, outerSteps = 20, innerSteps = 100, seed = 0 }: ProblemRunOptions = {}): Promise<ProblemReport<L2State>> {
   const d = data(seed);
-  const { inner, outer, deps } = problems(method, innerSteps, d);
-  const history: ProblemReport<L2State>['history'] = [];
-  let peakBytes = tf.memory().numBytes;
-  const t0 = performance.now();
-  let seen = 0;
-  const engine = new Engine({
-    problems: [outer, inner], dependencies: deps,
-    config: {
-      iterations: innerSteps * outerSteps, validEvery: innerSteps,
-      validation: () => {
-        peakBytes = Math.max(peakBytes, tf.memory().numBytes);
-        if (outer.updates > seen) {
-          seen = outer.updates;
-          history.push({ seconds: (performance.now() - t0) / 1000, validationLoss: bce(inner.params, d.valid) });
-        }
-        return {};
-      },
-    },
-  });
-  await engine.run();
-  const secondsPerOuterStep = (performance.now() - t0) / 1000 / outerSteps;
+  const { inner, outer, engine } = problems(method, innerSteps, d);
+  const tracked = await trackOuterSteps(engine, outerSteps, () => bce(inner.params, d.valid));
   await engine.stepOnly('inner', innerSteps); // the inner optimum under the final lambda
   const state: L2State = { w: Array.from(inner.params.dataSync()), lambda: Array.from(outer.params.dataSync()) };
   const tuned = bce(inner.params, d.test);
@@ -86,27 +70,21 @@ export async function l2Hpo({ method = { method: 'cg', iterations: 3 }, outerSte
   engine.dispose();
   // Untuned: the same inner training with lambda fixed at its start (1).
   const base = problems({ method: 'firstOrder' }, innerSteps, d);
-  const baseEngine = new Engine({ problems: [base.outer, base.inner], dependencies: base.deps, config: { iterations: 1 } });
-  await baseEngine.stepOnly('inner', innerSteps * (outerSteps + 1));
+  await base.engine.stepOnly('inner', innerSteps * (outerSteps + 1));
   const baseline = bce(base.inner.params, d.test);
-  baseEngine.dispose();
+  base.engine.dispose();
   d.dispose();
   return {
     validationLoss, test: { name: 'test BCE', value: tuned, baseline, higherIsBetter: false },
-    extras: { meanLambda: state.lambda.reduce((a, b) => a + b, 0) / D }, history, secondsPerOuterStep, peakBytes, state,
+    extras: { meanLambda: state.lambda.reduce((a, b) => a + b, 0) / D }, ...tracked, state,
   };
 }
 
 /** The hypergradient d(validation BCE)/d(lambda) at a state (unrolled: through innerSteps steps from it). */
 export async function l2HpoHypergradient(state: L2State, method: HypergradientOptions, { innerSteps = 100, seed = 0 }: ProblemRunOptions = {}): Promise<number[]> {
   const d = data(seed);
-  const { inner, outer, deps } = problems(method, innerSteps, d, state);
-  const engine = new Engine({ problems: [outer, inner], dependencies: deps, config: { iterations: 1 } });
-  if (method.method === 'unrolled') await engine.stepOnly('inner', innerSteps);
-  const g = engine.hypergradient<tf.Tensor>('outer');
-  const out = Array.from(g.dataSync());
-  g.dispose();
-  engine.dispose();
+  const { engine } = problems(method, innerSteps, d, state);
+  const out = await hypergradientAfter(engine, 'inner', 'outer', stepsBefore(method, innerSteps));
   d.dispose();
   return out;
 }

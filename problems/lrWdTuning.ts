@@ -10,12 +10,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   type Digits, type HypergradientOptions, type Mlp, lrWdProgram, mlpValidation, mnistSplits, randomBatches, seededRandom,
 } from '../src/index.js';
+import { type SavedRecord, hypergradientAfter, loadRecord, saveRecord, stepsBefore, trackOuterSteps } from './harness.js';
 import type { ProblemReport, ProblemRunOptions, ProblemSpec } from './types.js';
 
 /** The state: MLP parameters and `[log lr, log wd]`. */
 export interface LrWdState {
-  /** Flattened MLP parameters, by name. */
-  mlp: Record<string, { values: number[]; shape: number[] }>;
+  /** MLP parameters, by name. */
+  mlp: SavedRecord;
   /** `[log lr, log wd]`. */
   h: number[];
 }
@@ -39,15 +40,7 @@ function build(d: ReturnType<typeof setup>, method: HypergradientOptions, innerS
 
 async function train(method: HypergradientOptions, outerSteps: number, innerSteps: number, seed: number, d: ReturnType<typeof setup>) {
   const p = build(d, method, innerSteps, seed);
-  const history: ProblemReport<LrWdState>['history'] = [];
-  let peakBytes = tf.memory().numBytes;
-  const t0 = performance.now();
-  for (let s = 0; s < outerSteps; s++) {
-    await p.engine.run(); // innerSteps inner steps, then one outer step
-    peakBytes = Math.max(peakBytes, tf.memory().numBytes);
-    history.push({ seconds: (performance.now() - t0) / 1000, validationLoss: mlpValidation(p.inner.params, d.va.x, d.va.y).loss });
-  }
-  return { p, history, peakBytes, secondsPerOuterStep: (performance.now() - t0) / 1000 / outerSteps };
+  return { p, ...(await trackOuterSteps(p.engine, outerSteps, () => mlpValidation(p.inner.params, d.va.x, d.va.y).loss)) };
 }
 
 /** Runs the tuning and its fixed-hyperparameter baseline; see the module comment. */
@@ -56,7 +49,7 @@ export async function lrWdTuning({ method = { method: 'unrolled' }, outerSteps =
   const run = await train(method, outerSteps, innerSteps, seed, d);
   const tuned = mlpValidation(run.p.inner.params, d.te.x, d.te.y);
   const validationLoss = mlpValidation(run.p.inner.params, d.va.x, d.va.y).loss;
-  const mlp = Object.fromEntries(Object.entries(run.p.inner.params).map(([k, v]) => [k, { values: Array.from(v.dataSync()), shape: v.shape }]));
+  const mlp = saveRecord(run.p.inner.params);
   const h = Array.from(run.p.outer.params.dataSync());
   run.p.engine.dispose();
   const base = await train({ method: 'firstOrder' }, outerSteps, innerSteps, seed, d);
@@ -74,15 +67,13 @@ export async function lrWdTuning({ method = { method: 'unrolled' }, outerSteps =
 export async function lrWdHypergradient(state: LrWdState, method: HypergradientOptions, { innerSteps = 20, seed = 0 }: ProblemRunOptions = {}): Promise<number[]> {
   const d = setup(seed);
   const p = build(d, method, innerSteps, seed);
-  p.inner.setParams(Object.fromEntries(Object.entries(state.mlp).map(([k, v]) => [k, tf.tensor(v.values, v.shape)])) as unknown as Mlp);
+  const mlp = loadRecord<Mlp>(state.mlp);
+  p.inner.setParams(mlp);
+  tf.dispose(Object.values(mlp));
   p.outer.setParams(tf.tensor1d(state.h));
   await p.inner.nextBatch();
   await p.outer.nextBatch();
-  if (method.method === 'unrolled') await p.engine.stepOnly('inner', innerSteps);
-  const g = p.engine.hypergradient<tf.Tensor>('outer');
-  const out = Array.from(g.dataSync());
-  g.dispose();
-  p.engine.dispose();
+  const out = await hypergradientAfter(p.engine, 'inner', 'outer', stepsBefore(method, innerSteps));
   d.dispose();
   return out;
 }

@@ -9,9 +9,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  Engine, type HypergradientOptions, ImplicitProblem, IterativeProblem, type StepContext, adam, grad, normalTensor, seededRandom, sgd, tidyTree,
+  Engine, type HypergradientOptions, ImplicitProblem, IterativeProblem, type StepContext, adam, grad, normalTensor, seededRandom, sgd,
   type Tree, treeAdd, treeAddScaled, treeMap,
 } from '../src/index.js';
+import { type SavedRecord, hypergradientAfter, loadRecord, saveRecord, trackOuterSteps } from './harness.js';
 import type { ProblemReport, ProblemRunOptions, ProblemSpec } from './types.js';
 
 type Net = { w1: tf.Tensor; b1: tf.Tensor; w2: tf.Tensor; b2: tf.Tensor; w3: tf.Tensor; b3: tf.Tensor; [k: string]: tf.Tensor };
@@ -20,8 +21,8 @@ type Task = { support: Points; query: Points };
 
 /** The meta-parameters. */
 export interface SinusoidState {
-  /** Flattened theta, by name. */
-  theta: Record<string, { values: number[]; shape: number[] }>;
+  /** Theta, by name. */
+  theta: SavedRecord;
 }
 
 const INNER_LR = 0.01;
@@ -106,38 +107,26 @@ export async function sinusoid({ method = { method: 'unrolled' }, outerSteps = 2
   const untrained = initNet(seededRandom(seed + 1));
   const baseline = adaptedMse(untrained, tasks, innerSteps);
   const p = program(method, innerSteps, rand, treeMap((x) => tf.clone(x), untrained) as Net);
-  const history: ProblemReport<SinusoidState>['history'] = [];
-  let peakBytes = tf.memory().numBytes;
-  const t0 = performance.now();
-  const every = Math.max(1, Math.floor(outerSteps / 20));
-  for (let s = 1; s <= outerSteps; s++) {
-    await p.engine.run();
-    peakBytes = Math.max(peakBytes, tf.memory().numBytes);
-    if (s % every === 0) history.push({ seconds: (performance.now() - t0) / 1000, validationLoss: adaptedMse(p.meta.params, tasks.slice(0, 10), innerSteps) });
-  }
-  const secondsPerOuterStep = (performance.now() - t0) / 1000 / outerSteps;
+  const tracked = await trackOuterSteps(p.engine, outerSteps, () => adaptedMse(p.meta.params, tasks.slice(0, 10), innerSteps), Math.max(1, Math.floor(outerSteps / 20)));
+  const history = tracked.history;
   const tuned = adaptedMse(p.meta.params, tasks, innerSteps);
-  const theta = Object.fromEntries(Object.entries(p.meta.params).map(([k, v]) => [k, { values: Array.from(v.dataSync()), shape: v.shape }]));
+  const theta = saveRecord(p.meta.params);
   p.dispose();
   tf.dispose(Object.values(untrained));
   tasks.forEach(disposeTask);
   return {
     validationLoss: history[history.length - 1]?.validationLoss ?? tuned,
     test: { name: 'test MSE', value: tuned, baseline, higherIsBetter: false },
-    extras: {}, history, secondsPerOuterStep, peakBytes, state: { theta },
+    extras: {}, ...tracked, state: { theta },
   };
 }
 
 /** The meta-gradient (flattened) at a state on one fixed task, by `method`. */
 export async function sinusoidHypergradient(state: SinusoidState, method: HypergradientOptions, { innerSteps = 5, seed = 0 }: ProblemRunOptions = {}): Promise<number[]> {
-  const theta = Object.fromEntries(Object.entries(state.theta).map(([k, v]) => [k, tf.tensor(v.values, v.shape)])) as unknown as Net;
-  const p = program(method, innerSteps, seededRandom(seed + 2000), theta);
-  await p.engine.stepOnly('task', innerSteps);
+  const p = program(method, innerSteps, seededRandom(seed + 2000), loadRecord<Net>(state.theta));
+  await p.engine.stepOnly('task', innerSteps); // the task restarts at delta = 0 for every method
   await p.meta.nextBatch();
-  const g = tidyTree(() => p.engine.hypergradient<Net>('meta'));
-  const out = Object.keys(g).sort().flatMap((k) => Array.from((g as Record<string, tf.Tensor>)[k]?.dataSync() ?? []));
-  tf.dispose(Object.values(g));
-  p.dispose();
+  const out = await hypergradientAfter(p.engine, 'task', 'meta', 0);
   return out;
 }
 

@@ -1,0 +1,51 @@
+/** Pieces every ready-made problem uses: tracked training, hypergradients at a state, saved states. */
+import * as tf from '@tensorflow/tfjs-core';
+import { type Engine, type HypergradientOptions, type Tree, treeLeaves } from '../src/index.js';
+import type { ProblemReport } from './types.js';
+
+/** Tensors by name, as plain arrays (a JSON-safe state). */
+export type SavedRecord = Record<string, { values: number[]; shape: number[] }>;
+
+/** A record of tensors as plain arrays. */
+export function saveRecord(record: Record<string, tf.Tensor>): SavedRecord {
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, { values: Array.from(v.dataSync()), shape: v.shape }]));
+}
+
+/** Back to tensors (new ones, owned by the caller). */
+export function loadRecord<T extends Record<string, tf.Tensor>>(saved: SavedRecord): T {
+  return Object.fromEntries(Object.entries(saved).map(([k, v]) => [k, tf.tensor(v.values, v.shape)])) as T;
+}
+
+/**
+ * Runs `outerSteps` outer steps of a program whose `engine.run()` makes exactly one (its
+ * `config.iterations` equal to the lower problem's `unrollSteps`), recording the validation loss
+ * every `every` steps, the peak `tf.memory().numBytes`, and the seconds per outer step.
+ */
+export async function trackOuterSteps(engine: Engine, outerSteps: number, validationLoss: () => number, every = 1):
+  Promise<Pick<ProblemReport<unknown>, 'history' | 'peakBytes' | 'secondsPerOuterStep'>> {
+  const history: ProblemReport<unknown>['history'] = [];
+  let peakBytes = tf.memory().numBytes;
+  const t0 = performance.now();
+  for (let s = 1; s <= outerSteps; s++) {
+    await engine.run();
+    peakBytes = Math.max(peakBytes, tf.memory().numBytes);
+    if (s % every === 0) history.push({ seconds: (performance.now() - t0) / 1000, validationLoss: validationLoss() });
+  }
+  return { history, peakBytes, secondsPerOuterStep: (performance.now() - t0) / 1000 / outerSteps };
+}
+
+/** The inner steps to take from a state before its hypergradient: the unrolled window, else none. */
+export const stepsBefore = (method: HypergradientOptions, innerSteps: number): number => (method.method === 'unrolled' ? innerSteps : 0);
+
+/**
+ * The hypergradient of `upper` (flattened, record keys sorted) after `steps` steps of `lower`;
+ * disposes the engine.
+ */
+export async function hypergradientAfter(engine: Engine, lower: string, upper: string, steps: number): Promise<number[]> {
+  if (steps > 0) await engine.stepOnly(lower, steps);
+  const g = engine.hypergradient<Tree>(upper);
+  const out = treeLeaves(g).flatMap((t) => Array.from(t.dataSync()));
+  tf.dispose(treeLeaves(g));
+  engine.dispose();
+  return out;
+}
