@@ -1,7 +1,7 @@
 /** Pieces every ready-made problem uses: tracked training, hypergradients at a state, saved states. */
 import * as tf from '@tensorflow/tfjs-core';
 import { type Engine, type HypergradientOptions, type Tree, treeLeaves } from '../src/index.js';
-import type { ProblemReport } from './types.js';
+import type { ProblemReport, ProblemRunOptions } from './types.js';
 
 /** Tensors by name, as plain arrays (a JSON-safe state). */
 export type SavedRecord = Record<string, { values: number[]; shape: number[] }>;
@@ -19,9 +19,10 @@ export function loadRecord<T extends Record<string, tf.Tensor>>(saved: SavedReco
 /**
  * Runs `outerSteps` outer steps of a program whose `engine.run()` makes exactly one (its
  * `config.iterations` equal to the lower problem's `unrollSteps`), recording the validation loss
- * every `every` steps, the peak `tf.memory().numBytes`, and the seconds per outer step.
+ * every `every` steps (and telling `onOuterStep` after each step), the peak `tf.memory().numBytes`, and the seconds per outer step.
  */
-export async function trackOuterSteps(engine: Engine, outerSteps: number, validationLoss: () => number, every = 1):
+export async function trackOuterSteps(engine: Engine, outerSteps: number, validationLoss: () => number, every = 1,
+  onOuterStep?: ProblemRunOptions['onOuterStep']):
   Promise<Pick<ProblemReport<unknown>, 'history' | 'peakBytes' | 'secondsPerOuterStep'>> {
   const history: ProblemReport<unknown>['history'] = [];
   let peakBytes = tf.memory().numBytes;
@@ -30,6 +31,7 @@ export async function trackOuterSteps(engine: Engine, outerSteps: number, valida
     await engine.run();
     peakBytes = Math.max(peakBytes, tf.memory().numBytes);
     if (s % every === 0) history.push({ seconds: (performance.now() - t0) / 1000, validationLoss: validationLoss() });
+    onOuterStep?.(s, outerSteps, history[history.length - 1]?.validationLoss);
   }
   return { history, peakBytes, secondsPerOuterStep: (performance.now() - t0) / 1000 / outerSteps };
 }

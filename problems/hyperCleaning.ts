@@ -13,7 +13,7 @@ import {
   sparseSoftmaxCrossEntropy,
 } from '../src/index.js';
 import { hypergradientAfter, stepsBefore, trackOuterSteps } from './harness.js';
-import type { ProblemSpec } from './types.js';
+import type { ProblemRunOptions, ProblemSpec } from './types.js';
 
 /** Options of {@link hyperCleaning}. */
 export interface HyperCleaningOptions {
@@ -39,6 +39,8 @@ export interface HyperCleaningOptions {
   l2?: number;
   /** Seed of the split and the corruption; default 0. */
   seed?: number;
+  /** Called after each outer step; see {@link ProblemRunOptions}. */
+  onOuterStep?: ProblemRunOptions['onOuterStep'];
   /** Receives the state at the end of the run (for hypergradient comparisons). */
   onFinalState?: (state: HyperCleaningState) => void;
 }
@@ -146,7 +148,7 @@ export async function hyperCleaning(o: HyperCleaningOptions = {}): Promise<Hyper
   const d = noisyMnist(o);
   const { classifier, weights, engine } = program(d, method, o);
   const validCe = () => tf.tidy(() => sparseSoftmaxCrossEntropy(d.validB.y, logits(classifier.params, d.validB.x)).dataSync()[0] as number);
-  const tracked = await trackOuterSteps(engine, outerSteps, validCe);
+  const tracked = await trackOuterSteps(engine, outerSteps, validCe, 1, o.onOuterStep);
   o.onFinalState?.({
     classifier: { w: Array.from(classifier.params.w.dataSync()), b: Array.from(classifier.params.b.dataSync()) },
     lambda: Array.from(weights.params.dataSync()),

@@ -38,15 +38,15 @@ function build(d: ReturnType<typeof setup>, method: HypergradientOptions, innerS
   });
 }
 
-async function train(method: HypergradientOptions, outerSteps: number, innerSteps: number, seed: number, d: ReturnType<typeof setup>) {
+async function train(method: HypergradientOptions, outerSteps: number, innerSteps: number, seed: number, d: ReturnType<typeof setup>, onOuterStep?: ProblemRunOptions['onOuterStep']) {
   const p = build(d, method, innerSteps, seed);
-  return { p, ...(await trackOuterSteps(p.engine, outerSteps, () => mlpValidation(p.inner.params, d.va.x, d.va.y).loss)) };
+  return { p, ...(await trackOuterSteps(p.engine, outerSteps, () => mlpValidation(p.inner.params, d.va.x, d.va.y).loss, 1, onOuterStep)) };
 }
 
 /** Runs the tuning and its fixed-hyperparameter baseline; see the module comment. */
-export async function lrWdTuning({ method = { method: 'unrolled' }, outerSteps = 30, innerSteps = 20, seed = 0 }: ProblemRunOptions = {}): Promise<ProblemReport<LrWdState>> {
+export async function lrWdTuning({ method = { method: 'unrolled' }, outerSteps = 30, innerSteps = 20, seed = 0, onOuterStep }: ProblemRunOptions = {}): Promise<ProblemReport<LrWdState>> {
   const d = setup(seed);
-  const run = await train(method, outerSteps, innerSteps, seed, d);
+  const run = await train(method, outerSteps, innerSteps, seed, d, onOuterStep);
   const tuned = mlpValidation(run.p.inner.params, d.te.x, d.te.y);
   const validationLoss = mlpValidation(run.p.inner.params, d.va.x, d.va.y).loss;
   const mlp = saveRecord(run.p.inner.params);
@@ -84,6 +84,7 @@ export const lrWdTuningProblem: ProblemSpec<LrWdState> = {
   description: 'learning rate and weight decay of an MLP on MNIST, tuned by hypergradient through the training steps',
   defaults: { run: [30, 20], compare: [15, 20], alpha: 0.05 },
   reference: { method: 'unrolled' },
+  runMethod: 'unrolled',
   run: lrWdTuning,
   hypergradientAt: lrWdHypergradient,
 };

@@ -99,7 +99,7 @@ function program(method: HypergradientOptions, innerSteps: number, rand: () => n
 }
 
 /** Meta-trains and evaluates; see the module comment. */
-export async function sinusoid({ method = { method: 'unrolled' }, outerSteps = 2000, innerSteps = 5, seed = 0 }: ProblemRunOptions = {}): Promise<ProblemReport<SinusoidState>> {
+export async function sinusoid({ method = { method: 'unrolled' }, outerSteps = 2000, innerSteps = 5, seed = 0, onOuterStep }: ProblemRunOptions = {}): Promise<ProblemReport<SinusoidState>> {
   checkMethod(method);
   const rand = seededRandom(seed);
   const evalRand = seededRandom(seed + 1000);
@@ -107,7 +107,7 @@ export async function sinusoid({ method = { method: 'unrolled' }, outerSteps = 2
   const untrained = initNet(seededRandom(seed + 1));
   const baseline = adaptedMse(untrained, tasks, innerSteps);
   const p = program(method, innerSteps, rand, treeMap((x) => tf.clone(x), untrained) as Net);
-  const tracked = await trackOuterSteps(p.engine, outerSteps, () => adaptedMse(p.meta.params, tasks.slice(0, 10), innerSteps), Math.max(1, Math.floor(outerSteps / 20)));
+  const tracked = await trackOuterSteps(p.engine, outerSteps, () => adaptedMse(p.meta.params, tasks.slice(0, 10), innerSteps), Math.max(1, Math.floor(outerSteps / 20)), onOuterStep);
   const history = tracked.history;
   const tuned = adaptedMse(p.meta.params, tasks, innerSteps);
   const theta = saveRecord(p.meta.params);
@@ -137,6 +137,7 @@ export const sinusoidProblem: ProblemSpec<SinusoidState> = {
   defaults: { run: [2000, 5], compare: [1000, 5], alpha: 0.05 },
   methods: SINUSOID_METHODS,
   reference: { method: 'unrolled' },
+  runMethod: 'unrolled',
   run: sinusoid,
   hypergradientAt: sinusoidHypergradient,
 };

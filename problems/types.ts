@@ -10,6 +10,8 @@ export interface ProblemRunOptions {
   innerSteps?: number;
   /** Seed of data and initialisation. */
   seed?: number;
+  /** Called after each outer step (e.g. to draw a progress bar), with the latest validation loss recorded. */
+  onOuterStep?: (step: number, total: number, validationLoss: number | undefined) => void;
 }
 
 /** What a ready-made problem reports, in a shape the CLI can tabulate. */
@@ -43,6 +45,8 @@ export interface ProblemSpec<S = unknown> {
    * their optimum; `unrolled` where the hyperparameters act through the training steps).
    */
   reference: HypergradientOptions;
+  /** The method `hypergrad run` uses without `--method`; default cg. */
+  runMethod?: string;
   /** The methods the problem supports; default all. */
   methods?: readonly string[];
   /** Trains with `method`; resolves with the report. Needs an initialised backend. */

@@ -3,15 +3,18 @@ import { join } from 'node:path';
 import { hyperCleaningProblem } from '../../problems/hyperCleaning.js';
 import { l2HpoProblem } from '../../problems/l2Hpo.js';
 import { lrWdTuningProblem } from '../../problems/lrWdTuning.js';
+import { metaWeightNetProblem } from '../../problems/metaWeightNet.js';
 import { sinusoidProblem } from '../../problems/sinusoid.js';
 import type { ProblemReport, ProblemSpec } from '../../problems/types.js';
 import { initBackend } from '../backend/initBackend.js';
 import { HYPERGRADIENT_METHODS, type HypergradientOptions } from '../multilevel/hypergradients/types.js';
 import { barChartSvg, incumbentPlotSvg, svgToPng } from '../simulator/plot.js';
 import { parseFlags } from './hpo.js';
+import { progressBar } from './progress.js';
 
 /** The ready-made problems the CLI runs. */
-export const PROBLEM_TABLE: readonly ProblemSpec[] = [hyperCleaningProblem as ProblemSpec, l2HpoProblem as ProblemSpec, lrWdTuningProblem as ProblemSpec, sinusoidProblem as ProblemSpec];
+export const PROBLEM_TABLE: readonly ProblemSpec[] = [hyperCleaningProblem as ProblemSpec, l2HpoProblem as ProblemSpec, lrWdTuningProblem as ProblemSpec, metaWeightNetProblem as ProblemSpec,
+  sinusoidProblem as ProblemSpec];
 /** Their names. */
 export const PROBLEMS = PROBLEM_TABLE.map((p) => p.name);
 
@@ -31,9 +34,10 @@ export function defaultMethod(name: string, iterations: number | undefined, alph
 export const RUN_USAGE = `usage: hypergrad run <problem> [--method NAME] [--iterations N] [--alpha A] [--outer-steps N] [--inner-steps N] [--seed S] [--out DIR]
        hypergrad compare <problem> [--methods LIST] [--outer-steps N] [--inner-steps N] [--seed S] [--out DIR]
 
-problems: hyper-cleaning, l2-hpo, lr-wd-tuning, sinusoid
+problems: ${PROBLEMS.join(', ')}
 methods:  unrolled, neumann, cg, fixedPoint, finiteDifference, firstOrder
-  --method / --methods   hypergradient method(s); compare default: unrolled,neumann,cg,finiteDifference,firstOrder
+  --method / --methods   hypergradient method(s); run default: the problem's (cg, or unrolled for lr-wd-tuning,
+                         meta-weight-net and sinusoid); compare default: unrolled,neumann,cg,finiteDifference,firstOrder
   --iterations, --alpha  the method's iterations (truncation for unrolled) and step
   --outer-steps          hyperparameter steps (default: the problem's; fewer for compare)
   --inner-steps          inner steps per outer step (default: the problem's)
@@ -79,7 +83,7 @@ export async function problemCommand(kind: 'run' | 'compare', args: readonly str
     if (alpha !== undefined && !(alpha > 0)) throw new Error(`--alpha must be a positive number, got '${f.alpha}'`);
     const iterations = f.iterations === undefined ? undefined : int('iterations', f.iterations, 1);
     const methods = kind === 'run'
-      ? [f.method ?? 'cg']
+      ? [f.method ?? spec.runMethod ?? 'cg']
       : (f.methods ?? (spec.methods ?? ['unrolled', 'neumann', 'cg', 'finiteDifference', 'firstOrder']).join(',')).split(',').map((s) => s.trim()).filter((s) => s !== '');
     const unsupported = spec.methods === undefined ? [] : methods.filter((m) => !spec.methods?.includes(m));
     if (unsupported.length > 0) throw new Error(`problem '${spec.name}' supports the methods ${spec.methods?.join(', ')}; got ${unsupported.join(', ')}`);
@@ -91,8 +95,7 @@ export async function problemCommand(kind: 'run' | 'compare', args: readonly str
     const reports: ProblemReport<unknown>[] = [];
     const series = [];
     for (const method of options) {
-      err.write(`${method.method}: training (${outerSteps} outer x ${innerSteps} inner steps)...\n`);
-      const r = await spec.run({ ...base, method });
+      const r = await spec.run({ ...base, method, onOuterStep: progressBar(err, `${method.method.padEnd(16)} outer steps`) });
       reports.push(r);
       writeFileSync(join(dir, `${method.method}.jsonl`), r.history.map((h) => JSON.stringify({ method: method.method, ...h })).join('\n') + '\n');
       series.push({ label: method.method, times: r.history.map((h) => h.seconds), values: r.history.map((h) => h.validationLoss) });
