@@ -42,16 +42,20 @@ export interface MetaWeightNetState {
   meta: SavedRecord;
 }
 
-type Linear = { w: tf.Tensor; b: tf.Tensor; [k: string]: tf.Tensor };
-type MetaNet = { w1: tf.Tensor; b1: tf.Tensor; w2: tf.Tensor; b2: tf.Tensor; [k: string]: tf.Tensor };
-type Batch = { x: tf.Tensor2D; y: tf.Tensor1D };
+/** A linear classifier. */
+export type Linear = { w: tf.Tensor; b: tf.Tensor; [k: string]: tf.Tensor };
+/** The meta-network's parameters. */
+export type MetaNet = { w1: tf.Tensor; b1: tf.Tensor; w2: tf.Tensor; b2: tf.Tensor; [k: string]: tf.Tensor };
+/** Digits and labels. */
+export type Batch = { x: tf.Tensor2D; y: tf.Tensor1D };
 
 const HIDDEN = 16;
 /** The classifier's learning rate. */
 export const INNER_LR = 0.5;
 /** L2 on the classifier's weights: without it a linear model fits every training digit and no weighting of losses matters. */
 const L2 = 0.01;
-const logits = (p: Linear, x: tf.Tensor2D) => tf.add(tf.matMul(x, p.w), p.b);
+/** The classifier's logits. */
+export const logits = (p: Linear, x: tf.Tensor2D) => tf.add(tf.matMul(x, p.w), p.b);
 /** The meta-network: per-example losses `[n]` to weights in (0, 1). */
 export const metaWeights = (m: MetaNet, losses: tf.Tensor): tf.Tensor =>
   tf.squeeze(tf.sigmoid(tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(tf.reshape(losses, [-1, 1]), m.w1), m.b1)), m.w2), m.b2)), [1]);
@@ -65,19 +69,27 @@ export function weightedLoss(p: Linear, b: Batch, meta: MetaNet | null): tf.Tens
   return tf.add(tf.div(tf.sum(tf.mul(v, ce)), tf.add(tf.sum(v), 1e-8)), reg);
 }
 
-/** Long-tailed training set, balanced meta set, test set; the same for a seed. */
-export function longTailedMnist(imbalance: number, nMax: number, seed: number) {
+/**
+ * Long-tailed training set, balanced meta set (10 per class), test set; the same for a seed. With
+ * `hyperPerClass > 0`, also a balanced third split of that many digits per class (drawn first).
+ */
+export function longTailedMnist(imbalance: number, nMax: number, seed: number, hyperPerClass = 0) {
   if (!(imbalance >= 1)) throw new Error(`metaWeightNet: imbalance must be a number >= 1, got ${imbalance}`);
   if (!(Number.isInteger(nMax) && nMax >= 10 && nMax <= 500)) throw new Error(`metaWeightNet: nMax must be an integer in [10, 500], got ${nMax}`);
   const [pool, test] = mnistSplits([7000, 2000], seed) as [Digits, Digits];
   const counts = Array.from({ length: 10 }, (_v, c) => Math.max(1, Math.round(nMax * imbalance ** (-c / 9))));
   const meta: number[] = [];
   const train: number[] = [];
+  const hyper: number[] = [];
   const metaLeft = Array(10).fill(10) as number[];
+  const hyperLeft = Array(10).fill(hyperPerClass) as number[];
   const trainLeft = counts.slice();
   for (let i = 0; i < pool.n; i++) {
     const c = pool.y[i] as number;
-    if ((metaLeft[c] as number) > 0) {
+    if ((hyperLeft[c] as number) > 0) {
+      hyperLeft[c] = (hyperLeft[c] as number) - 1;
+      hyper.push(i);
+    } else if ((metaLeft[c] as number) > 0) {
       metaLeft[c] = (metaLeft[c] as number) - 1;
       meta.push(i);
     } else if ((trainLeft[c] as number) > 0) {
@@ -91,10 +103,15 @@ export function longTailedMnist(imbalance: number, nMax: number, seed: number) {
     return { x: tf.tensor2d(x, [idx.length, 784]), y: tf.tensor1d(idx.map((i) => pool.y[i] as number), 'int32') };
   };
   const [tr, me] = [pick(train), pick(meta)];
+  const hy = hyperPerClass > 0 ? pick(hyper) : null;
   const te: Batch = { x: tf.tensor2d(test.x, [test.n, 784]), y: tf.tensor1d(test.y, 'int32') };
-  return { train: tr, meta: me, test: te, counts, dispose: () => tf.dispose([tr.x, tr.y, me.x, me.y, te.x, te.y]) };
+  return {
+    train: tr, meta: me, hyper: hy, test: te, counts,
+    dispose: () => tf.dispose([tr.x, tr.y, me.x, me.y, te.x, te.y, ...(hy ? [hy.x, hy.y] : [])]),
+  };
 }
-type Data = ReturnType<typeof longTailedMnist>;
+/** The splits. */
+export type Data = ReturnType<typeof longTailedMnist>;
 
 /** Per-class test accuracies of a classifier. */
 export function classAccuracies(p: Linear, b: Batch): number[] {
@@ -107,14 +124,17 @@ export function classAccuracies(p: Linear, b: Batch): number[] {
   });
   return hit.map((h, c) => h / Math.max(1, all[c] as number));
 }
-const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+/** The mean of a list. */
+export const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 
-function initMeta(seed: number): MetaNet {
+/** A meta-network near uniform weights. */
+export function initMeta(seed: number): MetaNet {
   const rand = seededRandom(seed + 11);
   // Starts near uniform weights (b2 = 0: v = 1/2 whatever the loss), with room to grow either way.
   return tf.tidy(() => ({ w1: tf.mul(normalTensor([1, HIDDEN], rand), 1), b1: tf.mul(normalTensor([HIDDEN], rand), 0.1), w2: tf.mul(normalTensor([HIDDEN, 1], rand), 0.1), b2: tf.zeros([1]) }));
 }
-const zerosLinear = (): Linear => ({ w: tf.zeros([784, 10]), b: tf.zeros([10]) });
+/** A zero classifier. */
+export const zerosLinear = (): Linear => ({ w: tf.zeros([784, 10]), b: tf.zeros([10]) });
 
 /** The bilevel program (from scratch, or from a state); one meta step per `engine.run()`. */
 export function mwnProgram(d: Data, method: HypergradientOptions, innerSteps: number, seed: number, state?: MetaWeightNetState) {
@@ -140,7 +160,8 @@ export function mwnProgram(d: Data, method: HypergradientOptions, innerSteps: nu
   return { classifier, meta, engine };
 }
 
-async function baseline(d: Data, steps: number): Promise<number[]> {
+/** Per-class test accuracies of the classifier trained for `steps` with uniform weights. */
+export async function uniformBaseline(d: Data, steps: number): Promise<number[]> {
   const c0 = zerosLinear();
   const p = new ImplicitProblem<Linear, Batch>({
     name: 'baseline', module: { params: c0 }, optimizer: sgd({ lr: INNER_LR }), data: [d.train],
@@ -165,7 +186,7 @@ export async function metaWeightNet(o: MetaWeightNetOptions = {}): Promise<Probl
   const state: MetaWeightNetState = { classifier: saveRecord(classifier.params), meta: saveRecord(meta.params) };
   const validationLoss = metaCe();
   engine.dispose();
-  const base = await baseline(d, outerSteps * innerSteps);
+  const base = await uniformBaseline(d, outerSteps * innerSteps);
   d.dispose();
   return {
     validationLoss, test: { name: 'bal. acc', value: mean(tuned), baseline: mean(base), higherIsBetter: true },

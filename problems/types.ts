@@ -47,6 +47,8 @@ export interface ProblemSpec<S = unknown> {
   reference: HypergradientOptions;
   /** The method `hypergrad run` uses without `--method`; default cg. */
   runMethod?: string;
+  /** The methods `hypergrad compare` runs without `--methods`; default the supported ones. */
+  compareMethods?: readonly string[];
   /** The methods the problem supports; default all. */
   methods?: readonly string[];
   /** Trains with `method`; resolves with the report. Needs an initialised backend. */

@@ -60,7 +60,7 @@ describe.skipIf(!existsSync(bin))('hypergrad list, run and compare', () => {
     const { mkdtempSync, readdirSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
-    expect(execFileSync(process.execPath, [bin, 'list'], { encoding: 'utf8' })).toMatch(/problems: hyper-cleaning, l2-hpo, lr-wd-tuning, meta-weight-net, sinusoid\nmethods: +unrolled, neumann, cg, fixedPoint, finiteDifference, firstOrder/);
+    expect(execFileSync(process.execPath, [bin, 'list'], { encoding: 'utf8' })).toMatch(/problems: hyper-cleaning, l2-hpo, lr-wd-tuning, meta-weight-net, sinusoid, three-level\nmethods: +unrolled, neumann, cg, fixedPoint, finiteDifference, firstOrder/);
     const out = mkdtempSync(join(tmpdir(), 'hg-run-'));
     const r = spawnSync(process.execPath, [bin, 'run', 'hyper-cleaning', '--method', 'cg', '--iterations', '3', '--outer-steps', '3', '--inner-steps', '5', '--out', out], { encoding: 'utf8' });
     expect(r.status).toBe(0);
@@ -76,7 +76,7 @@ describe.skipIf(!existsSync(bin))('hypergrad list, run and compare', () => {
 
   it('bad arguments get errors naming the argument and what is accepted', () => {
     const run = (...a: string[]) => spawnSync(process.execPath, [bin, ...a], { encoding: 'utf8' });
-    expect(run('run', 'nope').stderr).toMatch(/unknown problem 'nope'; problems: hyper-cleaning, l2-hpo, lr-wd-tuning, meta-weight-net, sinusoid/);
+    expect(run('run', 'nope').stderr).toMatch(/unknown problem 'nope'; problems: hyper-cleaning, l2-hpo, lr-wd-tuning, meta-weight-net, sinusoid, three-level/);
     expect(run('run', 'sinusoid', '--method', 'cg').stderr).toMatch(/problem 'sinusoid' supports the methods unrolled, firstOrder; got cg/);
     expect(run('run', 'hyper-cleaning', '--method', 'magic').stderr).toMatch(/unknown method 'magic'; accepted: unrolled, neumann, cg, fixedPoint, finiteDifference, firstOrder/);
     expect(run('compare', 'hyper-cleaning', '--outer-steps', '0').stderr).toMatch(/--outer-steps must be an integer >= 1, got '0'/);

@@ -5,6 +5,7 @@ import { l2HpoProblem } from '../../problems/l2Hpo.js';
 import { lrWdTuningProblem } from '../../problems/lrWdTuning.js';
 import { metaWeightNetProblem } from '../../problems/metaWeightNet.js';
 import { sinusoidProblem } from '../../problems/sinusoid.js';
+import { threeLevelProblem } from '../../problems/threeLevel.js';
 import type { ProblemReport, ProblemSpec } from '../../problems/types.js';
 import { initBackend } from '../backend/initBackend.js';
 import { HYPERGRADIENT_METHODS, type HypergradientOptions } from '../multilevel/hypergradients/types.js';
@@ -14,7 +15,7 @@ import { progressBar } from './progress.js';
 
 /** The ready-made problems the CLI runs. */
 export const PROBLEM_TABLE: readonly ProblemSpec[] = [hyperCleaningProblem as ProblemSpec, l2HpoProblem as ProblemSpec, lrWdTuningProblem as ProblemSpec, metaWeightNetProblem as ProblemSpec,
-  sinusoidProblem as ProblemSpec];
+  sinusoidProblem as ProblemSpec, threeLevelProblem as ProblemSpec];
 /** Their names. */
 export const PROBLEMS = PROBLEM_TABLE.map((p) => p.name);
 
@@ -84,7 +85,7 @@ export async function problemCommand(kind: 'run' | 'compare', args: readonly str
     const iterations = f.iterations === undefined ? undefined : int('iterations', f.iterations, 1);
     const methods = kind === 'run'
       ? [f.method ?? spec.runMethod ?? 'cg']
-      : (f.methods ?? (spec.methods ?? ['unrolled', 'neumann', 'cg', 'finiteDifference', 'firstOrder']).join(',')).split(',').map((s) => s.trim()).filter((s) => s !== '');
+      : (f.methods ?? (spec.compareMethods ?? spec.methods ?? ['unrolled', 'neumann', 'cg', 'finiteDifference', 'firstOrder']).join(',')).split(',').map((s) => s.trim()).filter((s) => s !== '');
     const unsupported = spec.methods === undefined ? [] : methods.filter((m) => !spec.methods?.includes(m));
     if (unsupported.length > 0) throw new Error(`problem '${spec.name}' supports the methods ${spec.methods?.join(', ')}; got ${unsupported.join(', ')}`);
     const options = methods.map((m) => defaultMethod(m, kind === 'run' ? iterations : undefined, kind === 'run' ? alpha : undefined, spec.defaults.alpha));
