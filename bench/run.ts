@@ -7,8 +7,9 @@ import { multilevelBench } from './multilevel.js';
 import { simulatorBench } from './simulator.js';
 import { hpoBench } from './hpo.js';
 import { problemsBench } from './problems.js';
+import { precisionBench } from './precision.js';
 
-const BENCHES: Record<string, () => Promise<void>> = { autodiff: autodiffBench, multilevel: multilevelBench, simulator: simulatorBench, hpo: hpoBench, problems: problemsBench };
+const BENCHES: Record<string, () => Promise<void>> = { autodiff: autodiffBench, multilevel: multilevelBench, simulator: simulatorBench, hpo: hpoBench, problems: problemsBench, precision: precisionBench };
 
 const names = process.argv.slice(2);
 const unknown = names.filter((n) => !(n in BENCHES));

@@ -1,10 +1,27 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { gradients } from '../autodiff/tape.js';
-import { type Tree, tidyTree, treeDispose, treeFlatten, treeUnflatten } from '../tree/tree.js';
+import { type Tree, tidyTree, treeDispose, treeFlatten, treeMap, treeUnflatten } from '../tree/tree.js';
+import { type Precision, roundArray } from '../precision/formats.js';
+import { lossScaleUpdate } from '../precision/lossScale.js';
 import { type Dependencies, type Graph, buildGraph } from './graph.js';
 import { type LoggingOptions, Logger } from './logger.js';
 import { Evaluator } from './objective.js';
 import type { AnyProblem, Problem } from './problem.js';
+
+/** Gradients as stored in `precision` (rounded to it; overflow becomes Inf). */
+function storeGradients(g: Tree, precision: Precision): Tree {
+  return precision === 'fp32' ? g : treeMap((x) => tf.tensor(roundArray(x.dataSync(), precision), x.shape), g);
+}
+
+/** `g / scale`. */
+function unscale(g: Tree, scale: number): Tree {
+  return scale === 1 ? g : treeMap((x) => tf.div(x, scale), g);
+}
+
+/** Whether every value of every leaf is finite. */
+function allFinite(g: Tree): boolean {
+  return treeFlatten(g).leaves.every((x) => (x.dataSync() as Float32Array).every(Number.isFinite));
+}
 
 /** Early stopping on a validation metric. */
 export interface EarlyStopping {
@@ -102,7 +119,9 @@ export class Engine {
     for (const n of this.graph.names) {
       this.ready.set(n, new Set());
       const p = this.problem(n);
-      p.deferred = p.config.hypergradient.method === 'unrolled' && this.graph.parents(n).length > 0;
+      const o = p.config.hypergradient;
+      // Checkpointed unrolling steps eagerly (storing snapshots) and sweeps back; plain unrolling defers.
+      p.deferred = o.method === 'unrolled' && o.checkpoints === undefined && this.graph.parents(n).length > 0;
       p.recording = this.graph.parents(n).length > 0;
     }
   }
@@ -120,7 +139,11 @@ export class Engine {
     const problem = this.problem(name);
     this.evaluator.materialize(name);
     const batch = this.evaluator.batchOf(name);
-    return tidyTree(() => this.totalGradient(problem, batch).grads as P);
+    return tidyTree(() => {
+      const scale = problem.scaler?.scale ?? 1;
+      const { grads } = this.totalGradient(problem, batch, scale);
+      return unscale(storeGradients(grads, problem.config.precision), scale) as P;
+    });
   }
 
   /**
@@ -133,15 +156,18 @@ export class Engine {
     for (let i = 0; i < count; i++) await this.step(problem, false);
   }
 
-  private totalGradient(problem: Problem, batch: unknown): { loss: tf.Scalar; grads: Tree; metrics: Record<string, number> } {
+  /** The total gradient of `scale` times the loss (the loss returned unscaled). */
+  private totalGradient(problem: Problem, batch: unknown, scale = 1): { loss: tf.Scalar; grads: Tree; metrics: Record<string, number> } {
     const { leaves, def } = treeFlatten(problem.params);
     const metrics: Record<string, number> = {};
     const { value, grads } = gradients(() => {
       const r = this.evaluator.evaluate(problem.name, new Map([[problem.name, treeUnflatten(def, leaves)]]), batch);
       for (const [k, v] of Object.entries(r.metrics)) metrics[k] = typeof v === 'number' ? v : (v.dataSync()[0] as number);
-      return r.loss;
+      return scale === 1 ? r.loss : tf.mul(r.loss, scale);
     }, leaves);
-    return { loss: value as tf.Scalar, grads: treeUnflatten(def, grads), metrics };
+    const loss = scale === 1 ? value : tf.div(value, scale);
+    if (scale !== 1) value.dispose();
+    return { loss: loss as tf.Scalar, grads: treeUnflatten(def, grads), metrics };
   }
 
   /** One training step of `problem`, then the parents' steps it makes ready. */
@@ -153,13 +179,27 @@ export class Engine {
     }
     this.evaluator.materialize(problem.name);
     let metrics: Record<string, number> = {};
-    const [loss, grads] = tidyTree(() => {
-      const r = this.totalGradient(problem, batch);
+    const precision = problem.config.precision;
+    const scale = problem.scaler?.scale ?? 1;
+    const [loss, stored] = tidyTree(() => {
+      const r = this.totalGradient(problem, batch, scale);
       metrics = r.metrics;
-      return [r.loss, r.grads];
+      return [r.loss, storeGradients(r.grads, precision)];
     }) as [tf.Scalar, Tree];
     const lossValue = loss.dataSync()[0] as number;
     loss.dispose();
+    if (precision !== 'fp32' || problem.scaler !== null) {
+      // Mixed precision: a step whose loss or (scaled, 16-bit) gradients are not finite is skipped.
+      const finite = Number.isFinite(lossValue) && allFinite(stored);
+      if (problem.config.lossScale !== null && problem.scaler !== null) problem.scaler = lossScaleUpdate(problem.scaler, finite, problem.config.lossScale);
+      if (!finite) {
+        treeDispose(stored);
+        this.logger?.record({ iteration: this.iteration, problem: problem.name, step: problem.updates, skipped: true, lossScale: problem.scaler?.scale ?? null });
+        return;
+      }
+    }
+    const grads = scale === 1 ? stored : tidyTree(() => unscale(stored, scale));
+    if (scale !== 1) treeDispose(stored);
     if (!Number.isFinite(lossValue)) {
       treeDispose(grads);
       throw new Error(`problem '${problem.name}': loss is ${lossValue} at update ${problem.updates}; lower the learning rate or check the data`);

@@ -2,7 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { customVjp } from '../autodiff/customVjp.js';
 import { gradients } from '../autodiff/tape.js';
 import { stopGradient } from '../autodiff/stopGradient.js';
-import { untracked } from '../autodiff/engineInternals.js';
+import { isTapeOn, untracked } from '../autodiff/engineInternals.js';
+import { vjp } from '../autodiff/vjp.js';
+import { roundTo, roundTree } from '../precision/round.js';
+import { type Snapshot, restoreTree } from '../precision/snapshot.js';
+import { treeAdd, treeZerosLike } from '../tree/treeMath.js';
 import { type Tree, tidyTree, treeFlatten, treeUnflatten } from '../tree/tree.js';
 import type { Graph } from './graph.js';
 import { methodFor } from './hypergradients/methods.js';
@@ -52,7 +56,8 @@ export class Evaluator {
     const problem = this.problem(owner);
     const uppers = this.graph.uppers(owner);
     const lowers = this.graph.lowers(owner);
-    const own = env.get(owner) ?? problem.params;
+    const precision = problem.config.precision;
+    const own = roundTree(env.get(owner) ?? problem.params, precision);
     const ctx: StepContext = {
       params: own,
       get: <T extends Tree>(name: string): T => {
@@ -68,8 +73,9 @@ export class Evaluator {
       forward: (...inputs: unknown[]) => {
         const f = problem.options.module.forward;
         if (f === undefined) throw new Error(`problem '${owner}': ctx.forward needs module.forward`);
-        return (f as (p: Tree, ...i: unknown[]) => tf.Tensor)(own, ...inputs);
+        return roundTo((f as (p: Tree, ...i: unknown[]) => tf.Tensor)(own, ...inputs), precision);
       },
+      round: <T extends tf.Tensor>(x: T): T => roundTo(x, precision),
     };
     return splitResult(owner, problem.options.trainingStep(batch, ctx));
   }
@@ -121,6 +127,7 @@ export class Evaluator {
         w: treeUnflatten(wFlat.def, outs),
         objective: (w, th) => this.objectiveOf(name, w, upperNames, th, batch),
         replay: (th, truncate) => this.replay(name, upperNames, th, truncate),
+        reverse: (th, v, truncate) => this.reverse(name, upperNames, th, v, truncate),
       };
       return treeFlatten(method(ctx, treeUnflatten(wFlat.def, cts))).leaves;
     });
@@ -154,22 +161,66 @@ export class Evaluator {
       let w: Tree = rec.startParams;
       let s: Tree = rec.startState;
       rec.steps.forEach((batches, k) => {
-        const step = () => {
-          const { leaves, def } = treeFlatten(w);
-          let sum: tf.Tensor[] | null = null;
-          for (const b of batches) {
-            const { value, grads } = gradients(() => this.objectiveOf(name, treeUnflatten(def, leaves), upperNames, theta, b), leaves);
-            value.dispose();
-            sum = sum === null ? grads : sum.map((x, i) => tf.add(x, grads[i] as tf.Tensor));
-          }
-          const mean = treeUnflatten(def, (sum as tf.Tensor[]).map((x) => (batches.length === 1 ? x : tf.div(x, batches.length))));
-          const cb = problem.options.gradCallback;
-          return problem.update(w, s, cb ? cb(mean) : mean, rec.startStep + k);
-        };
+        const step = () => this.stepMap(name, upperNames, batches, rec.startStep + k)(w, s, theta);
         [w, s] = k < rec.steps.length - tracked ? stopGradient(step() as [Tree, Tree]) : step();
       });
       return [w, s] as [Tree, Tree];
     });
+  }
+
+  /**
+   * One inner update of `name` as a pure function `(w, s, theta) -> (w', s')`: the mean gradient of
+   * its objective over `batches`, through its gradient callback, then its optimizer update.
+   */
+  private stepMap(name: string, upperNames: readonly string[], batches: unknown[], step: number) {
+    const problem = this.problem(name);
+    return (w: Tree, s: Tree, theta: Tree[]): [Tree, Tree] => {
+      const { leaves, def } = treeFlatten(w);
+      let sum: tf.Tensor[] | null = null;
+      for (const b of batches) {
+        const { value, grads } = gradients(() => this.objectiveOf(name, treeUnflatten(def, leaves), upperNames, theta, b), leaves);
+        value.dispose();
+        sum = sum === null ? grads : sum.map((x, i) => tf.add(x, grads[i] as tf.Tensor));
+      }
+      const mean = treeUnflatten(def, (sum as tf.Tensor[]).map((x) => (batches.length === 1 ? x : tf.div(x, batches.length))));
+      const cb = problem.options.gradCallback;
+      return problem.update(w, s, cb ? cb(mean) : mean, step);
+    };
+  }
+
+  /**
+   * `(dw_K/dtheta)^T v` by a reverse sweep over `name`'s recorded steps: for k = K-1 down to the
+   * first tracked step, restore `(w_k, s_k)` from its snapshot and pull the cotangent back through
+   * step k with a one-step VJP (Griewank's checkpointed reverse mode, one checkpoint per step).
+   */
+  reverse(name: string, upperNames: readonly string[], theta: Tree[], v: Tree, truncate?: number): Tree[] {
+    const problem = this.problem(name);
+    const rec = problem.innerLoop;
+    const K = rec.steps.length;
+    if (K === 0) throw new Error(`problem '${name}': an unrolled hypergradient needs recorded inner steps; none since the inner loop started`);
+    if (rec.snapshots.length !== K) {
+      throw new Error(`problem '${name}': unrolled checkpoints need a snapshot per recorded step (${rec.snapshots.length} for ${K} steps); were steps recorded before the method was set?`);
+    }
+    const first = truncate === undefined ? 0 : Math.max(0, K - truncate);
+    let lw: Tree = v;
+    let ls: Tree | null = null;
+    let gTheta: Tree[] | null = null;
+    for (let k = K - 1; k >= first; k--) {
+      const next = tidyTree(() => {
+        const [wk, sk] = restoreTree<[Tree, Tree]>(rec.snapshots[k] as Snapshot);
+        const f = this.stepMap(name, upperNames, rec.steps[k] as unknown[], rec.startStep + k);
+        // The step map's outputs are (w', s'); the pullback takes their cotangents, returns (w, s, theta)'s.
+        const [, pullback] = vjp(([w, s, th]: [Tree, Tree, Tree[]]) => f(w, s, th) as unknown as [Tree, Tree, Tree[]], [wk, sk, theta] as [Tree, Tree, Tree[]]);
+        const [dw, ds, dth] = pullback([lw, ls ?? treeZerosLike(sk)] as unknown as [Tree, Tree, Tree[]]);
+        return [dw, ds, gTheta === null ? dth : treeAdd(gTheta, dth)] as [Tree, Tree, Tree[]];
+      });
+      // Free the previous cotangents now, so memory stays at one step's worth, unless an outer
+      // gradient is recording this sweep (then its tape still needs them).
+      if (!isTapeOn()) tf.dispose([...(lw === v ? [] : treeFlatten(lw).leaves), ...(ls ? treeFlatten(ls).leaves : []), ...(gTheta ? treeFlatten(gTheta).leaves : [])]);
+      [lw, ls, gTheta] = next;
+    }
+    if (!isTapeOn()) tf.dispose([...(lw === v ? [] : treeFlatten(lw).leaves), ...(ls ? treeFlatten(ls).leaves : [])]);
+    return gTheta ?? upperNames.map((_u, i) => treeZerosLike(theta[i] as Tree));
   }
 
   /**

@@ -4,6 +4,9 @@ import { applyUpdates, disposeState } from '../optim/transforms.js';
 import { type Tree, tidyTree, treeDispose, treeDisposeReplaced, treeMap } from '../tree/tree.js';
 import { treeAdd, treeScale } from '../tree/treeMath.js';
 import { type HypergradientOptions, validateHypergradient } from './hypergradients/types.js';
+import { type Precision, checkPrecision } from '../precision/formats.js';
+import { type LossScaleOptions, type LossScaleState, lossScaleInit, resolveLossScale } from '../precision/lossScale.js';
+import { type Snapshot, snapshotTree } from '../precision/snapshot.js';
 
 /** Where a problem's batches come from: an iterable or async iterable (cycled), or a function. */
 export type DataSource<B> = Iterable<B> | AsyncIterable<B> | (() => B | Promise<B>);
@@ -17,8 +20,13 @@ export interface StepContext<P extends Tree = Tree> {
    * problem's optimum (`l2u`), through which hypergradients flow. Other names are an error.
    */
   get<T extends Tree = Tree>(name: string): T;
-  /** `module.forward(params, ...inputs)`. */
+  /** `module.forward(params, ...inputs)` (its output rounded to the problem's precision). */
   forward(...inputs: unknown[]): tf.Tensor;
+  /**
+   * `x` rounded to the problem's `config.precision` with a straight-through gradient (identity in
+   * fp32): apply it to the activations of a 16-bit forward pass.
+   */
+  round<T extends tf.Tensor>(x: T): T;
 }
 
 /** A training step's result: the scalar loss, or the loss with metrics to log. */
@@ -33,9 +41,11 @@ export interface StepOutput {
 }
 
 /** A problem's configuration with defaults filled in. */
-export interface ResolvedProblemConfig extends Required<Omit<ProblemConfig, 'hypergradient'>> {
+export interface ResolvedProblemConfig extends Required<Omit<ProblemConfig, 'hypergradient' | 'lossScale'>> {
   /** How hypergradients pass through this problem's solution. */
   hypergradient: HypergradientOptions;
+  /** Dynamic loss scaling, or null (none). */
+  lossScale: Required<LossScaleOptions> | null;
 }
 
 /** Per-problem configuration (BETTY's `Config`). */
@@ -50,6 +60,18 @@ export interface ProblemConfig {
   warmupSteps?: number;
   /** Restore parameters and optimizer state to the start of the inner loop after parents step. */
   rollBack?: boolean;
+  /**
+   * Number format of the working copy of the parameters (and of what `ctx.round` rounds): in
+   * `fp16` and `bf16` the optimizer keeps float32 master parameters, the training step sees them
+   * rounded to the format (straight-through gradient, `roundTo`), and gradients are stored in
+   * the format (so that overflow shows as Inf) before being unscaled. Default `fp32`.
+   */
+  precision?: Precision;
+  /**
+   * Dynamic loss scaling ({@link LossScaleOptions}); default on for `fp16` (initial scale 2^15),
+   * off (`false`) otherwise. A step whose scaled gradients are not finite is skipped.
+   */
+  lossScale?: LossScaleOptions | false;
 }
 
 /** A problem's module: parameters and a pure forward function of them. */
@@ -97,6 +119,11 @@ export interface InnerLoopRecord<P extends Tree, B> {
   startStep: number;
   /** The batches of each update since the start. */
   steps: B[][];
+  /**
+   * Parameters and optimizer state before each update, kept on the host in the format of the
+   * `unrolled` method's `checkpoints` (empty without them).
+   */
+  snapshots: Snapshot[];
 }
 
 function positiveInt(name: string, what: string, x: number | undefined, min = 1): number {
@@ -138,6 +165,8 @@ export abstract class Problem<P extends Tree = Tree, B = unknown> {
   /** Batches drawn from a function source: the problem owns (and frees) them. */
   private readonly owned = new Set<B>();
   private captured: [P, Tree] | null = null;
+  /** The loss scaler's state (null without loss scaling). */
+  scaler: LossScaleState | null = null;
   private paramsValue: P;
   private state: Tree;
   private readonly initialParams: P;
@@ -171,7 +200,18 @@ export abstract class Problem<P extends Tree = Tree, B = unknown> {
       gradientAccumulation: positiveInt(name, 'gradientAccumulation', c.gradientAccumulation),
       warmupSteps: positiveInt(name, 'warmupSteps', c.warmupSteps, 0),
       rollBack: c.rollBack ?? false,
+      precision: checkPrecision(`problem '${name}': config.precision`, c.precision ?? 'fp32'),
+      lossScale: null,
     };
+    const ls = c.lossScale ?? (this.config.precision === 'fp16' ? {} : false);
+    if (ls !== false) {
+      try {
+        this.config.lossScale = resolveLossScale(ls);
+      } catch (e) {
+        throw new Error(`problem '${name}': config.${(e as Error).message}`);
+      }
+      this.scaler = lossScaleInit(this.config.lossScale);
+    }
     this.initialParams = cloneTree(options.module.params);
     this.paramsValue = cloneTree(options.module.params);
     this.state = tidyTree(() => cloneTree(options.optimizer.init(this.paramsValue)));
@@ -268,6 +308,8 @@ export abstract class Problem<P extends Tree = Tree, B = unknown> {
     this.accumulated = null;
     const n = this.accumulatedCount;
     this.accumulatedCount = 0;
+    const o = this.config.hypergradient;
+    const checkpoint = this.recording && o.method === 'unrolled' && o.checkpoints !== undefined ? snapshotTree([this.paramsValue, this.state], o.checkpoints) : null;
     const [params, state] = tidyTree(() => {
       const avg = n === 1 ? mean : treeScale(mean, 1 / n);
       const [p, s] = this.update(this.paramsValue, this.state, avg, this.updates);
@@ -279,6 +321,7 @@ export abstract class Problem<P extends Tree = Tree, B = unknown> {
     this.paramsValue = params;
     this.state = state;
     if (this.recording) this.record.steps.push(this.pendingBatches);
+    if (this.recording && checkpoint !== null) this.record.snapshots.push(checkpoint);
     this.pendingBatches = [];
     this.updates++;
     return true;
@@ -365,7 +408,7 @@ export abstract class Problem<P extends Tree = Tree, B = unknown> {
   }
 
   private newRecord(): InnerLoopRecord<P, B> {
-    return { startParams: cloneTree(this.paramsValue), startState: cloneTree(this.state), startStep: this.updates, steps: [] };
+    return { startParams: cloneTree(this.paramsValue), startState: cloneTree(this.state), startStep: this.updates, steps: [], snapshots: [] };
   }
 
   private disposeRecord(): void {

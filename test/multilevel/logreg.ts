@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  Engine, type HypergradientOptions, ImplicitProblem, IterativeProblem, type ProblemOptions, normalTensor, seededRandom,
+  Engine, type HypergradientOptions, ImplicitProblem, IterativeProblem, type Precision, type ProblemOptions, normalTensor, seededRandom,
   sgd, sigmoidCrossEntropy,
 } from '../../src/index.js';
 
@@ -12,7 +12,7 @@ type Batch = { x: tf.Tensor2D; y: tf.Tensor1D };
  * w = 0 with SGD lr 0.1, 100 steps per outer step; outer SGD lr 1 momentum 0.9 on lambda, clamped
  * at 1e-8.
  */
-export function logisticHpo(method: HypergradientOptions, seed = 0, innerSteps = 100) {
+export function logisticHpo(method: HypergradientOptions, seed = 0, innerSteps = 100, precision: Precision = 'fp32') {
   const rand = seededRandom(seed);
   const n = 1000;
   const d = 20;
@@ -27,12 +27,12 @@ export function logisticHpo(method: HypergradientOptions, seed = 0, innerSteps =
   const logits = (w: tf.Tensor, b: Batch) => tf.squeeze(tf.matMul(b.x, tf.reshape(w, [d, 1])), [1]);
   const innerOptions: ProblemOptions<tf.Tensor, Batch> = {
     name: 'inner', module: { params: tf.zeros([d]) }, optimizer: sgd({ lr: 0.1 }), data: [train],
-    config: { hypergradient: method, unrollSteps: innerSteps },
+    config: { hypergradient: method, unrollSteps: innerSteps, precision },
     trainingStep: (b, ctx) => tf.add(sigmoidCrossEntropy(b.y, logits(ctx.params, b)), tf.mul(0.5, tf.sum(tf.mul(ctx.get<tf.Tensor>('outer'), tf.square(ctx.params))))),
   };
   const inner = method.method === 'unrolled' ? new IterativeProblem(innerOptions) : new ImplicitProblem(innerOptions);
   const outer = new ImplicitProblem<tf.Tensor, Batch>({
-    name: 'outer', module: { params: tf.ones([d]) }, optimizer: sgd({ lr: 1, momentum: 0.9 }), data: [valid],
+    name: 'outer', module: { params: tf.ones([d]) }, optimizer: sgd({ lr: 1, momentum: 0.9 }), data: [valid], config: { precision },
     paramCallback: (lam) => tf.maximum(lam, 1e-8),
     trainingStep: (b, ctx) => sigmoidCrossEntropy(b.y, logits(ctx.get<tf.Tensor>('inner'), b)),
   });

@@ -23,6 +23,14 @@ export function unrolled(truncate?: number): HypergradientMethod {
   });
 }
 
+/**
+ * Unrolled with checkpoints: the same product by a reverse sweep, one step at a time, from the
+ * snapshots stored before each step (memory: the snapshots and one step's tape).
+ */
+export function unrolledCheckpointed(truncate?: number): HypergradientMethod {
+  return (ctx, v) => ctx.reverse(ctx.theta, v, truncate);
+}
+
 /** Neumann series for `H^-1 v`, then the mixed term. */
 export function neumann(iterations: number, alpha: number): HypergradientMethod {
   return (ctx, v) => tidyTree(() => implicitVjp(ctx, solveNeumann(hessianOf(ctx), v, { iterations, alpha })));
@@ -62,7 +70,7 @@ export const firstOrder: HypergradientMethod = (ctx) => tidyTree(() => treeZeros
 /** The method an options object selects (a table, not a chain of ifs). */
 export function methodFor(o: HypergradientOptions): HypergradientMethod {
   switch (o.method) {
-    case 'unrolled': return unrolled(o.truncate);
+    case 'unrolled': return o.checkpoints === undefined ? unrolled(o.truncate) : unrolledCheckpointed(o.truncate);
     case 'neumann': return neumann(o.iterations, o.alpha);
     case 'cg': return cg(o.iterations, o.damping, o.tolerance);
     case 'fixedPoint': return fixedPoint(o.iterations, o.alpha, o.tolerance);

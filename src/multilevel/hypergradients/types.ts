@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Tree } from '../../tree/tree.js';
+import { type Precision, checkPrecision } from '../../precision/formats.js';
 
 /**
  * What a hypergradient method sees of the lower problem L it differentiates through: the pieces
@@ -25,6 +26,11 @@ export interface HypergradientContext {
    * steps carry gradient. Returns the final parameters.
    */
   replay: (theta: Tree[], truncate?: number) => Tree;
+  /**
+   * `(dw_K/dtheta)^T v` by a reverse sweep over the inner steps' stored snapshots (see
+   * {@link UnrolledOptions.checkpoints}); with `truncate`, through the last `truncate` steps only.
+   */
+  reverse: (theta: Tree[], v: Tree, truncate?: number) => Tree[];
 }
 
 /**
@@ -55,6 +61,14 @@ export interface UnrolledOptions {
   method: 'unrolled';
   /** Differentiate only through the last `truncate` steps; default all. */
   truncate?: number;
+  /**
+   * Store the parameters and optimizer state before every inner step on the host in this format,
+   * and differentiate by a reverse sweep, one step at a time from those snapshots, instead of one
+   * tape through all the steps: memory is the snapshots plus one step's tape. `fp16`/`bf16` halve
+   * the snapshots; the sweep then linearises each step at the rounded state (an approximation).
+   * Default: no snapshots (one replay through all steps, exact).
+   */
+  checkpoints?: Precision;
 }
 
 /** Neumann series for the inverse Hessian. */
@@ -141,6 +155,7 @@ export function validateHypergradient(problem: string, o: HypergradientOptions):
   switch (o.method) {
     case 'unrolled':
       if (o.truncate !== undefined) positiveInt(who, 'truncate', o.truncate);
+      if (o.checkpoints !== undefined) checkPrecision(`${who}: checkpoints`, o.checkpoints);
       return;
     case 'neumann':
       positiveInt(who, 'iterations', o.iterations);
