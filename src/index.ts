@@ -43,13 +43,15 @@ export { sgd, adam, adamW, rmsprop, type SgdOptions, type AdamOptions, type Rmsp
 export { constantSchedule, stepSchedule, cosineSchedule, linearWarmup } from './optim/schedules.js';
 export { solveCg, solveNeumann, solveFixedPoint, type MatVec, type LinearSolver, type SolverOptions } from './implicit/linearSolvers.js';
 export {
-  Problem, ImplicitProblem, IterativeProblem, type AnyProblem, type ProblemOptions, type ProblemConfig, type StepContext, type StepResult,
+  Problem, ImplicitProblem, IterativeProblem, type AnyProblem, type ProblemOptions, type ProblemConfig, type StepContext, type StepResult, parallelTrainingStep,
   type DataSource, type Module, type InnerLoopRecord, type StepOutput, type ResolvedProblemConfig,
 } from './multilevel/problem.js';
 export { type Precision, type HalfPrecision, PRECISIONS, encode16, decode16, roundArray } from './precision/formats.js';
 export { roundTo, roundTree } from './precision/round.js';
 export { type LossScaleOptions, type LossScaleState, resolveLossScale, lossScaleInit, lossScaleUpdate } from './precision/lossScale.js';
 export { type Snapshot, snapshotTree, restoreTree, snapshotBytes } from './precision/snapshot.js';
+export { DataParallel, type DataParallelOptions } from './parallel/dataParallel.js';
+export { type ReplicaProgram, type ReplicaFactory, type Shard } from './parallel/types.js';
 export { Engine, type EngineOptions, type EngineConfig, type RunResult, type EarlyStopping, type Validation } from './multilevel/engine.js';
 export { type Dependencies, type Graph } from './multilevel/graph.js';
 export { type LoggingOptions } from './multilevel/logger.js';

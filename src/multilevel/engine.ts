@@ -123,6 +123,13 @@ export class Engine {
       // Checkpointed unrolling steps eagerly (storing snapshots) and sweeps back; plain unrolling defers.
       p.deferred = o.method === 'unrolled' && o.checkpoints === undefined && this.graph.parents(n).length > 0;
       p.recording = this.graph.parents(n).length > 0;
+      if (p.options.parallel !== undefined) {
+        const why = this.graph.lowers(n).length > 0 ? `it reads lower problems (${this.graph.lowers(n).join(', ')})`
+          : p.config.precision !== 'fp32' ? `its precision is ${p.config.precision}`
+            : p.config.lossScale !== null ? 'it has loss scaling'
+            : !['cg', 'neumann', 'fixedPoint', 'firstOrder'].includes(o.method) ? `its hypergradient method is '${o.method}'` : null;
+        if (why !== null) throw new Error(`problem '${n}' is data-parallel, but ${why}; a data-parallel problem must be a leaf, in fp32, with cg, neumann, fixedPoint or firstOrder`);
+      }
     }
   }
 
@@ -182,6 +189,12 @@ export class Engine {
     const precision = problem.config.precision;
     const scale = problem.scaler?.scale ?? 1;
     const [loss, stored] = tidyTree(() => {
+      const dp = problem.options.parallel;
+      if (dp !== undefined) {
+        const uppers = Object.fromEntries(this.graph.uppers(problem.name).map((u) => [u, this.problem(u).params]));
+        const r = dp.gradient(problem.params, uppers, batch as number);
+        return [tf.scalar(r.loss), r.grads];
+      }
       const r = this.totalGradient(problem, batch, scale);
       metrics = r.metrics;
       return [r.loss, storeGradients(r.grads, precision)];

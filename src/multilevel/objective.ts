@@ -129,6 +129,18 @@ export class Evaluator {
         replay: (th, truncate) => this.replay(name, upperNames, th, truncate),
         reverse: (th, v, truncate) => this.reverse(name, upperNames, th, v, truncate),
       };
+      const dp = problem.options.parallel;
+      if (dp !== undefined) {
+        if (isTapeOn()) {
+          throw new Error(`problem '${name}' is data-parallel: its hypergradient cannot be differentiated again (an upper problem of '${name}' is itself a lower problem); run it in this thread`);
+        }
+        const uppers = Object.fromEntries(upperNames.map((u, i) => [u, ctx.theta[i] as Tree]));
+        ctx.hessianVector = (u) => dp.hessianVector(ctx.w, uppers, batch as number, u);
+        ctx.mixedVector = (x) => {
+          const r = dp.mixedVector(ctx.w, uppers, batch as number, x);
+          return upperNames.map((u) => r[u] as Tree);
+        };
+      }
       return treeFlatten(method(ctx, treeUnflatten(wFlat.def, cts))).leaves;
     });
     return treeUnflatten(wFlat.def, out);

@@ -7,6 +7,7 @@ import { type HypergradientOptions, validateHypergradient } from './hypergradien
 import { type Precision, checkPrecision } from '../precision/formats.js';
 import { type LossScaleOptions, type LossScaleState, lossScaleInit, resolveLossScale } from '../precision/lossScale.js';
 import { type Snapshot, snapshotTree } from '../precision/snapshot.js';
+import type { DataParallel } from '../parallel/dataParallel.js';
 
 /** Where a problem's batches come from: an iterable or async iterable (cycled), or a function. */
 export type DataSource<B> = Iterable<B> | AsyncIterable<B> | (() => B | Promise<B>);
@@ -107,6 +108,23 @@ export interface ProblemOptions<P extends Tree, B> {
   paramCallback?: (params: P) => P;
   /** Applied to the gradients before each update, with tf ops. */
   gradCallback?: (grads: P) => P;
+  /**
+   * Compute this problem's gradients and its implicit hypergradients' Hessian-vector products on
+   * data-parallel replicas ({@link DataParallel}); its batches are then the global batch keys
+   * (numbers) the replicas' program understands, and `trainingStep` should be
+   * {@link parallelTrainingStep}`(parallel)` (the same loss in this thread). The problem must be a
+   * leaf (no lower problems), in fp32, with an implicit method or `firstOrder`.
+   */
+  parallel?: DataParallel;
+}
+
+/**
+ * The training step of a data-parallel problem in this thread: its program's loss on the whole
+ * global batch. The batch's tensors belong to the enclosing `tf.tidy` (the engine runs every
+ * training step inside one).
+ */
+export function parallelTrainingStep<P extends Tree>(dp: DataParallel): (key: number, ctx: StepContext<P>) => tf.Scalar {
+  return (key, ctx) => dp.local.loss(ctx.params, Object.fromEntries(dp.upperNames.map((n) => [n, ctx.get(n)])), dp.local.batch(key, { index: 0, count: 1 }));
 }
 
 /** The steps recorded since the inner loop started, for `unrolled` hypergradients. */

@@ -6,7 +6,7 @@ import type { HypergradientContext } from './types.js';
 
 /** `u -> H u` with `H = d^2 F / dw^2` at the solution. */
 export function hessianOf(ctx: HypergradientContext): MatVec {
-  return (u) => hvp((w: Tree) => ctx.objective(w, ctx.theta), ctx.w, u);
+  return ctx.hessianVector ?? ((u) => hvp((w: Tree) => ctx.objective(w, ctx.theta), ctx.w, u));
 }
 
 /**
@@ -14,6 +14,6 @@ export function hessianOf(ctx: HypergradientContext): MatVec {
  * upper problem.
  */
 export function implicitVjp(ctx: HypergradientContext, x: Tree): Tree[] {
-  const cross = mixedHvp((theta: Tree[], w: Tree) => ctx.objective(w, theta), ctx.theta, ctx.w, x);
+  const cross = ctx.mixedVector ? ctx.mixedVector(x) : mixedHvp((theta: Tree[], w: Tree) => ctx.objective(w, theta), ctx.theta, ctx.w, x);
   return treeScale(cross, -1);
 }

@@ -31,6 +31,10 @@ export interface HypergradientContext {
    * {@link UnrolledOptions.checkpoints}); with `truncate`, through the last `truncate` steps only.
    */
   reverse: (theta: Tree[], v: Tree, truncate?: number) => Tree[];
+  /** `u -> d^2F/dw^2 u` computed elsewhere (data-parallel replicas); default: autodiff of `objective`. */
+  hessianVector?: (u: Tree) => Tree;
+  /** `x -> (d^2F/dtheta dw) x` per upper, computed elsewhere; default: autodiff of `objective`. */
+  mixedVector?: (x: Tree) => Tree[];
 }
 
 /**
