@@ -49,8 +49,8 @@ export {
 export { type Precision, type HalfPrecision, PRECISIONS, encode16, decode16, roundArray } from './precision/formats.js';
 export { roundTo, roundTree } from './precision/round.js';
 export { type LossScaleOptions, type LossScaleState, resolveLossScale, lossScaleInit, lossScaleUpdate } from './precision/lossScale.js';
-export { type Snapshot, snapshotTree, restoreTree, snapshotBytes } from './precision/snapshot.js';
-export { DataParallel, type DataParallelOptions } from './parallel/dataParallel.js';
+export { type Snapshot, type SnapshotLeaf, snapshotTree, restoreTree, snapshotBytes } from './precision/snapshot.js';
+export { DataParallel, type DataParallelOptions, type ReplicatedGradient } from './parallel/dataParallel.js';
 export { type ReplicaProgram, type ReplicaFactory, type Shard } from './parallel/types.js';
 export { Engine, type EngineOptions, type EngineConfig, type RunResult, type EarlyStopping, type Validation } from './multilevel/engine.js';
 export { type Dependencies, type Graph } from './multilevel/graph.js';

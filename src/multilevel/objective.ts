@@ -3,10 +3,9 @@ import { customVjp } from '../autodiff/customVjp.js';
 import { gradients } from '../autodiff/tape.js';
 import { stopGradient } from '../autodiff/stopGradient.js';
 import { isTapeOn, untracked } from '../autodiff/engineInternals.js';
-import { vjp } from '../autodiff/vjp.js';
 import { roundTo, roundTree } from '../precision/round.js';
 import { type Snapshot, restoreTree } from '../precision/snapshot.js';
-import { treeAdd, treeZerosLike } from '../tree/treeMath.js';
+import { treeAdd, treeDot, treeZerosLike } from '../tree/treeMath.js';
 import { type Tree, tidyTree, treeFlatten, treeUnflatten } from '../tree/tree.js';
 import type { Graph } from './graph.js';
 import { methodFor } from './hypergradients/methods.js';
@@ -221,9 +220,15 @@ export class Evaluator {
       const next = tidyTree(() => {
         const [wk, sk] = restoreTree<[Tree, Tree]>(rec.snapshots[k] as Snapshot);
         const f = this.stepMap(name, upperNames, rec.steps[k] as unknown[], rec.startStep + k);
-        // The step map's outputs are (w', s'); the pullback takes their cotangents, returns (w, s, theta)'s.
-        const [, pullback] = vjp(([w, s, th]: [Tree, Tree, Tree[]]) => f(w, s, th) as unknown as [Tree, Tree, Tree[]], [wk, sk, theta] as [Tree, Tree, Tree[]]);
-        const [dw, ds, dth] = pullback([lw, ls ?? treeZerosLike(sk)] as unknown as [Tree, Tree, Tree[]]);
+        // Pull (lw, ls), the cotangents of step k's outputs (w', s'), back to (w_k, s_k, theta).
+        const { leaves, def } = treeFlatten([wk, sk, theta]);
+        const ct: Tree = [lw, ls ?? treeZerosLike(sk)];
+        const { value, grads } = gradients(() => {
+          const [w, s, th] = treeUnflatten<[Tree, Tree, Tree[]]>(def, leaves);
+          return treeDot(f(w, s, th), ct);
+        }, leaves);
+        value.dispose();
+        const [dw, ds, dth] = treeUnflatten<[Tree, Tree, Tree[]]>(def, grads);
         return [dw, ds, gTheta === null ? dth : treeAdd(gTheta, dth)] as [Tree, Tree, Tree[]];
       });
       // Free the previous cotangents now, so memory stays at one step's worth, unless an outer

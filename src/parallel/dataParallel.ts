@@ -7,6 +7,14 @@ import { CTRL, ERROR_BYTES, type Layout, OP, type TreeSpec, type Views, bufferBy
 import { packRecord, packTree, specOf, unpackRecord, unpackTree } from './pack.js';
 import type { ReplicaFactory, ReplicaProgram } from './types.js';
 
+/** A gradient all-reduced over the replicas. */
+export interface ReplicatedGradient<P extends Tree> {
+  /** The mean loss. */
+  loss: number;
+  /** The mean gradient. */
+  grads: P;
+}
+
 /** Options of {@link DataParallel.create}. */
 export interface DataParallelOptions {
   /** The module every replica imports (a path or URL of compiled JavaScript). */
@@ -129,7 +137,7 @@ export class DataParallel {
   }
 
   /** The loss and `grad_w F` on global batch `key` (mean over replicas). */
-  gradient<P extends Tree>(w: P, uppers: Record<string, Tree>, key: number): { loss: number; grads: P } {
+  gradient<P extends Tree>(w: P, uppers: Record<string, Tree>, key: number): ReplicatedGradient<P> {
     const m = this.call(OP.gradient, w, uppers, key);
     return { loss: m[0] as number, grads: unpackTree<P>(this.layout.params, m, 1) };
   }

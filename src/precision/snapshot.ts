@@ -2,6 +2,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type Tree, type TreeDef, treeFlatten, treeUnflatten } from '../tree/tree.js';
 import { type Precision, decode16, encode16 } from './formats.js';
 
+/** A snapshot leaf's shape and dtype. */
+export interface SnapshotLeaf {
+  /** Shape. */
+  shape: number[];
+  /** Dtype. */
+  dtype: tf.DataType;
+}
+
 /** A tree's values kept on the host, in float32 or as 16-bit encodings. */
 export interface Snapshot {
   /** The storage format. */
@@ -9,7 +17,7 @@ export interface Snapshot {
   /** One array per leaf. */
   data: (Float32Array | Uint16Array | Int32Array)[];
   /** Leaf shapes and dtypes. */
-  leaves: { shape: number[]; dtype: tf.DataType }[];
+  leaves: SnapshotLeaf[];
   /** The tree structure. */
   def: TreeDef;
 }
@@ -33,7 +41,7 @@ export function snapshotTree(t: Tree, format: Precision): Snapshot {
 /** The tree back as new float32 (or int) tensors, owned by the caller. */
 export function restoreTree<T extends Tree>(s: Snapshot): T {
   return treeUnflatten<T>(s.def, s.data.map((d, i) => {
-    const { shape, dtype } = s.leaves[i] as { shape: number[]; dtype: tf.DataType };
+    const { shape, dtype } = s.leaves[i] as SnapshotLeaf;
     if (d instanceof Uint16Array) return tf.tensor(decode16(d, s.format as 'fp16' | 'bf16'), shape, 'float32');
     return tf.tensor(d, shape, dtype);
   }));
