@@ -4,7 +4,8 @@ import { untracked } from './engineInternals.js';
 
 /**
  * Returns a copy of `x` that every gradient treats as a constant (`d stopGradient(x) / dx = 0`),
- * like JAX's `lax.stop_gradient`; tfjs has none. The copy shares the data (no memory is copied).
+ * like JAX's `lax.stop_gradient`; tfjs has none. The copy is tfjs's `clone`: it shares the data on
+ * the cpu backend, and copies it on wasm (whose Identity kernel copies).
  *
  * @example
  * ```ts

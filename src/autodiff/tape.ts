@@ -80,8 +80,24 @@ function checkNodes(nodes: readonly TapeNode[], secondOrder: boolean): void {
 }
 
 /** Reverse accumulation over `nodes` (tape order), seeded with `seed` at `y`. */
-function backprop(nodes: readonly TapeNode[], y: tf.Tensor, seed: tf.Tensor): Map<number, tf.Tensor> {
+function backprop(nodes: readonly TapeNode[], y: tf.Tensor, seed: tf.Tensor, keepIds: ReadonlySet<number>): Map<number, tf.Tensor> {
   const acc = new Map<number, tf.Tensor>([[y.id, seed]]);
+  // Outside any recording tape nothing else can reach the intermediate gradients, so each is freed
+  // once the node that produced its tensor has used it (peak memory: the live frontier, not all).
+  // Only tensors made by this pass (ids past the watermark) are freed, and only when no other
+  // entry holds the same tensor (a rule may pass its dy through unchanged).
+  const free = gradientDepth() === 0;
+  const watermark = tf.tensor([0]);
+  const firstNew = watermark.id;
+  watermark.dispose();
+  const refs = new Map<number, number>([[seed.id, 1]]);
+  const hold = (t: tf.Tensor) => refs.set(t.id, (refs.get(t.id) ?? 0) + 1);
+  const release = (t: tf.Tensor | undefined) => {
+    if (t === undefined) return;
+    const n = (refs.get(t.id) ?? 1) - 1;
+    refs.set(t.id, n);
+    if (free && n <= 0 && t !== seed && t.id > firstNew) t.dispose();
+  };
   for (let i = nodes.length - 1; i >= 0; i--) {
     const node = nodes[i] as TapeNode;
     const dys = node.outputs.map((o) => acc.get(o.id) ?? null) as tf.Tensor[];
@@ -101,8 +117,24 @@ function backprop(nodes: readonly TapeNode[], y: tf.Tensor, seed: tf.Tensor): Ma
         );
       }
       const prev = acc.get(x.id);
-      acc.set(x.id, prev === undefined ? dx : tf.add(prev, dx));
+      if (prev === undefined) {
+        acc.set(x.id, dx);
+        hold(dx);
+      } else {
+        const sum = tf.add(prev, dx);
+        acc.set(x.id, sum);
+        hold(sum);
+        release(prev);
+        if (!refs.has(dx.id) && free && dx.id > firstNew) dx.dispose();
+      }
     }
+    for (const o of node.outputs) {
+      if (keepIds.has(o.id)) continue;
+      release(acc.get(o.id));
+      acc.delete(o.id);
+    }
+    // The node's saved tensors are its own copies (tfjs clones what a kernel saves): done with them.
+    if (free && node.saved) tf.dispose(node.saved);
   }
   return acc;
 }
@@ -137,7 +169,7 @@ export function gradients(
       const nodes = pathNodes(tape, xs, y, start);
       checkNodes(nodes, gradientDepth() > 0);
       const grads = tf.tidy(() => {
-        const acc = backprop(nodes, y, dy ?? tf.onesLike(y));
+        const acc = backprop(nodes, y, dy ?? tf.onesLike(y), new Set(xs.map((x) => x.id)));
         return xs.map((x) => acc.get(x.id) ?? tf.zerosLike(x));
       });
       return { value: y, grads };
