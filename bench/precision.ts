@@ -49,21 +49,59 @@ function program(method: HypergradientOptions, K: number, precision: Precision, 
   return { inner, outer, engine };
 }
 
+type TrackEngine = {
+  state: { tensorInfo: WeakMap<object, { bytes: number }> };
+  trackTensor(a: tf.Tensor, backend: unknown): void;
+  removeDataId(dataId: unknown, backend: unknown): void;
+};
+
 /**
- * Peak memory of an unrolled hypergradient over K inner steps: `tf.profile`'s peak bytes while
- * the hypergradient is computed, plus the snapshots the inner steps stored on the host.
+ * Peak bytes of tensor buffers (each buffer once, however many tensors share it) while `fn`
+ * runs, above those live at the start. `tf.memory().numBytes` and `tf.profile` count bytes per
+ * tensor, so they count a shared buffer several times.
+ */
+async function peakBufferBytes(fn: () => void | Promise<void>): Promise<number> {
+  const e = tf.engine() as unknown as TrackEngine;
+  // Relative to the start (tfjs keeps buffer info in a WeakMap, which cannot be summed).
+  let cur = 0;
+  let peak = 0;
+  const track = e.trackTensor;
+  const remove = e.removeDataId;
+  e.trackTensor = function (this: TrackEngine, a, backend) {
+    const fresh = !this.state.tensorInfo.has(a.dataId as object);
+    track.call(this, a, backend);
+    if (fresh) {
+      cur += this.state.tensorInfo.get(a.dataId as object)?.bytes ?? 0;
+      peak = Math.max(peak, cur);
+    }
+  };
+  e.removeDataId = function (this: TrackEngine, dataId, backend) {
+    cur -= this.state.tensorInfo.get(dataId as object)?.bytes ?? 0;
+    remove.call(this, dataId, backend);
+  };
+  try {
+    await fn();
+  } finally {
+    e.trackTensor = track;
+    e.removeDataId = remove;
+  }
+  return peak;
+}
+
+/**
+ * Peak memory of an unrolled hypergradient over K inner steps: the peak bytes of tensor buffers
+ * while the hypergradient is computed, plus the snapshots the inner steps stored on the host.
  */
 async function unrolledMemory(K: number, checkpoints: Precision | undefined, d: ReturnType<typeof data>): Promise<{ bytes: number; host: number }> {
   const p = program({ method: 'unrolled', ...(checkpoints ? { checkpoints } : {}) }, K, 'fp32', d);
   await p.engine.stepOnly('inner', K);
   const host = p.inner.innerLoop.snapshots.reduce((s, x) => s + snapshotBytes(x), 0);
-  const start = tf.memory().numBytes;
-  const info = await tf.profile(() => {
+  const peak = await peakBufferBytes(() => {
     const g = p.engine.hypergradient<tf.Tensor>('outer');
     g.dispose();
   });
   p.engine.dispose();
-  return { bytes: info.peakBytes - start + host, host };
+  return { bytes: peak + host, host };
 }
 
 /** `npm run bench -- precision`: see README. */

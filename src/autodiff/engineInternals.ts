@@ -112,3 +112,36 @@ export function releaseTape(tape: TapeNode[]): void {
   tape.length = 0;
   if (s.activeTape === tape) s.activeTape = null;
 }
+
+interface SaveInternals {
+  state: { tensorInfo: WeakMap<object, { backend: { incRef(dataId: unknown): void } }>; activeScope: { name: string } };
+  keep<T extends tf.Tensor>(t: T): T;
+  clone<T extends tf.Tensor>(t: T): T;
+  addTapeNode(name: string, inputs: Record<string, tf.Tensor>, outputs: tf.Tensor[], grad: (dy: tf.Tensor) => Record<string, () => tf.Tensor>, saved: tf.Tensor[], attrs: object): void;
+  makeTensorFromDataId(dataId: unknown, shape: number[], dtype: tf.DataType, backend: unknown): tf.Tensor;
+  saveTensorsForBackwardMode(tensors: tf.Tensor[]): tf.Tensor[];
+  hypergradSharedSaves?: true;
+}
+
+/**
+ * Makes tfjs keep the tensors a kernel saves for its backward pass by sharing their buffers
+ * instead of copying them. tfjs saves `engine.clone(t)`: an `Identity` kernel (which shares the
+ * buffer on the cpu backend but copies it on wasm) plus a tape node linking the copy to `t`, which
+ * higher-order gradients follow. This does the same with the buffer shared (a new tensor on the
+ * same data, its reference count raised, as the cpu backend's Identity does) and the same tape
+ * node: on wasm, every saved tensor cost a full copy before. Idempotent.
+ */
+export function shareSavedTensors(): void {
+  const e = tf.engine() as unknown as SaveInternals;
+  if (e.hypergradSharedSaves || typeof e.saveTensorsForBackwardMode !== 'function' || typeof e.makeTensorFromDataId !== 'function') return;
+  const identity = (dy: tf.Tensor) => ({ x: () => tf.cast(dy, 'float32') });
+  e.saveTensorsForBackwardMode = (tensors: tf.Tensor[]) => tensors.map((t) => {
+    const info = e.state.tensorInfo.get(t.dataId as object);
+    if (info === undefined || t.dtype === 'string') return e.keep(e.clone(t));
+    info.backend.incRef(t.dataId);
+    const y = e.makeTensorFromDataId(t.dataId, t.shape, t.dtype, info.backend);
+    e.addTapeNode(e.state.activeScope.name, { x: t }, [y], identity, [], {});
+    return e.keep(y);
+  });
+  e.hypergradSharedSaves = true;
+}
