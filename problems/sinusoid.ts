@@ -138,10 +138,7 @@ function program(method: HypergradientOptions, innerSteps: number, rand: () => n
   const meta = new ImplicitProblem<Net, Points>({
     name: 'meta', module: { params: thetaInit }, optimizer: adam({ lr: 3e-3 }), data: () => task.query,
     // Meta-gradients clipped to global norm 10 (an implicit step far from the task optimum can be large).
-    gradCallback: (g) => {
-      const norm = Math.sqrt(Object.values(g).reduce((acc, t) => acc + (tf.sum(tf.square(t)).dataSync()[0] as number), 0));
-      return norm > 10 ? (treeMap((t) => tf.mul(t, 10 / norm), g) as Net) : g;
-    },
+    gradCallback: (g) => clipNorm(g, 10),
     trainingStep: (b, ctx) => mse(treeAdd(ctx.params, ctx.get<Net>('task')) as Net, b),
   });
   const engine = new Engine({ problems: [meta, inner], dependencies: { u2l: { meta: ['task'] }, l2u: { task: ['meta'] } }, config: { iterations: innerSteps } });
