@@ -23,13 +23,13 @@ function init(): Mlp {
 /** An MLP 784-128-10 on 256 MNIST digits (SGD, momentum 0.9), its log weight decay above it. */
 function program(method: HypergradientOptions, K: number, precision: Precision, d: ReturnType<typeof data>) {
   const m0 = init();
-  const round = (x: tf.Tensor, p: Precision, r: (t: tf.Tensor) => tf.Tensor) => (p === 'fp32' ? x : r(x));
   const inner = new IterativeProblem<Mlp, Batch>({
     name: 'inner', module: { params: m0 }, optimizer: sgd({ lr: 0.1, momentum: 0.9 }), data: [d.train], config: { hypergradient: method, unrollSteps: K, precision },
     trainingStep: (b, ctx) => {
       const p = ctx.params;
-      const h = round(tf.relu(tf.add(tf.matMul(b.x, p.w1), p.b1)), precision, ctx.round);
-      const logits = round(tf.add(tf.matMul(h, p.w2), p.b2), precision, ctx.round);
+      // ctx.round rounds to the problem's precision (the identity in fp32).
+      const h = ctx.round(tf.relu(tf.add(tf.matMul(b.x, p.w1), p.b1)));
+      const logits = ctx.round(tf.add(tf.matMul(h, p.w2), p.b2));
       const decay = tf.exp(ctx.get<tf.Tensor>('outer'));
       return tf.add(sparseSoftmaxCrossEntropy(b.y, logits), tf.mul(tf.mul(0.5, decay), tf.add(tf.sum(tf.square(p.w1)), tf.sum(tf.square(p.w2)))));
     },

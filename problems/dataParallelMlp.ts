@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   type DataParallel, type Digits, Engine, type HypergradientOptions, ImplicitProblem, type ReplicaProgram, type Shard, mnistSplits,
-  normalTensor, parallelTrainingStep, seededRandom, sgd, sparseSoftmaxCrossEntropy, type Tree,
+  normalTensor, parallelTrainingStep, programTrainingStep, seededRandom, sgd, sparseSoftmaxCrossEntropy,
 } from '../src/index.js';
 
 /** MLP parameters. */
@@ -82,12 +82,10 @@ export function dataParallelMlp(o: { dp: DataParallel | null; local: ReplicaProg
   let key = 0;
   const m0 = initMlp(o.sizes);
   const a0 = tf.scalar(Math.log(1e-3));
-  // In this thread the batch's tensors belong to the engine's enclosing tf.tidy.
-  const localStep = (k: number, ctx: { params: Tree; get: (n: string) => Tree }) => o.local.loss(ctx.params, { decay: ctx.get('decay') }, o.local.batch(k, { index: 0, count: 1 }));
   const mlp = new ImplicitProblem<Mlp, number>({
     name: 'mlp', module: { params: m0 }, optimizer: sgd({ lr: 0.1 }), data: () => key++,
     config: { hypergradient: o.method, unrollSteps: o.innerSteps },
-    ...(o.dp ? { parallel: o.dp, trainingStep: parallelTrainingStep<Mlp>(o.dp) } : { trainingStep: localStep }),
+    ...(o.dp ? { parallel: o.dp, trainingStep: parallelTrainingStep<Mlp>(o.dp) } : { trainingStep: programTrainingStep<Mlp>(o.local as ReplicaProgram, ['decay']) }),
   });
   const decay = new ImplicitProblem<tf.Tensor, DigitBatch>({
     name: 'decay', module: { params: a0 }, optimizer: sgd({ lr: 0.5 }), data: [vb],

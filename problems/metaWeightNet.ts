@@ -113,6 +113,9 @@ export function longTailedMnist(imbalance: number, nMax: number, seed: number, h
 /** The splits. */
 export type Data = ReturnType<typeof longTailedMnist>;
 
+/** The classifier's mean cross-entropy on a batch, as a number. */
+export const crossEntropyOn = (p: Linear, b: Batch): number => tf.tidy(() => sparseSoftmaxCrossEntropy(b.y, logits(p, b.x)).dataSync()[0] as number);
+
 /** Per-class test accuracies of a classifier. */
 export function classAccuracies(p: Linear, b: Batch): number[] {
   const [pred, y] = tf.tidy(() => [tf.argMax(logits(p, b.x), 1).dataSync(), b.y.dataSync()]) as [Int32Array, Int32Array];
@@ -180,7 +183,7 @@ export async function metaWeightNet(o: MetaWeightNetOptions = {}): Promise<Probl
   const { method = { method: 'unrolled' }, outerSteps = 500, innerSteps = 1, seed = 0, imbalance = 100, nMax = 400 } = o;
   const d = longTailedMnist(imbalance, nMax, seed);
   const { classifier, meta, engine } = mwnProgram(d, method, innerSteps, seed);
-  const metaCe = () => tf.tidy(() => sparseSoftmaxCrossEntropy(d.meta.y, logits(classifier.params, d.meta.x)).dataSync()[0] as number);
+  const metaCe = () => crossEntropyOn(classifier.params, d.meta);
   const tracked = await trackOuterSteps(engine, outerSteps, metaCe, Math.max(1, Math.floor(outerSteps / 50)), o.onOuterStep);
   const tuned = classAccuracies(classifier.params, d.test);
   const state: MetaWeightNetState = { classifier: saveRecord(classifier.params), meta: saveRecord(meta.params) };

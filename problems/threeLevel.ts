@@ -22,7 +22,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Engine, type HypergradientOptions, ImplicitProblem, adam, sgd, sparseSoftmaxCrossEntropy } from '../src/index.js';
 import { type SavedRecord, hypergradientAfter, loadRecord, saveRecord, trackOuterSteps } from './harness.js';
 import {
-  type Batch, type Data, INNER_LR, type Linear, type MetaNet, classAccuracies, initMeta, logits, longTailedMnist, mean, uniformBaseline,
+  type Batch, type Data, INNER_LR, type Linear, type MetaNet, classAccuracies, crossEntropyOn, initMeta, logits, longTailedMnist, mean, uniformBaseline,
   weightedLoss, zerosLinear,
 } from './metaWeightNet.js';
 import type { ProblemReport, ProblemRunOptions, ProblemSpec } from './types.js';
@@ -92,15 +92,14 @@ function program(d: Data, method: HypergradientOptions, innerSteps: number, seed
 export async function threeLevel({ method = { method: 'cg', iterations: 5 }, outerSteps = 20, innerSteps = 5, seed = 0, onOuterStep }: ProblemRunOptions = {}): Promise<ProblemReport<ThreeLevelState>> {
   const d = data(seed);
   const p = program(d, method, innerSteps, seed);
-  const hyperCe = () => tf.tidy(() => sparseSoftmaxCrossEntropy(hyperSplit(d).y, logits(p.classifier.params, hyperSplit(d).x)).dataSync()[0] as number);
+  const hyperCe = () => crossEntropyOn(p.classifier.params, hyperSplit(d));
   const tracked = await trackOuterSteps(p.engine, outerSteps, hyperCe, 1, onOuterStep);
   const tuned = classAccuracies(p.classifier.params, d.test);
   const validationLoss = hyperCe();
   const state: ThreeLevelState = { classifier: saveRecord(p.classifier.params), meta: saveRecord(p.meta.params), decay: p.decay.params.dataSync()[0] as number };
   p.dispose();
   const two = program(d, method, innerSteps, seed, undefined, true);
-  await two.engine.run();
-  for (let s = 1; s < outerSteps; s++) await two.engine.run();
+  for (let s = 0; s < outerSteps; s++) await two.engine.run();
   const fixedDecayAcc = mean(classAccuracies(two.classifier.params, d.test));
   two.dispose();
   const base = await uniformBaseline(d, outerSteps * innerSteps);

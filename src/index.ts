@@ -43,7 +43,7 @@ export { sgd, adam, adamW, rmsprop, type SgdOptions, type AdamOptions, type Rmsp
 export { constantSchedule, stepSchedule, cosineSchedule, linearWarmup } from './optim/schedules.js';
 export { solveCg, solveNeumann, solveFixedPoint, type MatVec, type LinearSolver, type SolverOptions } from './implicit/linearSolvers.js';
 export {
-  Problem, ImplicitProblem, IterativeProblem, type AnyProblem, type ProblemOptions, type ProblemConfig, type StepContext, type StepResult, parallelTrainingStep,
+  Problem, ImplicitProblem, IterativeProblem, type AnyProblem, type ProblemOptions, type ProblemConfig, type StepContext, type StepResult, parallelTrainingStep, programTrainingStep,
   type DataSource, type Module, type InnerLoopRecord, type StepOutput, type ResolvedProblemConfig,
 } from './multilevel/problem.js';
 export { type Precision, type HalfPrecision, PRECISIONS, encode16, decode16, roundArray } from './precision/formats.js';

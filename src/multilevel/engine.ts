@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { gradients } from '../autodiff/tape.js';
 import { type Tree, tidyTree, treeDispose, treeFlatten, treeMap, treeUnflatten } from '../tree/tree.js';
-import { type Precision, roundArray } from '../precision/formats.js';
+import type { Precision } from '../precision/formats.js';
+import { roundedValues } from '../precision/round.js';
 import { lossScaleUpdate } from '../precision/lossScale.js';
 import { type Dependencies, type Graph, buildGraph } from './graph.js';
 import { type LoggingOptions, Logger } from './logger.js';
@@ -10,7 +11,7 @@ import type { AnyProblem, Problem } from './problem.js';
 
 /** Gradients as stored in `precision` (rounded to it; overflow becomes Inf). */
 function storeGradients(g: Tree, precision: Precision): Tree {
-  return precision === 'fp32' ? g : treeMap((x) => tf.tensor(roundArray(x.dataSync(), precision), x.shape), g);
+  return precision === 'fp32' ? g : treeMap((x) => roundedValues(x, precision), g);
 }
 
 /** `g / scale`. */

@@ -8,6 +8,7 @@ import { type Precision, checkPrecision } from '../precision/formats.js';
 import { type LossScaleOptions, type LossScaleState, lossScaleInit, resolveLossScale } from '../precision/lossScale.js';
 import { type Snapshot, snapshotTree } from '../precision/snapshot.js';
 import type { DataParallel } from '../parallel/dataParallel.js';
+import type { ReplicaProgram } from '../parallel/types.js';
 
 /** Where a problem's batches come from: an iterable or async iterable (cycled), or a function. */
 export type DataSource<B> = Iterable<B> | AsyncIterable<B> | (() => B | Promise<B>);
@@ -119,12 +120,17 @@ export interface ProblemOptions<P extends Tree, B> {
 }
 
 /**
- * The training step of a data-parallel problem in this thread: its program's loss on the whole
- * global batch. The batch's tensors belong to the enclosing `tf.tidy` (the engine runs every
- * training step inside one).
+ * A training step from a replica program, in this thread: the program's loss on the whole global
+ * batch `key`, reading the upper problems `upperNames`. The batch's tensors belong to the
+ * enclosing `tf.tidy` (the engine runs every training step inside one).
  */
+export function programTrainingStep<P extends Tree>(program: ReplicaProgram, upperNames: readonly string[]): (key: number, ctx: StepContext<P>) => tf.Scalar {
+  return (key, ctx) => program.loss(ctx.params, Object.fromEntries(upperNames.map((n) => [n, ctx.get(n)])), program.batch(key, { index: 0, count: 1 }));
+}
+
+/** The training step of a data-parallel problem in this thread ({@link programTrainingStep} of its local program). */
 export function parallelTrainingStep<P extends Tree>(dp: DataParallel): (key: number, ctx: StepContext<P>) => tf.Scalar {
-  return (key, ctx) => dp.local.loss(ctx.params, Object.fromEntries(dp.upperNames.map((n) => [n, ctx.get(n)])), dp.local.batch(key, { index: 0, count: 1 }));
+  return programTrainingStep<P>(dp.local, dp.upperNames);
 }
 
 /** The steps recorded since the inner loop started, for `unrolled` hypergradients. */

@@ -18,10 +18,15 @@ import { type Precision, roundArray } from './formats.js';
 export function roundTo<T extends tf.Tensor>(x: T, format: Precision): T {
   if (format === 'fp32') return x;
   if (x.dtype !== 'float32') throw new Error(`roundTo: x must be float32, got ${x.dtype}`);
-  return tf.tidy(() => {
-    const r = tf.tensor(roundArray(x.dataSync(), format), x.shape, 'float32');
-    return tf.add(x, stopGradient(tf.sub(r, x)));
-  }) as T;
+  return tf.tidy(() => tf.add(x, stopGradient(tf.sub(roundedValues(x, format), x)))) as T;
+}
+
+/**
+ * A new tensor holding `x`'s values rounded to `format` (not differentiable: a constant to any
+ * gradient), read and rounded on the host in one pass.
+ */
+export function roundedValues(x: tf.Tensor, format: Precision): tf.Tensor {
+  return tf.tensor(roundArray(x.dataSync(), format), x.shape, 'float32');
 }
 
 /** {@link roundTo} on every leaf of a tree. */
