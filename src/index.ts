@@ -23,7 +23,7 @@ export { grad, valueAndGrad, type ScalarFn, type ValueAndGrad } from './autodiff
 export { vjp, jvp } from './autodiff/vjp.js';
 export { hvp, mixedHvp } from './autodiff/hvp.js';
 export { stopGradient } from './autodiff/stopGradient.js';
-export { customVjp, type VjpFn } from './autodiff/customVjp.js';
+export { customVjp, type CustomVjpOptions, type VjpFn } from './autodiff/customVjp.js';
 export { checkDerivatives, type CheckOptions, type CheckResult } from './autodiff/checkDerivatives.js';
 export { registerRule, supportedKernels, type Rule } from './autodiff/registry.js';
 export { registerRules } from './autodiff/registerRules.js';

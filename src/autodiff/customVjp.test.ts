@@ -34,4 +34,24 @@ describe.each(TEST_BACKENDS)('customVjp on %s', (backend) => {
     }
     expect(tf.memory().numTensors).toBe(before);
   });
+
+  it('with saveOutputs: false the VJP gets no outputs, and a cotangent given as a function runs only when needed', () => {
+    tf.tidy(() => {
+      const x = tf.tensor([1, 2]);
+      const k = tf.tensor([3, 4]);
+      let seen = -1;
+      let constantCalls = 0;
+      // y = k x, differentiated in x only: the thunk for k's cotangent is never called.
+      const op = (p: tf.Tensor) => customVjp('scale', [p, k], [tf.mul(k, p)], ([c], [, ki], outs) => {
+        seen = outs.length;
+        return [() => tf.mul(c as tf.Tensor, ki as tf.Tensor), () => {
+          constantCalls++;
+          return tf.mul(c as tf.Tensor, p);
+        }];
+      }, { saveOutputs: false })[0] as tf.Tensor;
+      expect(grad((p: tf.Tensor) => tf.sum(tf.square(op(p))))(x)).toBeAllClose([2 * 9 * 1, 2 * 16 * 2]);
+      expect(seen).toBe(0);
+      expect(constantCalls).toBe(0);
+    });
+  });
 });

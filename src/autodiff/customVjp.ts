@@ -1,8 +1,21 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { isTapeOn, pushTapeNode, untracked } from './engineInternals.js';
+import { isTapeOn, pushTapeNode, saveForBackward, sharedCopy } from './engineInternals.js';
 
-/** The backward pass of a {@link customVjp} op: input cotangents from output cotangents. */
-export type VjpFn = (cotangents: tf.Tensor[], inputs: tf.Tensor[], outputs: tf.Tensor[]) => tf.Tensor[];
+/**
+ * The backward pass of a {@link customVjp} op: input cotangents from output cotangents. An entry
+ * may be a function computing the cotangent: it is called only when the backward pass needs that
+ * input's cotangent (an input no differentiated path goes through is skipped).
+ */
+export type VjpFn = (cotangents: tf.Tensor[], inputs: tf.Tensor[], outputs: tf.Tensor[]) => Array<tf.Tensor | (() => tf.Tensor)>;
+
+/** Options of {@link customVjp}. */
+export interface CustomVjpOptions {
+  /**
+   * Keep the outputs for the backward pass (default true). With false, `vjp` receives no outputs
+   * and their buffers are not held until the backward pass.
+   */
+  saveOutputs?: boolean;
+}
 
 /**
  * Records an op with a user-given vector-Jacobian product: returns copies of `values` (the op's
@@ -17,14 +30,23 @@ export type VjpFn = (cotangents: tf.Tensor[], inputs: tf.Tensor[], outputs: tf.T
  * reads for control flow, such as a solver's stopping test, are fine).
  *
  * @param name - a name for error messages and the tape (`hypergrad.<name>`).
+ * @param options - see {@link CustomVjpOptions}.
  * @example
  * ```ts
  * // y = x^3 with its derivative given by hand:
  * const [y] = customVjp('cube', [x], [tf.pow(x, 3)], ([c], [xi]) => [tf.mul(c, tf.mul(3, tf.square(xi)))]);
  * ```
  */
-export function customVjp(name: string, inputs: tf.Tensor[], values: tf.Tensor[], vjp: VjpFn): tf.Tensor[] {
-  const outputs = untracked(() => values.map((v) => tf.clone(v)));
+export function customVjp(
+  name: string,
+  inputs: tf.Tensor[],
+  values: tf.Tensor[],
+  vjp: VjpFn,
+  options: CustomVjpOptions = {},
+): tf.Tensor[] {
+  const saveOutputs = options.saveOutputs ?? true;
+  // Copies by value that share the values' buffers (tensors are immutable): no memory per output.
+  const outputs = values.map((v) => sharedCopy(v));
   if (!isTapeOn()) return outputs;
   const node = {
     kernelName: `hypergrad.${name}`,
@@ -39,11 +61,11 @@ export function customVjp(name: string, inputs: tf.Tensor[], values: tf.Tensor[]
       if (grads.length !== inputs.length) {
         throw new Error(`customVjp '${name}': vjp returned ${grads.length} cotangents for ${inputs.length} inputs`);
       }
-      return Object.fromEntries(grads.map((g, i) => [String(i), () => g]));
+      return Object.fromEntries(grads.map((g, i) => [String(i), typeof g === 'function' ? g : () => g]));
     },
   };
   pushTapeNode(node);
   // Copies recorded after the node: the tape links them to the inputs and to this op's outputs.
-  node.saved = [...inputs, ...outputs].map((t) => tf.keep(tf.clone(t)));
+  node.saved = saveForBackward(saveOutputs ? [...inputs, ...outputs] : inputs);
   return outputs;
 }

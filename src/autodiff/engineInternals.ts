@@ -12,6 +12,8 @@ export interface TapeNode {
   /** Set on nodes hypergrad records itself (custom VJPs), whose backward is differentiable. */
   hypergradOp?: true;
   inputs: Record<string, tf.Tensor>;
+  /** All of the kernel's inputs, where `inputs` was pruned to those on a differentiated path. */
+  allInputs?: Record<string, tf.Tensor>;
   outputs: tf.Tensor[];
   gradient?: (dys: tf.Tensor[]) => Record<string, () => tf.Tensor>;
   saved?: tf.Tensor[];
@@ -76,6 +78,9 @@ export function untracked<T>(fn: () => T): T {
   }
 }
 
+/** Tapes recorded by hypergrad's {@link recordTape} (tfjs's own `tf.grad` records others). */
+const ourTapes = new WeakSet<TapeNode[]>();
+
 /**
  * Runs `f` while recording a tape, as tfjs's `engine.gradients` does, and returns its result, the
  * tape and the index of the first node `f` recorded (a nested call shares the outer tape). The
@@ -85,6 +90,7 @@ export function recordTape<T>(f: () => T): { result: T; tape: TapeNode[]; start:
   const e = engine();
   e.startTape();
   const tape = e.state.activeTape as TapeNode[];
+  ourTapes.add(tape);
   const start = tape.length;
   let result: T;
   try {
@@ -136,12 +142,64 @@ export function shareSavedTensors(): void {
   if (e.hypergradSharedSaves || typeof e.saveTensorsForBackwardMode !== 'function' || typeof e.makeTensorFromDataId !== 'function') return;
   const identity = (dy: tf.Tensor) => ({ x: () => tf.cast(dy, 'float32') });
   e.saveTensorsForBackwardMode = (tensors: tf.Tensor[]) => tensors.map((t) => {
-    const info = e.state.tensorInfo.get(t.dataId as object);
-    if (info === undefined || t.dtype === 'string') return e.keep(e.clone(t));
-    info.backend.incRef(t.dataId);
-    const y = e.makeTensorFromDataId(t.dataId, t.shape, t.dtype, info.backend);
+    const y = sharedView(e, t);
+    if (y === null) return e.keep(e.clone(t));
     e.addTapeNode(e.state.activeScope.name, { x: t }, [y], identity, [], {});
     return e.keep(y);
   });
   e.hypergradSharedSaves = true;
+}
+
+/** A new tensor on `t`'s buffer (its reference count raised), or null where that cannot be done. */
+function sharedView(e: SaveInternals, t: tf.Tensor): tf.Tensor | null {
+  const info = e.state.tensorInfo.get(t.dataId as object);
+  if (info === undefined || t.dtype === 'string' || typeof e.makeTensorFromDataId !== 'function') return null;
+  info.backend.incRef(t.dataId);
+  return e.makeTensorFromDataId(t.dataId, t.shape, t.dtype, info.backend);
+}
+
+/**
+ * A copy of `t` that shares its buffer (tensors are immutable, so this is a copy by value) and is
+ * linked to nothing on any tape: a fresh value to every gradient. Falls back to `tf.clone` with
+ * recording off where the buffer cannot be shared.
+ */
+export function sharedCopy<T extends tf.Tensor>(t: T): T {
+  return (sharedView(tf.engine() as unknown as SaveInternals, t) as T | null) ?? untracked(() => tf.clone(t));
+}
+
+/**
+ * Keeps `tensors` for a backward pass as a kernel's saved tensors are kept (sharing buffers once
+ * `shareSavedTensors` is installed): each copy is kept and, while a tape records, linked to its
+ * original by an identity node, so higher-order gradients follow it.
+ */
+export function saveForBackward(tensors: tf.Tensor[]): tf.Tensor[] {
+  const e = tf.engine() as unknown as SaveInternals;
+  return e.saveTensorsForBackwardMode(tensors);
+}
+
+interface GradientSaveInternals {
+  state: { activeTape: TapeNode[] | null };
+  getTensorsForGradient(kernelName: string, inputs: Record<string, tf.Tensor>, outputs: tf.Tensor[]): tf.Tensor[];
+  hypergradShapeOnlySaves?: (kernelName: string) => boolean;
+}
+
+/**
+ * Makes kernels for which `shapesOnly(kernelName)` holds save nothing while hypergrad's tape
+ * records (tfjs's own tapes are left as they are): tfjs saves a kernel's `inputsToSave` through
+ * `getTensorsForGradient`, which holds their buffers until the backward pass even when the rule
+ * reads only their shapes (Add, Sum, Reshape...). Such rules read shapes from the tape node instead.
+ * Idempotent (a later call replaces the predicate).
+ */
+export function skipShapeOnlySaves(shapesOnly: (kernelName: string) => boolean): void {
+  const e = tf.engine() as unknown as GradientSaveInternals;
+  if (typeof e.getTensorsForGradient !== 'function') return;
+  if (e.hypergradShapeOnlySaves === undefined) {
+    const original = e.getTensorsForGradient.bind(e);
+    e.getTensorsForGradient = (kernelName, inputs, outputs) => {
+      const tape = e.state.activeTape;
+      if (tape !== null && ourTapes.has(tape) && e.hypergradShapeOnlySaves?.(kernelName) === true) return [];
+      return original(kernelName, inputs, outputs);
+    };
+  }
+  e.hypergradShapeOnlySaves = shapesOnly;
 }

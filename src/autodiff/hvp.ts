@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Tree, flattenAligned, tidyTree, treeFlatten, treeUnflatten } from '../tree/tree.js';
-import { treeDot } from '../tree/treeMath.js';
-import { gradients } from './tape.js';
+import { gradients, vjpOf } from './tape.js';
 
 /**
  * The Hessian-vector product `H v = d/dx <grad f(x), v>` of a scalar function of a tree, by
@@ -16,14 +15,11 @@ import { gradients } from './tape.js';
  * ```
  */
 export function hvp<P extends Tree>(f: (params: P) => tf.Tensor, params: P, v: P): P {
-  const { leaves: [xs], def } = flattenAligned('hvp (params, v)', [params, v]);
+  const { leaves: [xs, vs], def } = flattenAligned('hvp (params, v)', [params, v]);
   const x = xs as tf.Tensor[];
   return tidyTree(() => {
-    const { value, grads } = gradients(() => {
-      const g = gradients(() => f(treeUnflatten<P>(def, x)), x).grads;
-      return treeDot(treeUnflatten<P>(def, g), v);
-    }, x);
-    value.dispose();
+    const { values, grads } = vjpOf(() => gradients(() => f(treeUnflatten<P>(def, x)), x).grads, x, vs as tf.Tensor[]);
+    tf.dispose(values);
     return treeUnflatten<P>(def, grads);
   });
 }
@@ -41,15 +37,14 @@ export function hvp<P extends Tree>(f: (params: P) => tf.Tensor, params: P, v: P
  */
 export function mixedHvp<X extends Tree, Y extends Tree>(f: (x: X, y: Y) => tf.Tensor, x: X, y: Y, v: Y): X {
   const xf = treeFlatten(x, 'x');
-  const { leaves: [ys], def: ydef } = flattenAligned('mixedHvp (y, v)', [y, v]);
+  const { leaves: [ys, vl], def: ydef } = flattenAligned('mixedHvp (y, v)', [y, v]);
   const yl = ys as tf.Tensor[];
   return tidyTree(() => {
-    const { value, grads } = gradients(() => {
+    const { values, grads } = vjpOf(() => {
       const xt = treeUnflatten<X>(xf.def, xf.leaves);
-      const gy = gradients(() => f(xt, treeUnflatten<Y>(ydef, yl)), yl).grads;
-      return treeDot(treeUnflatten<Y>(ydef, gy), v);
-    }, xf.leaves);
-    value.dispose();
+      return gradients(() => f(xt, treeUnflatten<Y>(ydef, yl)), yl).grads;
+    }, xf.leaves, vl as tf.Tensor[]);
+    tf.dispose(values);
     return treeUnflatten<X>(xf.def, grads);
   });
 }

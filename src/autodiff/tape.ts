@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type TapeNode, gradientDepth, recordTape, releaseTape } from './engineInternals.js';
-import { ruleStatus } from './registry.js';
+import { ruleStatus, withNodeInputs } from './registry.js';
 
 /**
  * The nodes of `tape` from index `start` on a path from any of `xs` to `y`, in tape order, with
@@ -8,7 +8,7 @@ import { ruleStatus } from './registry.js';
  * differentiated function count (tfjs's semantics at depth 0); scanning from `start` keeps nested
  * gradients linear in the work they record rather than in the whole shared tape.
  */
-export function pathNodes(tape: readonly TapeNode[], xs: readonly tf.Tensor[], y: tf.Tensor, start = 0): TapeNode[] {
+export function pathNodes(tape: readonly TapeNode[], xs: readonly tf.Tensor[], y: tf.Tensor | readonly tf.Tensor[], start = 0): TapeNode[] {
   const fromX = new Set<number>(xs.map((x) => x.id));
   const nodesFromX = new Set<number>();
   for (let i = start; i < tape.length; i++) {
@@ -21,7 +21,7 @@ export function pathNodes(tape: readonly TapeNode[], xs: readonly tf.Tensor[], y
       }
     }
   }
-  const toY = new Set<number>([y.id]);
+  const toY = new Set<number>((Array.isArray(y) ? y : [y]).map((t: tf.Tensor) => t.id));
   const nodesToY = new Set<number>();
   for (let i = tape.length - 1; i >= start; i--) {
     const node = tape[i] as TapeNode;
@@ -39,7 +39,7 @@ export function pathNodes(tape: readonly TapeNode[], xs: readonly tf.Tensor[], y
       const t = node.inputs[key] as tf.Tensor;
       if (fromX.has(t.id)) inputs[key] = t;
     }
-    out.push({ ...node, inputs });
+    out.push({ ...node, inputs, allInputs: node.inputs });
   }
   return out;
 }
@@ -79,30 +79,43 @@ function checkNodes(nodes: readonly TapeNode[], secondOrder: boolean): void {
   }
 }
 
-/** Reverse accumulation over `nodes` (tape order), seeded with `seed` at `y`. */
-function backprop(nodes: readonly TapeNode[], y: tf.Tensor, seed: tf.Tensor, keepIds: ReadonlySet<number>): Map<number, tf.Tensor> {
-  const acc = new Map<number, tf.Tensor>([[y.id, seed]]);
-  // Outside any recording tape nothing else can reach the intermediate gradients, so each is freed
-  // once the node that produced its tensor has used it (peak memory: the live frontier, not all).
-  // Only tensors made by this pass (ids past the watermark) are freed, and only when no other
-  // entry holds the same tensor (a rule may pass its dy through unchanged).
-  const free = gradientDepth() === 0;
+/** Reverse accumulation over `nodes` (tape order), seeded with `seeds[i]` at `ys[i]`. */
+function backprop(nodes: readonly TapeNode[], ys: readonly tf.Tensor[], seeds: readonly tf.Tensor[], keepIds: ReadonlySet<number>): Map<number, tf.Tensor> {
+  const acc = new Map<number, tf.Tensor>();
+  // Each intermediate gradient is freed once the node that produced its tensor has used it (peak
+  // memory: the live frontier, not all). This holds inside a recording tape too: an outer backward
+  // pass reads only the tensors its nodes saved (which share buffers and outlive this), and of the
+  // rest only ids and shapes. Only tensors made by this pass (ids past the watermark) are freed,
+  // and only when no other entry holds the same tensor (a rule may pass its dy through unchanged).
+  const free = true;
+  // The nodes' own saved tensors are freed only when no outer tape records: a nested gradient
+  // shares its forward nodes with the outer one, whose backward pass will run them again.
+  const freeSaved = gradientDepth() === 0;
   const watermark = tf.tensor([0]);
   const firstNew = watermark.id;
   watermark.dispose();
-  const refs = new Map<number, number>([[seed.id, 1]]);
+  const refs = new Map<number, number>();
   const hold = (t: tf.Tensor) => refs.set(t.id, (refs.get(t.id) ?? 0) + 1);
   const release = (t: tf.Tensor | undefined) => {
     if (t === undefined) return;
     const n = (refs.get(t.id) ?? 1) - 1;
     refs.set(t.id, n);
-    if (free && n <= 0 && t !== seed && t.id > firstNew) t.dispose();
+    if (free && n <= 0 && t.id > firstNew) t.dispose();
   };
+  // The caller's seeds were made before the watermark, so they are never freed here.
+  ys.forEach((y, i) => {
+    const seed = seeds[i] as tf.Tensor;
+    const prev = acc.get(y.id);
+    const sum = prev === undefined ? seed : tf.add(prev, seed);
+    acc.set(y.id, sum);
+    hold(sum);
+    if (prev !== undefined) release(prev);
+  });
   for (let i = nodes.length - 1; i >= 0; i--) {
     const node = nodes[i] as TapeNode;
     const dys = node.outputs.map((o) => acc.get(o.id) ?? null) as tf.Tensor[];
     if (dys.every((d) => d === null)) continue;
-    const thunks = (node.gradient as NonNullable<TapeNode['gradient']>)(dys);
+    const thunks = withNodeInputs(node.allInputs ?? node.inputs, () => (node.gradient as NonNullable<TapeNode['gradient']>)(dys));
     for (const key in node.inputs) {
       const thunk = thunks[key];
       if (thunk === undefined) {
@@ -134,7 +147,7 @@ function backprop(nodes: readonly TapeNode[], y: tf.Tensor, seed: tf.Tensor, kee
       acc.delete(o.id);
     }
     // The node's saved tensors are its own copies (tfjs clones what a kernel saves): done with them.
-    if (free && node.saved) tf.dispose(node.saved);
+    if (freeSaved && node.saved) tf.dispose(node.saved);
   }
   return acc;
 }
@@ -153,28 +166,100 @@ export function gradients(
   dy?: tf.Tensor,
 ): { value: tf.Tensor; grads: tf.Tensor[] } {
   return tf.tidy(() => {
-    let recorded: TapeNode[] = [];
-    try {
-      const { result: y, tape, start } = recordTape(() => tf.tidy(f));
-      recorded = tape;
+    const { values, grads } = pullBack(() => {
+      const y = f();
       if (!(y instanceof tf.Tensor)) {
         throw new TypeError(`hypergrad: the function to differentiate must return a tf.Tensor, got ${typeof y}`);
       }
-      if (y.dtype !== 'float32') {
-        throw new TypeError(`hypergrad: the function to differentiate returned a ${y.dtype} tensor; expected float32`);
-      }
+      return [y];
+    }, xs, true, (ys) => {
+      const y = ys[0] as tf.Tensor;
       if (dy !== undefined && !tf.util.arraysEqual(dy.shape, y.shape)) {
         throw new Error(`hypergrad: cotangent has shape [${dy.shape}], expected the output's shape [${y.shape}]`);
       }
-      const nodes = pathNodes(tape, xs, y, start);
-      checkNodes(nodes, gradientDepth() > 0);
-      const grads = tf.tidy(() => {
-        const acc = backprop(nodes, y, dy ?? tf.onesLike(y), new Set(xs.map((x) => x.id)));
-        return xs.map((x) => acc.get(x.id) ?? tf.zerosLike(x));
-      });
-      return { value: y, grads };
-    } finally {
-      releaseTape(recorded);
-    }
+      return [dy ?? tf.onesLike(y)];
+    });
+    return { value: (values as tf.Tensor[])[0] as tf.Tensor, grads };
   });
+}
+
+/**
+ * The vector-Jacobian product of a function with several outputs: returns `ys = f()` and
+ * `sum_j cts[j]^T d ys[j] / d x_i` for each `x_i`, seeding each output with its own cotangent.
+ * This is `gradients` of `sum_j <cts[j], ys[j]>` without forming the products: no output-sized
+ * temporaries outlive the forward pass. `cts[j]` must have the shape of `ys[j]`; outputs that are
+ * not float32 (integer counters in an optimizer state) take no cotangent and `cts[j]` is ignored.
+ */
+export function vjpOf(
+  f: () => tf.Tensor[],
+  xs: readonly tf.Tensor[],
+  cts: readonly tf.Tensor[],
+): { values: tf.Tensor[]; grads: tf.Tensor[] };
+/**
+ * {@link vjpOf} without the outputs' values: they are freed before the backward pass (their
+ * buffers stay only where a backward rule saved them), which lowers its peak memory.
+ */
+export function vjpOf(
+  f: () => tf.Tensor[],
+  xs: readonly tf.Tensor[],
+  cts: readonly tf.Tensor[],
+  options: { values: false },
+): { grads: tf.Tensor[] };
+export function vjpOf(
+  f: () => tf.Tensor[],
+  xs: readonly tf.Tensor[],
+  cts: readonly tf.Tensor[],
+  options?: { values: false },
+): { values?: tf.Tensor[]; grads: tf.Tensor[] } {
+  return tf.tidy(() => pullBack(f, xs, options?.values !== false, (ys) => {
+    if (ys.length !== cts.length) throw new Error(`hypergrad: vjpOf got ${cts.length} cotangents for ${ys.length} outputs`);
+    ys.forEach((y, j) => {
+      const c = cts[j] as tf.Tensor;
+      if (y.dtype === 'float32' && !tf.util.arraysEqual(c.shape, y.shape)) {
+        throw new Error(`hypergrad: cotangent ${j} has shape [${c.shape}], expected its output's shape [${y.shape}]`);
+      }
+    });
+    return cts.slice();
+  }));
+}
+
+/**
+ * Records `f`, checks its path and runs the backward pass from the seeds `seedsFor(ys)`. Without
+ * `keepValues`, the outputs `f` made are freed before the backward pass.
+ */
+function pullBack(
+  f: () => tf.Tensor[],
+  xs: readonly tf.Tensor[],
+  keepValues: boolean,
+  seedsFor: (ys: tf.Tensor[]) => tf.Tensor[],
+): { values?: tf.Tensor[]; grads: tf.Tensor[] } {
+  let recorded: TapeNode[] = [];
+  try {
+    const watermark = tf.tensor([0]);
+    const firstNew = watermark.id;
+    watermark.dispose();
+    const { result: ys, tape, start } = recordTape(() => tf.tidy(f));
+    recorded = tape;
+    for (const y of ys) {
+      if (!(y instanceof tf.Tensor)) {
+        throw new TypeError(`hypergrad: the function to differentiate must return tf.Tensors, got ${typeof y}`);
+      }
+    }
+    const seeds = seedsFor(ys);
+    const live = ys.map((y, j) => [y, seeds[j] as tf.Tensor] as const).filter(([y]) => y.dtype === 'float32' || ys.length === 1);
+    for (const [y] of live) {
+      if (y.dtype !== 'float32') throw new TypeError(`hypergrad: the function to differentiate returned a ${y.dtype} tensor; expected float32`);
+    }
+    const outs = live.map(([y]) => y);
+    const nodes = pathNodes(tape, xs, outs, start);
+    checkNodes(nodes, gradientDepth() > 0);
+    if (!keepValues) for (const y of ys) if (y.id > firstNew) y.dispose();
+    const grads = tf.tidy(() => {
+      const acc = backprop(nodes, outs, live.map(([, s]) => s), new Set(xs.map((x) => x.id)));
+      return xs.map((x) => acc.get(x.id) ?? tf.zerosLike(x));
+    });
+    return keepValues ? { values: ys, grads } : { grads };
+  } finally {
+    releaseTape(recorded);
+  }
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type Tree, treeFlatten, treeUnflatten } from '../tree/tree.js';
+import { type Tree, flattenAligned, treeFlatten, treeUnflatten } from '../tree/tree.js';
 import { treeDot } from '../tree/treeMath.js';
-import { gradients } from './tape.js';
+import { gradients, vjpOf } from './tape.js';
 
 /**
  * Reverse mode: returns `f(primals)` and a pullback `u -> J^T u`, where `J = df/dprimals` and `u` is
@@ -18,8 +18,9 @@ export function vjp<P extends Tree, O extends Tree>(f: (primals: P) => O, primal
   const { leaves, def } = treeFlatten(primals, 'primals');
   const out = f(primals);
   const pullback = (cotangent: O): P => {
-    const { value, grads } = gradients(() => treeDot(f(treeUnflatten<P>(def, leaves)), cotangent), leaves);
-    value.dispose();
+    const { leaves: [, cts] } = flattenAligned('vjp (output, cotangent)', [out, cotangent]);
+    const { values, grads } = vjpOf(() => treeFlatten(f(treeUnflatten<P>(def, leaves))).leaves, leaves, cts as tf.Tensor[]);
+    tf.dispose(values);
     return treeUnflatten<P>(def, grads);
   };
   return [out, pullback];

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { customVjp } from '../autodiff/customVjp.js';
-import { gradients } from '../autodiff/tape.js';
+import { gradients, vjpOf } from '../autodiff/tape.js';
 import { stopGradient } from '../autodiff/stopGradient.js';
 import { isTapeOn, untracked } from '../autodiff/engineInternals.js';
 import { roundTo, roundTree } from '../precision/round.js';
 import { type Snapshot, restoreTree } from '../precision/snapshot.js';
-import { treeAdd, treeDot, treeZerosLike } from '../tree/treeMath.js';
+import { treeAdd, treeZerosLike } from '../tree/treeMath.js';
 import { type Tree, tidyTree, treeFlatten, treeUnflatten } from '../tree/tree.js';
 import type { Graph } from './graph.js';
 import { methodFor } from './hypergradients/methods.js';
@@ -195,7 +195,12 @@ export class Evaluator {
       }
       const mean = treeUnflatten(def, (sum as tf.Tensor[]).map((x) => (batches.length === 1 ? x : tf.div(x, batches.length))));
       const cb = problem.options.gradCallback;
-      return problem.update(w, s, cb ? cb(mean) : mean, step);
+      const g = cb ? cb(mean) : mean;
+      // The gradients are freed once the optimizer has used them (a tape's saved copies keep what
+      // its backward pass needs), as are the sums and means they came from.
+      const inputs = new Set([...leaves, ...treeFlatten(s).leaves, ...treeFlatten(theta).leaves, ...treeFlatten(g).leaves]);
+      tf.dispose([...new Set([...(sum as tf.Tensor[]), ...treeFlatten(mean).leaves])].filter((t) => !inputs.has(t)));
+      return problem.update(w, s, g, step, true);
     };
   }
 
@@ -222,12 +227,13 @@ export class Evaluator {
         const f = this.stepMap(name, upperNames, rec.steps[k] as unknown[], rec.startStep + k);
         // Pull (lw, ls), the cotangents of step k's outputs (w', s'), back to (w_k, s_k, theta).
         const { leaves, def } = treeFlatten([wk, sk, theta]);
-        const ct: Tree = [lw, ls ?? treeZerosLike(sk)];
-        const { value, grads } = gradients(() => {
+        // Seeded output by output (no <ct, out> products): w' always, s' once it has a cotangent.
+        const cts = treeFlatten(ls === null ? lw : [lw, ls]).leaves;
+        const { grads } = vjpOf(() => {
           const [w, s, th] = treeUnflatten<[Tree, Tree, Tree[]]>(def, leaves);
-          return treeDot(f(w, s, th), ct);
-        }, leaves);
-        value.dispose();
+          const [w1, s1] = f(w, s, th);
+          return treeFlatten(ls === null ? w1 : [w1, s1]).leaves;
+        }, leaves, cts, { values: false });
         const [dw, ds, dth] = treeUnflatten<[Tree, Tree, Tree[]]>(def, grads);
         return [dw, ds, gTheta === null ? dth : treeAdd(gTheta, dth)] as [Tree, Tree, Tree[]];
       });

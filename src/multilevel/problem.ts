@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradientTransformation, Schedule } from '../optim/types.js';
 import { applyUpdates, disposeState } from '../optim/transforms.js';
-import { type Tree, tidyTree, treeDispose, treeDisposeReplaced, treeMap } from '../tree/tree.js';
+import { type Tree, tidyTree, treeDispose, treeDisposeReplaced, treeFlatten, treeMap } from '../tree/tree.js';
 import { treeAdd, treeScale } from '../tree/treeMath.js';
 import { type HypergradientOptions, validateHypergradient } from './hypergradients/types.js';
 import { type Precision, checkPrecision } from '../precision/formats.js';
@@ -396,13 +396,24 @@ export abstract class Problem<P extends Tree = Tree, B = unknown> {
     }
   }
 
-  /** One optimizer update as a pure function (also used, differentiably, by unrolled replays). */
-  update(params: P, state: Tree, grads: Tree, step: number): [P, Tree] {
-    const [u, s] = this.options.optimizer.update(grads, state, params, step);
-    const scaled = this.options.schedule ? treeScale(u, this.options.schedule(step)) : u;
-    let p = treeAdd(params, scaled) as P;
-    if (this.options.paramCallback) p = this.options.paramCallback(p);
-    return [p, s];
+  /**
+   * One optimizer update as a pure function (also used, differentiably, by unrolled replays). With
+   * `releaseGrads`, the caller gives `grads` up: they are freed as soon as the optimizer has used
+   * them, before the parameters are updated (lower peak memory inside a recorded step).
+   */
+  update(params: P, state: Tree, grads: Tree, step: number, releaseGrads = false): [P, Tree] {
+    // In a scope, so the updates and other temporaries are freed as soon as the step is made.
+    return tidyTree(() => {
+      const [u, s] = this.options.optimizer.update(grads, state, params, step);
+      if (releaseGrads) {
+        const kept = new Set([...treeFlatten(u).leaves, ...treeFlatten(s).leaves, ...treeFlatten(params).leaves, ...treeFlatten(state).leaves]);
+        tf.dispose(treeFlatten(grads).leaves.filter((g) => !kept.has(g)));
+      }
+      const scaled = this.options.schedule ? treeScale(u, this.options.schedule(step)) : u;
+      let p = treeAdd(params, scaled) as P;
+      if (this.options.paramCallback) p = this.options.paramCallback(p);
+      return [p, s] as [P, Tree];
+    });
   }
 
   /** Whether this update count lets the parents step. */

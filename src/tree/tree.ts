@@ -167,7 +167,8 @@ export function treeMap<T extends Tree>(fn: (...leaves: tf.Tensor[]) => tf.Tenso
   const { leaves, def } = flattenAligned('treeMap', [first, ...rest]);
   const n = (leaves[0] as tf.Tensor[]).length;
   const out: tf.Tensor[] = [];
-  for (let j = 0; j < n; j++) out.push(fn(...leaves.map((l) => l[j] as tf.Tensor)));
+  // Each leaf in its own scope: a leaf's temporaries are freed before the next leaf is computed.
+  for (let j = 0; j < n; j++) out.push(tf.tidy(() => fn(...leaves.map((l) => l[j] as tf.Tensor))));
   return treeUnflatten<T>(def, out);
 }
 

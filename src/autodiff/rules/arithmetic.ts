@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rule } from '../registry.js';
+import { inputMeta } from '../registry.js';
 import { constant, one, reduceTo, savedAt } from './ruleUtil.js';
 
 /** Binary elementwise rules with broadcasting: d/da and d/db of `a op b`, reduced to each shape. */
@@ -17,10 +18,28 @@ function binary(kernelName: string, da: (dy: tf.Tensor, a: tf.Tensor, b: tf.Tens
   };
 }
 
+/**
+ * `a + b` or `a - b` with broadcasting: `(dy, +-dy)`, each reduced to its input's shape. The inputs
+ * are read for their shapes only (`shapesOnly`), so hypergrad's tape holds no buffer for them.
+ */
+function sumOrDifference(kernelName: 'Add' | 'Sub'): Rule {
+  return {
+    kernelName,
+    inputsToSave: ['a', 'b'],
+    shapesOnly: true,
+    gradFunc: (dy, saved) => {
+      const a = inputMeta(saved, 0, 'a', kernelName).shape;
+      const b = inputMeta(saved, 1, 'b', kernelName).shape;
+      const g = one(dy);
+      return { a: () => reduceTo(g, a), b: () => reduceTo(kernelName === 'Add' ? g : tf.neg(g), b) };
+    },
+  };
+}
+
 /** Add: `d(a + b) = (dy, dy)`. */
-export const addRule = binary('Add', (dy) => dy, (dy) => dy);
+export const addRule = sumOrDifference('Add');
 /** Sub: `d(a - b) = (dy, -dy)`. */
-export const subRule = binary('Sub', (dy) => dy, (dy) => tf.neg(dy));
+export const subRule = sumOrDifference('Sub');
 /** Multiply: `d(a b) = (dy b, dy a)`. */
 export const multiplyRule = binary('Multiply', (dy, _a, b) => tf.mul(dy, b), (dy, a) => tf.mul(dy, a));
 /** RealDiv: `d(a / b) = (dy / b, -dy a / b^2)`. */

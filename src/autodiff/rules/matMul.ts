@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { customVjp } from '../customVjp.js';
+import { isTapeOn, untracked } from '../engineInternals.js';
 import type { Rule } from '../registry.js';
 import { one, reduceTo, savedAt } from './ruleUtil.js';
 
@@ -8,6 +10,65 @@ export function transposeLast(x: tf.Tensor): tf.Tensor {
   const n = perm.length;
   [perm[n - 2], perm[n - 1]] = [perm[n - 1] as number, perm[n - 2] as number];
   return tf.transpose(x, perm);
+}
+
+/** The entries of the last two axes of `x` (what a transpose moves, per batch entry). */
+function matrixSize(x: tf.Tensor): number {
+  return (x.shape[x.rank - 1] as number) * (x.shape[x.rank - 2] as number);
+}
+
+/**
+ * `a^T g` with plain matMuls: as `matMul(a^T, g)`, or as `(g^T a)^T` when that transposes fewer
+ * entries (a batch `a` of n x p against a gradient g of n x q: n p against n q + p q). Either way
+ * no transpose flag, which tfjs's wasm backend runs 10-50x slower.
+ */
+function plainTransposedTimes(a: tf.Tensor, g: tf.Tensor): tf.Tensor {
+  const [p, q] = [a.shape[a.rank - 1] as number, g.shape[g.rank - 1] as number];
+  if (a.rank === 2 && g.rank === 2 && matrixSize(a) > matrixSize(g) + p * q) {
+    return transposeLast(tf.matMul(transposeLast(g), a));
+  }
+  return tf.matMul(transposeLast(a), g);
+}
+
+/** `g b^T` with plain matMuls, transposing `b` or else `g` and the result (fewer entries moved). */
+function plainTimesTransposed(g: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  const [m, p] = [g.shape[g.rank - 2] as number, b.shape[b.rank - 2] as number];
+  if (g.rank === 2 && b.rank === 2 && matrixSize(b) > matrixSize(g) + m * p) {
+    return transposeLast(tf.matMul(b, transposeLast(g)));
+  }
+  return tf.matMul(g, transposeLast(b));
+}
+
+/**
+ * `a^T g` (transposing the last two axes of `a`) as one recorded op whose backward pass keeps `a`,
+ * not `a^T`: `d a = g c^T`, `d g = a c` for cotangent `c`, each a plain matMul. A gradient taken
+ * through `x w` computes `x^T dy`; recorded as two kernels, a Hessian-vector product would hold
+ * `x^T`, a second copy of the batch, until its backward pass, and transpose it back there.
+ */
+export function transposedTimes(a: tf.Tensor, g: tf.Tensor): tf.Tensor {
+  const value = untracked(() => tf.tidy(() => plainTransposedTimes(a, g)));
+  if (!isTapeOn()) return value;
+  const [out] = customVjp('transposedTimes', [a, g], [value], ([c], [ai, gi]) => [
+    () => reduceTo(timesTransposed(gi as tf.Tensor, c as tf.Tensor), (ai as tf.Tensor).shape),
+    () => reduceTo(tf.matMul(ai as tf.Tensor, c as tf.Tensor), (gi as tf.Tensor).shape),
+  ], { saveOutputs: false });
+  value.dispose();
+  return out as tf.Tensor;
+}
+
+/**
+ * `g b^T` (transposing the last two axes of `b`) as one recorded op whose backward pass keeps `b`,
+ * not `b^T`: `d g = c b`, `d b = c^T g` for cotangent `c` (see {@link transposedTimes}).
+ */
+export function timesTransposed(g: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  const value = untracked(() => tf.tidy(() => plainTimesTransposed(g, b)));
+  if (!isTapeOn()) return value;
+  const [out] = customVjp('timesTransposed', [g, b], [value], ([c], [gi, bi]) => [
+    () => reduceTo(tf.matMul(c as tf.Tensor, bi as tf.Tensor), (gi as tf.Tensor).shape),
+    () => reduceTo(transposedTimes(c as tf.Tensor, gi as tf.Tensor), (bi as tf.Tensor).shape),
+  ], { saveOutputs: false });
+  value.dispose();
+  return out as tf.Tensor;
 }
 
 /**
@@ -28,8 +89,8 @@ export const batchMatMulRule: Rule = {
     let da: () => tf.Tensor;
     let db: () => tf.Tensor;
     if (!transposeA && !transposeB) {
-      da = () => tf.matMul(g, T(b));
-      db = () => tf.matMul(T(a), g);
+      da = () => timesTransposed(g, b);
+      db = () => transposedTimes(a, g);
     } else if (!transposeA && transposeB) {
       da = () => tf.matMul(g, b);
       db = () => tf.matMul(T(g), a);

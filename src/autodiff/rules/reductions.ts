@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rule } from '../registry.js';
+import { inputMeta } from '../registry.js';
 import { constant, keepDimsShape, one, savedAt } from './ruleUtil.js';
 
 /** Broadcasts `dy` (reduced over `axes`) back to `shape` by reshaping to kept dims and tiling. */
@@ -14,8 +15,9 @@ function expandBack(dy: tf.Tensor, shape: number[], axes: number | number[]): tf
 export const sumRule: Rule = {
   kernelName: 'Sum',
   inputsToSave: ['x'],
+  shapesOnly: true,
   gradFunc: (dy, saved, attrs) => {
-    const x = savedAt(saved, 0, 'Sum');
+    const x = inputMeta(saved, 0, 'x', 'Sum');
     const { axis } = attrs as unknown as tf.SumAttrs;
     return { x: () => expandBack(one(dy), x.shape, axis) };
   },
@@ -25,8 +27,9 @@ export const sumRule: Rule = {
 export const meanRule: Rule = {
   kernelName: 'Mean',
   inputsToSave: ['x'],
+  shapesOnly: true,
   gradFunc: (dy, saved, attrs) => {
-    const x = savedAt(saved, 0, 'Mean');
+    const x = inputMeta(saved, 0, 'x', 'Mean');
     const { axis } = attrs as unknown as tf.MeanAttrs;
     const n = tf.util.parseAxisParam(axis, x.shape).reduce((p, a) => p * (x.shape[a] as number), 1);
     return { x: () => tf.div(expandBack(one(dy), x.shape, axis), n) };

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rule } from '../registry.js';
-import { many, one, savedAt } from './ruleUtil.js';
+import { inputMeta } from '../registry.js';
+import { many, one } from './ruleUtil.js';
 
 /** Identity: `dx = dy`. */
 export const identityRule: Rule = { kernelName: 'Identity', gradFunc: (dy) => ({ x: () => tf.clone(one(dy)) }) };
@@ -9,14 +10,22 @@ export const identityRule: Rule = { kernelName: 'Identity', gradFunc: (dy) => ({
 export const reshapeRule: Rule = {
   kernelName: 'Reshape',
   inputsToSave: ['x'],
-  gradFunc: (dy, saved) => ({ x: () => tf.reshape(one(dy), savedAt(saved, 0, 'Reshape').shape) }),
+  shapesOnly: true,
+  gradFunc: (dy, saved) => {
+    const { shape } = inputMeta(saved, 0, 'x', 'Reshape');
+    return { x: () => tf.reshape(one(dy), shape) };
+  },
 };
 
 /** ExpandDims: `dx = reshape(dy, shape(input))`. */
 export const expandDimsRule: Rule = {
   kernelName: 'ExpandDims',
   inputsToSave: ['input'],
-  gradFunc: (dy, saved) => ({ input: () => tf.reshape(one(dy), savedAt(saved, 0, 'ExpandDims').shape) }),
+  shapesOnly: true,
+  gradFunc: (dy, saved) => {
+    const { shape } = inputMeta(saved, 0, 'input', 'ExpandDims');
+    return { input: () => tf.reshape(one(dy), shape) };
+  },
 };
 
 /** Transpose by `perm`: `dx = transpose(dy, perm^-1)`. */
@@ -33,8 +42,9 @@ export const transposeRule: Rule = {
 export const castRule: Rule = {
   kernelName: 'Cast',
   inputsToSave: ['x'],
+  shapesOnly: true,
   gradFunc: (dy, saved) => {
-    const x = savedAt(saved, 0, 'Cast');
+    const x = inputMeta(saved, 0, 'x', 'Cast');
     return { x: () => (x.dtype === 'float32' ? tf.clone(one(dy)) : tf.zeros(x.shape)) };
   },
 };
@@ -43,10 +53,11 @@ export const castRule: Rule = {
 export const sliceRule: Rule = {
   kernelName: 'Slice',
   inputsToSave: ['x'],
+  shapesOnly: true,
   gradFunc: (dy, saved, attrs) => {
-    const x = savedAt(saved, 0, 'Slice');
+    const x = inputMeta(saved, 0, 'x', 'Slice');
     const { begin, size } = attrs as unknown as tf.SliceAttrs;
-    const [b, s] = tf.slice_util.parseSliceParams(x, begin, size);
+    const [b, s] = tf.slice_util.parseSliceParams({ dataId: {}, shape: x.shape, dtype: x.dtype }, begin, size);
     const paddings = x.shape.map((d, i) => [b[i] as number, d - (b[i] as number) - (s[i] as number)] as [number, number]);
     return { x: () => tf.pad(one(dy), paddings) };
   },
@@ -56,8 +67,9 @@ export const sliceRule: Rule = {
 export const padRule: Rule = {
   kernelName: 'PadV2',
   inputsToSave: ['x'],
+  shapesOnly: true,
   gradFunc: (dy, saved, attrs) => {
-    const x = savedAt(saved, 0, 'PadV2');
+    const x = inputMeta(saved, 0, 'x', 'PadV2');
     const { paddings } = attrs as unknown as tf.PadV2Attrs;
     return { x: () => tf.slice(one(dy), paddings.map((p) => p[0]), x.shape) };
   },
@@ -128,8 +140,9 @@ export const unpackRule: Rule = {
 export const tileRule: Rule = {
   kernelName: 'Tile',
   inputsToSave: ['x'],
+  shapesOnly: true,
   gradFunc: (dy, saved, attrs) => {
-    const x = savedAt(saved, 0, 'Tile');
+    const x = inputMeta(saved, 0, 'x', 'Tile');
     const { reps } = attrs as unknown as tf.TileAttrs;
     return {
       x: () => {
