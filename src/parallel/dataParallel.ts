@@ -21,6 +21,8 @@ export interface DataParallelOptions {
   module: string | URL;
   /** Its export that builds the {@link ReplicaProgram}; default `program`. */
   exportName?: string;
+  /** What the export is called with in every replica (and here, when `local` is not given). */
+  args?: unknown;
   /** Replicas (worker threads), at least 1. */
   replicas: number;
   /** The problem's parameters (their shapes and structure; values are sent per call). */
@@ -89,7 +91,7 @@ export class DataParallel {
     const v = views(sab, layout);
     const backend = o.backend ?? ((tf.getBackend() as BackendName | undefined) ?? (await initBackend()));
     const workers = Array.from({ length: o.replicas }, (_x, replica) =>
-      new Worker(fileURLToPath(workerUrl()), { workerData: { module: url, exportName, replica, backend, sab, layout } }));
+      new Worker(fileURLToPath(workerUrl()), { workerData: { module: url, exportName, args: o.args, replica, backend, sab, layout } }));
     const exited = new Promise<never>((_r, reject) => {
       for (const w of workers) w.once('error', (e) => reject(new Error(`DataParallel: a replica failed to start: ${e.message}`)));
     });
@@ -98,7 +100,7 @@ export class DataParallel {
     })();
     await Promise.race([ready, exited]);
     let local = o.local;
-    if (local === undefined) local = await ((await import(url)) as Record<string, ReplicaFactory>)[exportName]?.();
+    if (local === undefined) local = await ((await import(url)) as Record<string, ReplicaFactory>)[exportName]?.(o.args);
     const dp = new DataParallel(layout, v, workers, local as ReplicaProgram);
     dp.throwIfFailed();
     if (local === undefined) throw new Error(`DataParallel: module ${url} has no function export '${exportName}'`);
@@ -113,7 +115,7 @@ export class DataParallel {
     throw new Error(`DataParallel: ${text}`);
   }
 
-  /** Posts `op` with these inputs and blocks until every replica is done; returns the mean of the slots. */
+  /** Posts `op` with these inputs and blocks until every replica is done; returns the mean of the slots (a shared view). */
   private call(op: number, w: Tree, uppers: Record<string, Tree>, key: number, vector?: Tree): Float32Array {
     if (this.stopped) throw new Error('DataParallel: used after dispose()');
     const missing = this.upperNames.filter((n) => uppers[n] === undefined);
@@ -124,16 +126,14 @@ export class DataParallel {
     this.v.key[0] = key;
     const ctrl = this.v.ctrl;
     Atomics.store(ctrl, CTRL.done, 0);
+    Atomics.store(ctrl, CTRL.computed, 0);
     Atomics.store(ctrl, CTRL.op, op);
     Atomics.add(ctrl, CTRL.generation, 1);
     Atomics.notify(ctrl, CTRL.generation);
     for (let done = Atomics.load(ctrl, CTRL.done); done < this.replicas; done = Atomics.load(ctrl, CTRL.done)) Atomics.wait(ctrl, CTRL.done, done);
     this.throwIfFailed();
-    const n = this.layout.slot;
-    const mean = new Float32Array(n);
-    for (const s of this.v.slots) for (let i = 0; i < n; i++) mean[i] = (mean[i] as number) + (s[i] as number);
-    for (let i = 0; i < n; i++) mean[i] = (mean[i] as number) / this.replicas;
-    return mean;
+    // The replicas averaged the slots into `mean`; callers copy what they read before the next call.
+    return this.v.mean;
   }
 
   /** The loss and `grad_w F` on global batch `key` (mean over replicas). */

@@ -1,7 +1,7 @@
 import type { TreeDef } from '../tree/tree.js';
 
 /** Control words of the shared buffer (Int32 indices). */
-export const CTRL = { generation: 0, op: 1, done: 2, error: 3, errorLength: 4, words: 8 } as const;
+export const CTRL = { generation: 0, op: 1, done: 2, error: 3, errorLength: 4, computed: 5, words: 8 } as const;
 /** Operations a replica runs. */
 export const OP = { gradient: 1, hessianVector: 2, mixedVector: 3, stop: 4 } as const;
 /** Bytes kept for an error message. */
@@ -55,11 +55,13 @@ export interface Views {
   vector: Float32Array;
   /** Output slots, one per replica. */
   slots: Float32Array[];
+  /** The mean of the slots, each replica averaging its own chunk of it (a parallel all-reduce). */
+  mean: Float32Array;
 }
 
 /** Bytes of the shared buffer for a layout. */
 export function bufferBytes(l: Layout): number {
-  return CTRL.words * 4 + ERROR_BYTES + 8 + 4 * (l.nParams + l.nUppers + l.nParams + l.replicas * l.slot);
+  return CTRL.words * 4 + ERROR_BYTES + 8 + 4 * (l.nParams + l.nUppers + l.nParams + (l.replicas + 1) * l.slot);
 }
 
 /** Views over a shared buffer laid out by `l`. */
@@ -77,5 +79,25 @@ export function views(sab: SharedArrayBuffer, l: Layout): Views {
   const uppers = take((o) => new Float32Array(sab, o, l.nUppers), 4 * l.nUppers);
   const vector = take((o) => new Float32Array(sab, o, l.nParams), 4 * l.nParams);
   const slots = Array.from({ length: l.replicas }, () => take((o) => new Float32Array(sab, o, l.slot), 4 * l.slot));
-  return { ctrl, error, key, params, uppers, vector, slots };
+  const mean = take((o) => new Float32Array(sab, o, l.slot), 4 * l.slot);
+  return { ctrl, error, key, params, uppers, vector, slots, mean };
+}
+
+/**
+ * Replica `r`'s part of the all-reduce: `mean[i] = (slots[0][i] + ... + slots[R-1][i]) / R` (summed
+ * in replica order, so the result does not depend on timing) for `i` in its chunk of the slot.
+ */
+export function reduceChunk(v: Views, r: number): void {
+  const n = v.mean.length;
+  const R = v.slots.length;
+  const chunk = Math.ceil(n / R);
+  const from = Math.min(n, r * chunk);
+  const to = Math.min(n, from + chunk);
+  const out = v.mean;
+  out.set((v.slots[0] as Float32Array).subarray(from, to), from);
+  for (let s = 1; s < R; s++) {
+    const slot = v.slots[s] as Float32Array;
+    for (let i = from; i < to; i++) out[i] = (out[i] as number) + (slot[i] as number);
+  }
+  if (R > 1) for (let i = from; i < to; i++) out[i] = (out[i] as number) / R;
 }

@@ -26,5 +26,8 @@ export interface ReplicaProgram<B = unknown> {
   disposeBatch?(batch: B): void;
 }
 
-/** A module file exporting a function that builds a {@link ReplicaProgram} (sync or async). */
-export type ReplicaFactory<B = unknown> = () => ReplicaProgram<B> | Promise<ReplicaProgram<B>>;
+/**
+ * A module file exporting a function that builds a {@link ReplicaProgram} (sync or async), from
+ * the `args` given to `DataParallel.create` (a structured-clonable value, e.g. problem sizes).
+ */
+export type ReplicaFactory<B = unknown> = (args?: unknown) => ReplicaProgram<B> | Promise<ReplicaProgram<B>>;

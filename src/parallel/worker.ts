@@ -1,15 +1,15 @@
 /**
  * A data-parallel replica (a `worker_threads` worker): loads the backend and the user's program
  * module, then serves operations posted through the shared buffer (see `layout.ts`), blocking on
- * `Atomics.wait` between them. Each result goes into this replica's output slot; the main thread
- * averages the slots.
+ * `Atomics.wait` between them. Each result goes into this replica's output slot; after a barrier,
+ * each replica averages its chunk of the slots into the shared mean (a parallel all-reduce).
  */
 import { workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { type BackendName, initBackend } from '../backend/initBackend.js';
 import '../index.js';
 import type { Tree } from '../tree/tree.js';
-import { CTRL, type Layout, OP, views } from './layout.js';
+import { CTRL, type Layout, OP, reduceChunk, views } from './layout.js';
 import { packRecord, packTree, unpackRecord, unpackTree } from './pack.js';
 import { replicaOps } from './replicaOps.js';
 import type { ReplicaFactory } from './types.js';
@@ -17,13 +17,14 @@ import type { ReplicaFactory } from './types.js';
 interface Init {
   module: string;
   exportName: string;
+  args: unknown;
   replica: number;
   backend: BackendName;
   sab: SharedArrayBuffer;
   layout: Layout;
 }
 
-const { module, exportName, replica, backend, sab, layout } = workerData as Init;
+const { module, exportName, args, replica, backend, sab, layout } = workerData as Init;
 const v = views(sab, layout);
 const names = Object.keys(layout.uppers).sort();
 const slot = v.slots[replica] as Float32Array;
@@ -45,7 +46,7 @@ try {
   await initBackend(backend);
   const factory = (await import(module))[exportName] as ReplicaFactory;
   if (typeof factory !== 'function') throw new Error(`module ${module} has no function export '${exportName}'`);
-  program = await factory();
+  program = await factory(args);
 } catch (e) {
   fail(e);
 }
@@ -83,5 +84,10 @@ for (;;) {
   } catch (e) {
     fail(e);
   }
+  // Barrier: once every replica has filled its slot, each averages its chunk of the slots.
+  Atomics.add(v.ctrl, CTRL.computed, 1);
+  Atomics.notify(v.ctrl, CTRL.computed);
+  for (let c = Atomics.load(v.ctrl, CTRL.computed); c < layout.replicas; c = Atomics.load(v.ctrl, CTRL.computed)) Atomics.wait(v.ctrl, CTRL.computed, c);
+  reduceChunk(v, replica);
   finish();
 }

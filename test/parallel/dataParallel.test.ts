@@ -77,4 +77,24 @@ describe.skipIf(!built)('data parallelism (worker_threads replicas, SharedArrayB
       .toThrow(/problem 'mlp' is data-parallel, but its hypergradient method is 'unrolled'/);
     tf.dispose([...Object.values(t.w), t.decay]);
   }, 60_000);
+
+  it('passes args to the program in every replica, and 3 replicas all-reduce chunks of uneven size', async () => {
+    // 48 digits in 3 shards of 16; 8 hidden units: 6,370 parameters + the loss, not a multiple of 3.
+    const sizes = { hidden: 8, batchSize: 48, trainSize: 480 };
+    const small = mlpProgram(sizes);
+    const w = initMlp(sizes);
+    const decay = tf.scalar(-2);
+    const three = await DataParallel.create({ module: moduleUrl, exportName: 'program', args: sizes, replicas: 3, params: w, uppers: { decay }, local: small });
+    try {
+      const batch = small.batch(2, { index: 0, count: 1 });
+      const whole = tf.tidy(() => flat(replicaOps.gradient(small, w, { decay }, batch).grads));
+      small.disposeBatch?.(batch);
+      const split = tf.tidy(() => flat(three.gradient(w, { decay }, 2).grads));
+      expect(split).toHaveLength(6370);
+      expect(relErr(split, whole)).toBeLessThan(1e-5);
+    } finally {
+      await three.dispose();
+      tf.dispose([...Object.values(w), decay]);
+    }
+  }, 60_000);
 });

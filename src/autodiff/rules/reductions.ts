@@ -3,12 +3,15 @@ import type { Rule } from '../registry.js';
 import { inputMeta } from '../registry.js';
 import { constant, keepDimsShape, one, savedAt } from './ruleUtil.js';
 
-/** Broadcasts `dy` (reduced over `axes`) back to `shape` by reshaping to kept dims and tiling. */
+/**
+ * Broadcasts `dy` (reduced over `axes`) back to `shape`: reshaped to the kept dims, then added to
+ * zeros of `shape`. A broadcasting Add (linear in `dy`, saving nothing) rather than `tf.tile`,
+ * which tfjs's wasm backend runs about 25x slower (8 ms against 0.3 ms for 784 x 256).
+ */
 function expandBack(dy: tf.Tensor, shape: number[], axes: number | number[]): tf.Tensor {
   const kept = keepDimsShape(shape, axes);
-  const reps = shape.map((d, i) => (kept[i] === 1 ? d : 1));
   const r = tf.reshape(dy, kept);
-  return reps.every((n) => n === 1) ? r : tf.tile(r, reps);
+  return tf.util.arraysEqual(kept, shape) ? r : tf.add(constant(() => tf.zeros(shape)), r);
 }
 
 /** Sum over `axis`: `dx = broadcast(dy)`. */
