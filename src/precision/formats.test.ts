@@ -53,7 +53,9 @@ describe('16-bit formats', () => {
     for (const [fmt, ref] of [['fp16', fp16Ref], ['bf16', bf16Ref]] as const) {
       const dec = decode16(all, fmt);
       const back = encode16(dec, fmt);
+      const again = roundArray(dec, fmt); // every value of the format rounds to itself
       for (let h = 0; h < 65536; h++) {
+        expect(Object.is(again[h], dec[h]) || (Number.isNaN(again[h]) && Number.isNaN(dec[h]))).toBe(true);
         const r = ref(h);
         if (Number.isNaN(r)) {
           expect(Number.isNaN(dec[h])).toBe(true);
@@ -80,6 +82,8 @@ describe('16-bit formats', () => {
         new Uint32Array(above.buffer)[0]! += 1;
         const enc = encode16([mid, below[0] as number, above[0] as number, -mid], fmt);
         expect([enc[0], enc[1], enc[2], enc[3]]).toEqual([even, ha, hb, even | 0x8000]);
+        // roundArray (one pass on the bits) gives exactly the decoded encodings.
+        expect(Array.from(roundArray([mid, below[0] as number, above[0] as number, -mid], fmt))).toEqual(Array.from(decode16(enc, fmt)));
       }
     }
   });
@@ -98,6 +102,12 @@ describe('16-bit formats', () => {
       expect(encode16([x], 'fp16')[0]).toBe(nearest(FP16, x, 65520, 0x7c00));
       // bf16's largest finite value is (2 - 2^-7) 2^127; the overflow threshold is the midpoint to 2^128.
       expect(encode16([x], 'bf16')[0]).toBe(nearest(BF16, x, (2 - 2 ** -8) * 2 ** 127, 0x7f80));
+      for (const fmt of ['fp16', 'bf16'] as const) {
+        const r = roundArray([x], fmt)[0] as number;
+        const ref = decode16(encode16([x], fmt), fmt)[0] as number;
+        expect(Object.is(r, ref) || r === ref).toBe(true);
+        expect(Object.is(r, -0)).toBe(Object.is(ref, -0));
+      }
     }), { numRuns: 3000 });
   });
 });

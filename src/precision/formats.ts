@@ -93,8 +93,42 @@ export function decode16(bits: Uint16Array, format: HalfPrecision): Float32Array
   return out;
 }
 
-/** `x` rounded to `format` (the nearest representable value, ties to even), as float32. */
+/**
+ * `x` rounded to `format` (the nearest representable value, ties to even), as float32: the same
+ * values as `decode16(encode16(x))`, computed in one pass on the float32 bit patterns.
+ * - bf16: round the low 16 bits away to nearest even (a carry into the exponent rounds up to the
+ *   next binade, or to Infinity past the largest finite value).
+ * - fp16, |x| >= 2^-14 (its normal range): round the low 13 mantissa bits to nearest even; a result
+ *   above 65504 becomes Infinity.
+ * - fp16, |x| < 2^-14 (subnormals): round `|x| 2^24` to the nearest even integer (exact in float64)
+ *   and scale back, keeping the sign (so tiny negatives give -0).
+ * Infinities and NaN pass through.
+ */
 export function roundArray(x: ArrayLike<number>, format: Precision): Float32Array {
-  if (format === 'fp32') return Float32Array.from(x);
-  return decode16(encode16(x, format), format);
+  const out = Float32Array.from(x);
+  if (format === 'fp32') return out;
+  const u = new Uint32Array(out.buffer);
+  const n = u.length;
+  if (format === 'bf16') {
+    for (let i = 0; i < n; i++) {
+      const b = u[i] as number;
+      if ((b & 0x7f800000) === 0x7f800000) continue;
+      u[i] = (b + 0x7fff + ((b >>> 16) & 1)) & 0xffff0000;
+    }
+    return out;
+  }
+  for (let i = 0; i < n; i++) {
+    const b = u[i] as number;
+    const a = b & 0x7fffffff;
+    if (a >= 0x7f800000) continue;
+    const sign = b & 0x80000000;
+    if (a >= 0x38800000) {
+      const r = (a + 0xfff + ((a >>> 13) & 1)) & 0x7fffe000;
+      u[i] = (sign | (r > 0x477fe000 ? 0x7f800000 : r)) >>> 0;
+    } else {
+      const q = Math.abs(out[i] as number) * 16777216 + 6755399441055744 - 6755399441055744;
+      out[i] = (sign !== 0 ? -q : q) / 16777216;
+    }
+  }
+  return out;
 }
