@@ -12,8 +12,20 @@ export const sigmoidRule = elementwise('Sigmoid', (x) => {
 export const tanhRule = elementwise('Tanh', (x) => tf.sub(1, tf.square(tf.tanh(x))));
 /** Softplus: `sigmoid x`. */
 export const softplusRule = elementwise('Softplus', (x) => tf.sigmoid(x));
-/** Relu: `1[x > 0]`. */
-export const reluRule = elementwise('Relu', (x) => constant(() => tf.step(x)));
+/**
+ * Relu: `dx = dy 1[x > 0]`, the mask read from the saved *output* (`relu(x) > 0` exactly when
+ * `x > 0`). Reading an output is safe here, unlike for Tanh or Exp, because the mask is a constant
+ * to every order; and the output is usually held anyway by the next layer's matMul, so the
+ * pre-activation need not be.
+ */
+export const reluRule: Rule = {
+  kernelName: 'Relu',
+  outputsToSave: [true],
+  gradFunc: (dy, saved) => {
+    const y = savedAt(saved, 0, 'Relu');
+    return { x: () => tf.mul(one(dy), constant(() => tf.step(y))) };
+  },
+};
 /** Relu6: `1[0 < x < 6]`. */
 export const relu6Rule = elementwise('Relu6', (x) =>
   constant(() => tf.cast(tf.logicalAnd(tf.greater(x, 0), tf.less(x, 6)), 'float32')),
