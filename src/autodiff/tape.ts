@@ -87,7 +87,6 @@ function backprop(nodes: readonly TapeNode[], ys: readonly tf.Tensor[], seeds: r
   // pass reads only the tensors its nodes saved (which share buffers and outlive this), and of the
   // rest only ids and shapes. Only tensors made by this pass (ids past the watermark) are freed,
   // and only when no other entry holds the same tensor (a rule may pass its dy through unchanged).
-  const free = true;
   // The nodes' own saved tensors are freed only when no outer tape records: a nested gradient
   // shares its forward nodes with the outer one, whose backward pass will run them again.
   const freeSaved = gradientDepth() === 0;
@@ -100,7 +99,7 @@ function backprop(nodes: readonly TapeNode[], ys: readonly tf.Tensor[], seeds: r
     if (t === undefined) return;
     const n = (refs.get(t.id) ?? 1) - 1;
     refs.set(t.id, n);
-    if (free && n <= 0 && t.id > firstNew) t.dispose();
+    if (n <= 0 && t.id > firstNew) t.dispose();
   };
   // The caller's seeds were made before the watermark, so they are never freed here.
   ys.forEach((y, i) => {
@@ -138,7 +137,7 @@ function backprop(nodes: readonly TapeNode[], ys: readonly tf.Tensor[], seeds: r
         acc.set(x.id, sum);
         hold(sum);
         release(prev);
-        if (!refs.has(dx.id) && free && dx.id > firstNew) dx.dispose();
+        if (!refs.has(dx.id) && dx.id > firstNew) dx.dispose();
       }
     }
     for (const o of node.outputs) {
