@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_BACKENDS, useBackend } from '../../../test/helpers/backends.js';
 import { checkDerivatives } from '../checkDerivatives.js';
+import { grad } from '../grad.js';
 import { hvp } from '../hvp.js';
 
 const values = (n: number, k: number) => Array.from({ length: n }, (_v, i) => Math.sin(1.3 * i + k));
@@ -41,5 +42,26 @@ describe.each(TEST_BACKENDS)('matMul gradients on %s', (backend) => {
       expect(checkDerivatives(f, w).hvpError).toBeLessThan(1e-3);
       tf.dispose([x, w, v, out as tf.Tensor]);
     });
+  });
+
+  it('third order through x w: grad of <H(w) v, u> matches a central difference, both product plans', () => {
+    for (const [n, p, q] of [[12, 5, 3], [3, 5, 2]]) {
+      tf.tidy(() => {
+        const x = tf.tensor(values(n * p, 5), [n, p]);
+        const w = tf.tensor(values(p * q, 6), [p, q]);
+        const v = tf.tensor(values(p * q, 7), [p, q]);
+        const u = tf.tensor(values(p * q, 8), [p, q]);
+        const d = tf.tensor(values(p * q, 9), [p, q]);
+        const f = (z: tf.Tensor) => tf.sum(tf.square(tf.tanh(tf.matMul(x, z))));
+        const third = (z: tf.Tensor) => tf.sum(tf.mul(hvp(f, z, v), u));
+        const g = grad(third)(w);
+        // Fourth-order central difference of third(w) along d, in float32 with a step of 2^-6.
+        const e = 2 ** -6;
+        const at = (k: number) => third(tf.add(w, tf.mul(d, k * e))).dataSync()[0] as number;
+        const fd = (8 * (at(1) - at(-1)) - (at(2) - at(-2))) / (12 * e);
+        const analytic = tf.sum(tf.mul(g, d)).dataSync()[0] as number;
+        expect(Math.abs(analytic - fd)).toBeLessThan(2e-3 * (1 + Math.abs(fd)));
+      });
+    }
   });
 });
