@@ -40,20 +40,34 @@ function plainTimesTransposed(g: tf.Tensor, b: tf.Tensor): tf.Tensor {
 }
 
 /**
+ * `compute(x, y)` as one recorded op with the given lazy cotangents (a `customVjp` that saves its
+ * inputs only): its value is computed with the tape off, and nothing is recorded when no tape is on.
+ */
+function recordedProduct(
+  name: string,
+  x: tf.Tensor,
+  y: tf.Tensor,
+  compute: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor,
+  cotangents: (c: tf.Tensor, x: tf.Tensor, y: tf.Tensor) => [() => tf.Tensor, () => tf.Tensor],
+): tf.Tensor {
+  const value = untracked(() => tf.tidy(() => compute(x, y)));
+  if (!isTapeOn()) return value;
+  const [out] = customVjp(name, [x, y], [value], ([c], [xi, yi]) => cotangents(c as tf.Tensor, xi as tf.Tensor, yi as tf.Tensor), { saveOutputs: false });
+  value.dispose();
+  return out as tf.Tensor;
+}
+
+/**
  * `a^T g` (transposing the last two axes of `a`) as one recorded op whose backward pass keeps `a`,
  * not `a^T`: `d a = g c^T`, `d g = a c` for cotangent `c`, each a plain matMul. A gradient taken
  * through `x w` computes `x^T dy`; recorded as two kernels, a Hessian-vector product would hold
  * `x^T`, a second copy of the batch, until its backward pass, and transpose it back there.
  */
 export function transposedTimes(a: tf.Tensor, g: tf.Tensor): tf.Tensor {
-  const value = untracked(() => tf.tidy(() => plainTransposedTimes(a, g)));
-  if (!isTapeOn()) return value;
-  const [out] = customVjp('transposedTimes', [a, g], [value], ([c], [ai, gi]) => [
-    () => reduceTo(timesTransposed(gi as tf.Tensor, c as tf.Tensor), (ai as tf.Tensor).shape),
-    () => reduceTo(tf.matMul(ai as tf.Tensor, c as tf.Tensor), (gi as tf.Tensor).shape),
-  ], { saveOutputs: false });
-  value.dispose();
-  return out as tf.Tensor;
+  return recordedProduct('transposedTimes', a, g, plainTransposedTimes, (c, ai, gi) => [
+    () => reduceTo(timesTransposed(gi, c), ai.shape),
+    () => reduceTo(tf.matMul(ai, c), gi.shape),
+  ]);
 }
 
 /**
@@ -61,14 +75,10 @@ export function transposedTimes(a: tf.Tensor, g: tf.Tensor): tf.Tensor {
  * not `b^T`: `d g = c b`, `d b = c^T g` for cotangent `c` (see {@link transposedTimes}).
  */
 export function timesTransposed(g: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  const value = untracked(() => tf.tidy(() => plainTimesTransposed(g, b)));
-  if (!isTapeOn()) return value;
-  const [out] = customVjp('timesTransposed', [g, b], [value], ([c], [gi, bi]) => [
-    () => reduceTo(tf.matMul(c as tf.Tensor, bi as tf.Tensor), (gi as tf.Tensor).shape),
-    () => reduceTo(transposedTimes(c as tf.Tensor, gi as tf.Tensor), (bi as tf.Tensor).shape),
-  ], { saveOutputs: false });
-  value.dispose();
-  return out as tf.Tensor;
+  return recordedProduct('timesTransposed', g, b, plainTimesTransposed, (c, gi, bi) => [
+    () => reduceTo(tf.matMul(c, bi), gi.shape),
+    () => reduceTo(transposedTimes(c, gi), bi.shape),
+  ]);
 }
 
 /**
