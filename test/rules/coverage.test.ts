@@ -3,9 +3,10 @@ import { supportedKernels } from '../../src/index.js';
 import { elementwiseSpecs } from './elementwise.specs.js';
 import { indexingSpecs } from './indexing.specs.js';
 import { piecewiseSpecs } from './piecewise.specs.js';
+import { segmentSpecs } from './segment.specs.js';
 import { structuralSpecs } from './structural.specs.js';
 
-const ALL_SPECS = [...elementwiseSpecs, ...structuralSpecs, ...indexingSpecs, ...piecewiseSpecs];
+const ALL_SPECS = [...elementwiseSpecs, ...structuralSpecs, ...indexingSpecs, ...piecewiseSpecs, ...segmentSpecs];
 
 /** The kernels the issue names as the minimum the table must cover. */
 const REQUIRED = [
