@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tree } from '../../tree/tree.js';
 import { checkInteger, checkOneOf } from '../../util/validate.js';
-import { type Dense, dense, initDense } from '../extractors/dense.js';
+import { type Dense, dense, initDense, initWeights } from '../extractors/dense.js';
 import { unsortedSegmentSum } from './segmentSum.js';
 import type { WeightEncoder } from './weightEncoder.js';
 import { type GraphBatch, type MlpWeights, NODE_FEATURES, type WeightGraph, batchGraphs, weightGraph } from './weightGraph.js';
@@ -55,15 +55,15 @@ export function graphEncoder({ hidden = 8, layers = 2, out = 4, activation = 're
   checkInteger('graphEncoder', 'out', out, { min: 1 });
   const act = checkOneOf('graphEncoder', 'activation', activation, ['relu', 'tanh'] as const) === 'relu' ? tf.relu : tf.tanh;
   const H = hidden;
-  const square = (rand: () => number) => initDense(H, H, rand).w;
+  const square = (rand: () => number) => initWeights(H, H, rand);
   return {
     dim: out,
     prepare: (w: MlpWeights) => weightGraph(w),
     init: (rand) => ({
       embed: initDense(NODE_FEATURES, H, rand),
       layers: Array.from({ length: layers }, () => ({
-        fwdSrc: square(rand), fwdDst: square(rand), fwdEdge: initDense(2, H, rand).w, fwdBias: tf.zeros([H]) as tf.Tensor1D,
-        bwdSrc: square(rand), bwdDst: square(rand), bwdEdge: initDense(2, H, rand).w, bwdBias: tf.zeros([H]) as tf.Tensor1D,
+        fwdSrc: square(rand), fwdDst: square(rand), fwdEdge: initWeights(2, H, rand), fwdBias: tf.zeros([H]) as tf.Tensor1D,
+        bwdSrc: square(rand), bwdDst: square(rand), bwdEdge: initWeights(2, H, rand), bwdBias: tf.zeros([H]) as tf.Tensor1D,
         self: initDense(H, H, rand), fromFwd: square(rand), fromBwd: square(rand),
       })),
       readout: initDense(H, out, rand),

@@ -12,12 +12,14 @@ export interface Rows {
   width: number;
 }
 
-/** A dense layer `in -> out`, Glorot-normal weights (`N(0, 2 / (in + out))`) and zero bias, drawn from `rand`. */
+/** Glorot-normal weights `[in, out]`, `N(0, 2 / (in + out))`, drawn from `rand`. */
+export function initWeights(inDim: number, outDim: number, rand: () => number): tf.Tensor2D {
+  return tf.tidy(() => tf.mul(normalTensor([inDim, outDim], rand), Math.sqrt(2 / (inDim + outDim)))) as tf.Tensor2D;
+}
+
+/** A dense layer `in -> out`: Glorot-normal weights ({@link initWeights}) and zero bias. */
 export function initDense(inDim: number, outDim: number, rand: () => number): Dense {
-  return {
-    w: tf.tidy(() => tf.mul(normalTensor([inDim, outDim], rand), Math.sqrt(2 / (inDim + outDim)))) as tf.Tensor2D,
-    b: tf.zeros([outDim]) as tf.Tensor1D,
-  };
+  return { w: initWeights(inDim, outDim, rand), b: tf.zeros([outDim]) as tf.Tensor1D };
 }
 
 /** `x W + b` (an explicit `matMul` without transposes: the fast path on wasm). */
