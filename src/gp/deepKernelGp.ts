@@ -22,6 +22,8 @@ export interface FeatureExtractor<I> {
   init(rand: () => number): Tree;
   /** The features of a batch: float32 `[n, dim]`, written with ops hypergrad can differentiate. */
   apply(params: Tree, inputs: I): tf.Tensor2D;
+  /** The inputs of some rows, in that order (needed for fits on random subsets). */
+  subset?(inputs: I, rows: readonly number[]): I;
 }
 
 /** Options of {@link DeepKernelGp}. */
@@ -38,6 +40,17 @@ export interface DeepKernelGpOptions<I> {
   noiseFloor?: number;
   /** Seed of the network's initialisation; default 0. */
   seed?: number;
+}
+
+/** Options of {@link DeepKernelGp.fit}. */
+export interface FitOptions {
+  /**
+   * Fit each step on a random subset of this many observations when there are more (the
+   * extractor must have `subset`): the marginal likelihood of a random subset, a biased but
+   * common stochastic estimate of the full one (Chen et al. 2020), which caps the cost of a step
+   * whatever the number of observations. Default: all observations every step.
+   */
+  batchSize?: number;
 }
 
 /** What {@link DeepKernelGp.fit} reports. */
@@ -123,11 +136,13 @@ export class DeepKernelGp<I> {
   }
 
   /**
-   * Runs `steps` Adam steps on `NLL(y | g_w(inputs), theta) / n`, from the current parameters.
+   * Runs `steps` Adam steps on `NLL(y | g_w(inputs), theta) / n` (or that of random subsets, see
+   * {@link FitOptions}), from the current parameters.
    * Throws (naming the step) if the loss becomes non-finite.
    */
-  fit(inputs: I, y: ArrayLike<number>, steps: number): FitReport {
+  fit(inputs: I, y: ArrayLike<number>, steps: number, options: FitOptions = {}): FitReport {
     checkInteger('DeepKernelGp.fit', 'steps', steps, { min: 0 });
+    const batch = options.batchSize === undefined ? Infinity : checkInteger('DeepKernelGp.fit', 'batchSize', options.batchSize, { min: 2 });
     const n = y.length;
     if (n < 1) throw new Error('DeepKernelGp.fit: needs at least one observation');
     const ys = Float64Array.from(y);
@@ -137,11 +152,20 @@ export class DeepKernelGp<I> {
     const scale = sd > 1e-12 ? sd : 1;
     const yStd = ys.map((v) => (v - shift) / scale);
     const opt = adam({ lr: this.lr });
-    const loss = (p: State) => tf.div(gpNegativeLogLikelihood(this.extractor.apply(p.net, inputs), p.theta, yStd, this.kernel, this.noiseFloor), n);
+    const subset = this.extractor.subset;
+    if (n > batch && subset === undefined) throw new Error('DeepKernelGp.fit: batchSize needs an extractor with subset(inputs, rows)');
+    const loss = (p: State, x: I, t: Float64Array) => tf.div(gpNegativeLogLikelihood(this.extractor.apply(p.net, x), p.theta, t, this.kernel, this.noiseFloor), t.length);
     const losses: number[] = [];
     for (let s = 0; s < steps; s++) {
+      let x = inputs;
+      let t = yStd;
+      if (n > batch && subset !== undefined) {
+        const rows = sampleRows(n, batch, this.rand);
+        x = subset(inputs, rows);
+        t = Float64Array.from(rows, (r) => yStd[r] as number);
+      }
       const [next, nextOpt, value] = tidyTree(() => {
-        const { value: v, grads } = valueAndGrad(loss)(this.state);
+        const { value: v, grads } = valueAndGrad(loss)(this.state, x, t);
         const [u, st] = opt.update(grads, this.optState, this.state, this.step);
         return [applyUpdates(this.state, u), st, v];
       }) as [State, Tree[], tf.Scalar];
@@ -182,4 +206,14 @@ export class DeepKernelGp<I> {
     treeDispose(this.state);
     disposeState(this.optState);
   }
+}
+
+/** `k` distinct rows of `n`, in increasing order, drawn from `rand` (partial Fisher-Yates). */
+function sampleRows(n: number, k: number, rand: () => number): number[] {
+  const all = Array.from({ length: n }, (_v, i) => i);
+  for (let i = 0; i < k; i++) {
+    const j = i + Math.floor(rand() * (n - i));
+    [all[i], all[j]] = [all[j] as number, all[i] as number];
+  }
+  return all.slice(0, k).sort((a, b) => a - b);
 }

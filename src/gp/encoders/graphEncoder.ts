@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tree } from '../../tree/tree.js';
 import { checkInteger, checkOneOf } from '../../util/validate.js';
 import { type Dense, dense, initDense, initWeights } from '../extractors/dense.js';
-import { unsortedSegmentSum } from './segmentSum.js';
+import { gatherRows, unsortedSegmentSum } from './segmentSum.js';
 import type { WeightEncoder } from './weightEncoder.js';
 import { type GraphBatch, type MlpWeights, NODE_FEATURES, type WeightGraph, batchGraphs, weightGraph } from './weightGraph.js';
 
@@ -20,10 +20,10 @@ export interface GraphEncoderOptions {
 
 /** One message-passing layer's parameters. */
 type MessageLayer = {
-  /** Forward messages (reader -> fed unit): source and destination projections, edge projection, bias. */
-  fwdSrc: tf.Tensor2D; fwdDst: tf.Tensor2D; fwdEdge: tf.Tensor2D; fwdBias: tf.Tensor1D;
+  /** Forward messages (reader -> fed unit): source and destination projections, edge projection (its last row the bias). */
+  fwdSrc: tf.Tensor2D; fwdDst: tf.Tensor2D; fwdEdge: tf.Tensor2D;
   /** Backward messages (fed unit -> reader). */
-  bwdSrc: tf.Tensor2D; bwdDst: tf.Tensor2D; bwdEdge: tf.Tensor2D; bwdBias: tf.Tensor1D;
+  bwdSrc: tf.Tensor2D; bwdDst: tf.Tensor2D; bwdEdge: tf.Tensor2D;
   /** The node update. */
   self: Dense; fromFwd: tf.Tensor2D; fromBwd: tf.Tensor2D;
 };
@@ -36,7 +36,7 @@ type Params = { embed: Dense; layers: MessageLayer[]; readout: Dense };
  * node states `h` (initialised from the node features by a dense layer), each layer sends along
  * every edge `e = (u -> v)` with weight `w_e`
  *
- * `m_e = relu(A h_u + B h_v + C [w_e, |w_e|] + a)` to `v`, and `m'_e = relu(A' h_v + B' h_u + C' [w_e, |w_e|] + a')` to `u`,
+ * `m_e = relu(A h_u + B h_v + C [w_e, |w_e|, 1])` to `v`, and `m'_e = relu(A' h_v + B' h_u + C' [w_e, |w_e|, 1])` to `u`,
  *
  * averages what arrives (`gather` of node states by edge, `unsortedSegmentSum` by node, divided
  * by the degree), and updates `h_v <- h_v + relu(U h_v + V mean_in(m) + V' mean_out(m') + b)`.
@@ -62,8 +62,8 @@ export function graphEncoder({ hidden = 8, layers = 2, out = 4, activation = 're
     init: (rand) => ({
       embed: initDense(NODE_FEATURES, H, rand),
       layers: Array.from({ length: layers }, () => ({
-        fwdSrc: square(rand), fwdDst: square(rand), fwdEdge: initWeights(2, H, rand), fwdBias: tf.zeros([H]) as tf.Tensor1D,
-        bwdSrc: square(rand), bwdDst: square(rand), bwdEdge: initWeights(2, H, rand), bwdBias: tf.zeros([H]) as tf.Tensor1D,
+        fwdSrc: square(rand), fwdDst: square(rand), fwdEdge: initWeights(3, H, rand),
+        bwdSrc: square(rand), bwdDst: square(rand), bwdEdge: initWeights(3, H, rand),
         self: initDense(H, H, rand), fromFwd: square(rand), fromBwd: square(rand),
       })),
       readout: initDense(H, out, rand),
@@ -77,14 +77,18 @@ function encodeBatch(p: Params, g: GraphBatch, act: (x: tf.Tensor) => tf.Tensor)
   const E = g.src.length;
   const src = tf.tensor1d(g.src, 'int32');
   const dst = tf.tensor1d(g.dst, 'int32');
-  const edgeFeatures = tf.tensor2d(Float32Array.from({ length: 2 * E }, (_v, i) => (i % 2 === 0 ? (g.weight[i >> 1] as number) : Math.abs(g.weight[i >> 1] as number))), [E, 2]);
+  // [w, |w|, 1] per edge: one matMul gives the edge term and the message bias.
+  const edgeFeatures = tf.tensor2d(Float32Array.from({ length: 3 * E }, (_v, i) => {
+    const w = g.weight[Math.floor(i / 3)] as number;
+    return i % 3 === 0 ? w : i % 3 === 1 ? Math.abs(w) : 1;
+  }), [E, 3]);
   const invIn = tf.tensor2d(g.inverseInDegree, [g.nodes, 1]);
   const invOut = tf.tensor2d(g.inverseOutDegree, [g.nodes, 1]);
   let h = act(dense(p.embed, tf.tensor2d(g.nodeFeatures, [g.nodes, NODE_FEATURES]))) as tf.Tensor2D;
   for (const l of p.layers) {
     // Project node states once per node, then gather per edge (cheaper than projecting per edge).
-    const fwd = act(tf.add(tf.add(tf.gather(tf.matMul(h, l.fwdSrc), src), tf.gather(tf.matMul(h, l.fwdDst), dst)), tf.add(tf.matMul(edgeFeatures, l.fwdEdge), l.fwdBias)));
-    const bwd = act(tf.add(tf.add(tf.gather(tf.matMul(h, l.bwdSrc), dst), tf.gather(tf.matMul(h, l.bwdDst), src)), tf.add(tf.matMul(edgeFeatures, l.bwdEdge), l.bwdBias)));
+    const fwd = act(tf.addN([gatherRows(tf.matMul(h, l.fwdSrc), src), gatherRows(tf.matMul(h, l.fwdDst), dst), tf.matMul(edgeFeatures, l.fwdEdge)]));
+    const bwd = act(tf.addN([gatherRows(tf.matMul(h, l.bwdSrc), dst), gatherRows(tf.matMul(h, l.bwdDst), src), tf.matMul(edgeFeatures, l.bwdEdge)]));
     const meanIn = tf.mul(unsortedSegmentSum(fwd, dst, g.nodes), invIn) as tf.Tensor2D;
     const meanOut = tf.mul(unsortedSegmentSum(bwd, src, g.nodes), invOut) as tf.Tensor2D;
     h = tf.add(h, act(tf.add(tf.add(dense(l.self, h), tf.matMul(meanIn, l.fromFwd)), tf.matMul(meanOut, l.fromBwd)))) as tf.Tensor2D;
