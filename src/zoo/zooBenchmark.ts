@@ -30,6 +30,8 @@ export interface ZooBenchmark extends Benchmark {
   finalLoss?(config: Config): number;
   /** Tabulated mode: the best validation error in the table, at any epoch (regret is measured from it). */
   bestLoss?: number;
+  /** Live mode: frees the runs' tensors (the benchmark forgets them). */
+  dispose?(): void;
 }
 
 /** Options of {@link zooBenchmark}. */
@@ -152,5 +154,9 @@ function live(table: ZooTable, task: string, base: Base): ZooBenchmark {
       return reached(config, checkEpoch(epoch)).checkpoints[epoch - 1] as MlpWeights;
     },
     learningCurve: (config, epoch) => reached(config, checkEpoch(epoch)).run.curve.slice(0, epoch).map((c) => c.validError),
+    dispose: () => {
+      for (const r of runs.values()) r.run.dispose();
+      runs.clear();
+    },
   };
 }

@@ -127,7 +127,10 @@ export function trainEpoch(st: TrainState, a: Architecture, d: SmallDigits, s: S
   }
   tf.dispose([xs, ys]);
   for (const l of params) {
-    if (!(tf.tidy(() => tf.all(tf.isFinite(tf.concat([tf.reshape(l.w, [-1]), l.b])))).dataSync()[0] === 1)) {
+    const ok = tf.tidy(() => tf.all(tf.isFinite(tf.concat([tf.reshape(l.w, [-1]), l.b]))));
+    const finite = ok.dataSync()[0] === 1;
+    ok.dispose();
+    if (!finite) {
       throw new Error(`zoo: training produced non-finite weights (learning rate ${s.lr}, momentum ${s.momentum}); this should not happen with gradient clipping`);
     }
   }
