@@ -7,6 +7,8 @@ import { mfBranin, mfHartmann } from '../simulator/benchmarks/synthetic.js';
 import { initBackend } from '../backend/initBackend.js';
 import type { Benchmark } from '../simulator/benchmarks/types.js';
 import { writeIncumbentPlot } from '../simulator/plot.js';
+import { isZooBenchmark, zooBenchmarkByName } from '../zoo/zooBenchmark.js';
+import { writeZooReport } from '../zoo/zooCli.js';
 
 export const HPO_USAGE = `usage: hypergrad hpo --benchmark NAME --optimizer LIST [--workers N] [--evals M] [--max-time H] [--seeds S] [--out DIR]
 
@@ -15,10 +17,12 @@ compares them: final incumbents over seeds, records (JSON lines) and a plot of t
 incumbent with quartiles against simulated time (SVG and PNG).
 
   --benchmark   mfbranin | mfhartmann3 | mfhartmann6 | mnist-mlp | lcbench:<task>  (tasks: ${LCBENCH_TASKS.slice(0, 4).join(', ')}, ... 34 in all)
+                | zoo[:task] | zoo-live[:task]  (model-zoo fine-tuning; tasks: mirror (default), rotated180, inverted)
   --optimizer   comma-separated: ${OPTIMIZERS.join(', ')}
   --workers     simulated parallel workers (default 4)
   --evals       results per run (default 200; with --max-time, an upper bound)
   --max-time    simulated hours per run: compare optimizers at the same simulated time
+                (zoo: default 200 mean epochs; regret and Kendall tau are reported at 50% and 100% of it)
   --seeds       runs per optimizer, seeds 0..S-1 (default 5)
   --out         output directory (default runs/hpo)`;
 
@@ -29,7 +33,8 @@ export function benchmarkByName(name: string): Benchmark {
   if (name === 'mfhartmann6') return mfHartmann(6);
   if (name.startsWith('lcbench:')) return lcbench(name.slice('lcbench:'.length));
   if (name === 'mnist-mlp') return mnistMlp();
-  throw new Error(`--benchmark must be mfbranin, mfhartmann3, mfhartmann6, lcbench:<task> or mnist-mlp, got '${name}'`);
+  if (/^zoo(-live)?(:|$)/.test(name)) return zooBenchmarkByName(name);
+  throw new Error(`--benchmark must be mfbranin, mfhartmann3, mfhartmann6, lcbench:<task>, mnist-mlp, zoo[:task] or zoo-live[:task], got '${name}'`);
 }
 
 /** Parses `--flag value` pairs; errors name the flag and what it accepts. */
@@ -74,15 +79,16 @@ export async function hpoCommand(args: readonly string[], out: NodeJS.WritableSt
   }
   try {
     const benchmark = benchmarkByName(flags.benchmark as string);
-    if (benchmark.name === 'mnist-mlp') await initBackend();
+    if (benchmark.name === 'mnist-mlp' || isZooBenchmark(benchmark) || /dyhpo|fms/.test(flags.optimizer as string)) await initBackend();
     const optimizers = (flags.optimizer as string).split(',').map((s) => s.trim()).filter((s) => s !== '');
     const unknown = optimizers.filter((o) => !(OPTIMIZERS as readonly string[]).includes(o));
     if (unknown.length > 0) throw new Error(`--optimizer: unknown ${unknown.join(', ')}; accepted: ${OPTIMIZERS.join(', ')}`);
     const nWorkers = positiveInt('workers', flags.workers, 4);
     const nEvals = positiveInt('evals', flags.evals, 200);
     const seeds = positiveInt('seeds', flags.seeds, 5);
-    const maxHours = flags['max-time'] === undefined ? undefined : Number(flags['max-time']);
+    let maxHours = flags['max-time'] === undefined ? undefined : Number(flags['max-time']);
     if (maxHours !== undefined && !(maxHours > 0)) throw new Error(`--max-time must be a positive number of simulated hours, got '${flags['max-time']}'`);
+    if (maxHours === undefined && isZooBenchmark(benchmark)) maxHours = benchmark.defaultBudget / 3600;
     const dir = join(flags.out ?? join('runs', 'hpo'), benchmark.name.replace(':', '-'));
     mkdirSync(dir, { recursive: true });
     const t0 = performance.now();
@@ -109,6 +115,7 @@ export async function hpoCommand(args: readonly string[], out: NodeJS.WritableSt
       title: `${benchmark.name}: median incumbent and quartiles over ${seeds} seeds, ${nWorkers} workers`, yLabel: `best ${objective}`, logValue: positive,
     });
     out.write(`records: ${dir}/<optimizer>-seed<k>.jsonl, summary: ${join(dir, 'summary.json')}\nplots: ${plots.join(', ')}\n`);
+    if (isZooBenchmark(benchmark) && benchmark.mode === 'tabulated') await writeZooReport(benchmark, runs, (maxHours as number) * 3600, dir, out);
     return 0;
   } catch (e) {
     err.write(`hypergrad hpo: ${(e as Error).message}\n`);

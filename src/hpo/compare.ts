@@ -8,15 +8,17 @@ import { hyperband } from './hyperband.js';
 import { randomSearch } from './randomSearch.js';
 import { tpe } from './tpe.js';
 import { gradientHpo } from './gradientHpo.js';
+import { FREEZE_THAW_OPTIMIZERS, makeFreezeThaw } from './freezeThawOptimizers.js';
 
 /** The black-box optimizers, by name. */
-export const OPTIMIZERS = ['random', 'hyperband', 'asha', 'bohb', 'tpe', 'gradient'] as const;
+export const OPTIMIZERS = ['random', 'hyperband', 'asha', 'bohb', 'tpe', 'gradient', ...FREEZE_THAW_OPTIMIZERS] as const;
 /** One of {@link OPTIMIZERS}. */
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 
 /**
  * Builds a named optimizer for a benchmark: multi-fidelity ones between its fidelity range's ends
- * (eta 3), single-fidelity ones at the full fidelity, `gradient` (mnist-mlp only) by hypergradient.
+ * (eta 3), single-fidelity ones at the full fidelity, `gradient` (mnist-mlp only) by hypergradient,
+ * the freeze-thaw ones (`dyhpo`, `fms`...) one epoch at a time (see `makeFreezeThaw`).
  */
 export function makeOptimizer(name: string, bench: Benchmark, seed: number): AskTellOptimizer {
   const { searchSpace, fidelity } = bench;
@@ -31,6 +33,7 @@ export function makeOptimizer(name: string, bench: Benchmark, seed: number): Ask
     case 'gradient':
       if (bench.name !== 'mnist-mlp') throw new Error(`optimizer 'gradient' tunes a real training problem by hypergradient; use it with --benchmark mnist-mlp, not '${bench.name}'`);
       return gradientHpo({ seed });
+    case 'dyhpo': case 'fms': case 'fms-transfer': case 'fms-stats': case 'fms-flat': return makeFreezeThaw(name, bench, seed);
     default: throw new Error(`unknown optimizer '${name}'; accepted: ${OPTIMIZERS.join(', ')}`);
   }
 }
@@ -110,12 +113,14 @@ export async function compareOptimizers(o: CompareOptions): Promise<Map<string, 
   for (const name of o.optimizers) {
     const runs: SimulationRecord[][] = [];
     for (let seed = 0; seed < o.seeds; seed++) {
+      const optimizer = makeOptimizer(name, o.benchmark, seed);
       const { records } = await simulate({
-        objective: o.benchmark.objective, optimizer: makeOptimizer(name, o.benchmark, seed), nWorkers: o.nWorkers, nEvals: o.nEvals, seed,
+        objective: o.benchmark.objective, optimizer, nWorkers: o.nWorkers, nEvals: o.nEvals, seed,
         continualMaxFidelity: o.benchmark.fidelity.max, chargeSamplingTime: false,
         ...(o.maxTotalEvalTime !== undefined ? { maxTotalEvalTime: o.maxTotalEvalTime } : {}),
         ...(o.outDir !== undefined ? { resultsFile: `${o.outDir}/${name}-seed${seed}.jsonl` } : {}),
       });
+      (optimizer as { dispose?: () => void }).dispose?.();
       runs.push(records);
     }
     out.set(name, runs);

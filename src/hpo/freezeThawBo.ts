@@ -69,8 +69,11 @@ export interface CheckpointOptions {
 export interface FreezeThawOptimizer extends AskTellOptimizer {
   /** The surrogate's forecast of the objective at the maximal fidelity, for each configuration, given all it was told. */
   forecast(configs: readonly Config[]): Float64Array;
-  /** How often the surrogate was (re)fitted, restarted after a failure, or replaced by a random pick. */
-  stats(): { fits: number; resets: number; randomFallbacks: number };
+  /**
+   * How often the surrogate was (re)fitted, restarted after a failure, or replaced by a random
+   * pick, and how many observations of other tasks its transfer fits used.
+   */
+  stats(): { fits: number; resets: number; randomFallbacks: number; transferObservations: number };
   /** Frees the surrogate's tensors. */
   dispose(): void;
 }
@@ -125,7 +128,7 @@ export function freezeThawBo(name: string, options: FreezeThawOptions, checkpoin
     }
     return p;
   };
-  const stats = { fits: 0, resets: 0, randomFallbacks: 0 };
+  const stats = { fits: 0, resets: 0, randomFallbacks: 0, transferObservations: 0 };
   let gp: DeepKernelGp<FreezeThawInputs> | null = null;
   let fresh = true;
   let dirty = true;
@@ -179,6 +182,7 @@ export function freezeThawBo(name: string, options: FreezeThawOptions, checkpoin
     if (t !== undefined && t.runs.length > 0) {
       const obs = observations(t.runs.map((r) => ({ ...r, unit: encodeUnit(searchSpace, r.config) })));
       g.fit(obs.inputs, obs.y, checkInteger(name, 'transfer.steps', t.steps ?? 200, { min: 1 }), { batchSize: checkInteger(name, 'transfer.batch', t.batch ?? 128, { min: 2 }) });
+      stats.transferObservations += obs.y.length;
     }
     return g;
   };

@@ -1,4 +1,5 @@
 import type { MlpWeights } from '../gp/encoders/weightGraph.js';
+import type { TransferRun } from '../hpo/freezeThawBo.js';
 import type { Benchmark } from '../simulator/benchmarks/types.js';
 import { configKey } from '../simulator/simulate.js';
 import type { Config, EvalResult } from '../simulator/types.js';
@@ -30,6 +31,13 @@ export interface ZooBenchmark extends Benchmark {
   finalLoss?(config: Config): number;
   /** Tabulated mode: the best validation error in the table, at any epoch (regret is measured from it). */
   bestLoss?: number;
+  /** The tabulated runs of the other target tasks, for surrogate transfer ({@link zooTransferRuns}). */
+  transferRuns(): TransferRun[];
+  /**
+   * The default budget of an HPO run on it, in simulated seconds: 200 epochs of mean tabulated
+   * length (about 20 full fine-tuning runs).
+   */
+  defaultBudget: number;
   /** Live mode: frees the runs' tensors (the benchmark forgets them). */
   dispose?(): void;
 }
@@ -83,11 +91,15 @@ export function zooBenchmark(options: ZooBenchmarkOptions = {}): ZooBenchmark {
   const mode = checkOneOf('zoo', 'mode', options.mode ?? 'tabulated', ['tabulated', 'live'] as const);
   const task = checkOneOf('zoo', 'task', options.task ?? (TARGET_TASKS[0] as (typeof TARGET_TASKS)[number]).name, TARGET_TASKS.map((t) => t.name));
   const table = options.table ?? defaultZooTable();
-  const base = { searchSpace: ZOO_SEARCH_SPACE, fidelity: { name: 'epoch', min: 1, max: MAX_EPOCHS }, objectives: OBJECTIVES, task };
+  const all = Object.values(table.tasks).flatMap((t) => t.curves.flatMap((c) => c.map((e) => e.seconds)));
+  const base: Base = {
+    searchSpace: ZOO_SEARCH_SPACE, fidelity: { name: 'epoch', min: 1, max: MAX_EPOCHS }, objectives: OBJECTIVES, task,
+    transferRuns: () => zooTransferRuns(table, task), defaultBudget: (200 * all.reduce((a, b) => a + b, 0)) / Math.max(1, all.length),
+  };
   return mode === 'tabulated' ? tabulated(table, task, base) : live(table, task, base);
 }
 
-type Base = Pick<ZooBenchmark, 'searchSpace' | 'fidelity' | 'objectives' | 'task'>;
+type Base = Pick<ZooBenchmark, 'searchSpace' | 'fidelity' | 'objectives' | 'task' | 'transferRuns' | 'defaultBudget'>;
 
 function tabulated(table: ZooTable, task: string, base: Base): ZooBenchmark {
   const t: TaskTable | undefined = table.tasks[task];
@@ -159,4 +171,29 @@ function live(table: ZooTable, task: string, base: Base): ZooBenchmark {
       runs.clear();
     },
   };
+}
+
+/**
+ * The tabulated runs of the zoo's other target tasks, as transfer data for DyHPO's or FMS's
+ * surrogate (`transfer: {runs}`): each run's configuration, full curve and checkpoints
+ * (the pretrained network, then the weights after epochs 1..9).
+ */
+export function zooTransferRuns(table: ZooTable, exceptTask: string): TransferRun[] {
+  return Object.entries(table.tasks).filter(([name]) => name !== exceptTask).flatMap(([, t]) => t.configs.map((c, i) => ({
+    config: configRecord(c),
+    curve: (t.curves[i] as TaskTable['curves'][number]).map((e) => e.validError),
+    checkpoints: [table.pretrained[c.model] as MlpWeights, ...(t.checkpoints[i] as MlpWeights[]).slice(0, -1)],
+  })));
+}
+
+/** True for a {@link ZooBenchmark} (a benchmark that reports checkpoints and curves). */
+export function isZooBenchmark(b: Benchmark): b is ZooBenchmark {
+  return typeof (b as Partial<ZooBenchmark>).checkpoint === 'function' && typeof (b as Partial<ZooBenchmark>).learningCurve === 'function';
+}
+
+/** The zoo benchmark a `--benchmark` name selects: `zoo[:task]` (tabulated) or `zoo-live[:task]`. */
+export function zooBenchmarkByName(name: string): ZooBenchmark {
+  const m = /^(zoo|zoo-live)(?::(.+))?$/.exec(name);
+  if (m === null) throw new Error(`zoo: a benchmark name is zoo[:task] or zoo-live[:task], got '${name}'`);
+  return zooBenchmark({ mode: m[1] === 'zoo' ? 'tabulated' : 'live', ...(m[2] !== undefined ? { task: m[2] } : {}) });
 }

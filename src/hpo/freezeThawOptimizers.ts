@@ -1,0 +1,46 @@
+import type { MlpWeights } from '../gp/encoders/weightGraph.js';
+import type { Benchmark } from '../simulator/benchmarks/types.js';
+import type { Config } from '../simulator/types.js';
+import { dyhpo } from './dyhpo.js';
+import { fms } from './fms.js';
+import type { FreezeThawOptimizer, FreezeThawOptions, TransferRun } from './freezeThawBo.js';
+
+/** The freeze-thaw optimizers by name: DyHPO, FMS, FMS with surrogate transfer, and FMS's two ablations. */
+export const FREEZE_THAW_OPTIMIZERS = ['dyhpo', 'fms', 'fms-transfer', 'fms-stats', 'fms-flat'] as const;
+
+/** What a benchmark may offer checkpoint-informed optimizers (the zoo offers all of it). */
+export interface CheckpointBenchmark {
+  /** A run's weights after `epoch` epochs (0: the network it starts from). */
+  checkpoint?(config: Config, epoch: number): MlpWeights;
+  /** A finite pool of configurations (a tabulated benchmark's). */
+  candidates?: Config[];
+  /** Runs of related tasks, for the transfer option. */
+  transferRuns?(): TransferRun[];
+}
+
+/**
+ * The surrogate's training schedule when these optimizers compete in `hypergrad hpo`: the same
+ * for all of them (only the inputs differ), sized for two CPU cores: 50 Adam steps from fresh
+ * parameters, 5 warm-started steps after each observation, subsets of 64 observations per step.
+ */
+export const COMPARISON_SCHEDULE: Pick<FreezeThawOptions, 'fitSteps' | 'refitSteps' | 'fitBatch'> = { fitSteps: 50, refitSteps: 5, fitBatch: 64 };
+
+/** Builds a named freeze-thaw optimizer for a benchmark (the same name, benchmark and seed always build the same one). */
+export function makeFreezeThaw(name: string, bench: Benchmark & CheckpointBenchmark, seed: number): FreezeThawOptimizer {
+  const base: FreezeThawOptions = {
+    searchSpace: bench.searchSpace, maxResource: bench.fidelity.max, objective: bench.objectives[0] ?? 'loss', seed, ...COMPARISON_SCHEDULE,
+    ...(bench.candidates !== undefined ? { candidates: bench.candidates } : {}),
+  };
+  if (name === 'dyhpo') return dyhpo(base);
+  if (!(FREEZE_THAW_OPTIMIZERS as readonly string[]).includes(name)) throw new Error(`makeFreezeThaw: unknown optimizer '${name}'; accepted: ${FREEZE_THAW_OPTIMIZERS.join(', ')}`);
+  const checkpoint = bench.checkpoint;
+  if (checkpoint === undefined) throw new Error(`optimizer '${name}' reads checkpoint weights; use it with a benchmark that reports them (zoo), not '${bench.name}'`);
+  const checkpoints = (c: Config, e: number) => checkpoint(c, e);
+  if (name === 'fms-stats') return fms({ ...base, checkpoints, weights: { type: 'statistics' } });
+  if (name === 'fms-flat') return fms({ ...base, checkpoints, weights: { type: 'flat' } });
+  if (name === 'fms-transfer') {
+    if (bench.transferRuns === undefined) throw new Error(`optimizer 'fms-transfer' pre-trains on runs of related tasks; '${bench.name}' has none`);
+    return fms({ ...base, checkpoints, transfer: { runs: bench.transferRuns() } });
+  }
+  return fms({ ...base, checkpoints });
+}

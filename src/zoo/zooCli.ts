@@ -1,0 +1,35 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { incumbentBand } from '../hpo/compare.js';
+import { FREEZE_THAW_OPTIMIZERS, makeFreezeThaw } from '../hpo/freezeThawOptimizers.js';
+import { writeIncumbentPlot } from '../simulator/plot.js';
+import type { SimulationRecord } from '../simulator/types.js';
+import type { ZooBenchmark } from './zooBenchmark.js';
+import { formatZooSummary, scoreZooRuns, summarizeZooScores } from './zooReport.js';
+
+/** The paper's reported Kendall tau (Mehta et al. 2024): FMS against DyHPO on three hubs. */
+export const PAPER_TAU = { 'small-CNN hub': { fms: 0.92, dyhpo: 0.77 }, 'pretrained hub 1': { fms: 0.9, dyhpo: 0.76 }, 'pretrained hub 2': { fms: 0.91, dyhpo: 0.78 } } as const;
+
+/**
+ * The zoo part of `hypergrad hpo`: scores every run at 50% and 100% of the budget (regret from
+ * the table's best; Kendall tau of each model's forecast against the true final ranking of all
+ * tabulated configurations), tests each optimizer against DyHPO (one-sided Mann-Whitney), prints
+ * the table, and writes `zoo-summary.json` and a plot of the median regret over simulated time.
+ */
+export async function writeZooReport(zoo: ZooBenchmark, runs: ReadonlyMap<string, SimulationRecord[][]>, budget: number, dir: string, out: NodeJS.WritableStream): Promise<void> {
+  const factory = (name: string, seed: number) => ((FREEZE_THAW_OPTIMIZERS as readonly string[]).includes(name) ? makeFreezeThaw(name, zoo, seed) : null);
+  const scores = scoreZooRuns(zoo, runs, budget, factory);
+  const rows = summarizeZooScores(scores);
+  out.write(`\nregret (validation error minus the table's best, ${(zoo.bestLoss as number).toFixed(4)}) and Kendall tau of each model's forecast of the final error against the truth over all ${zoo.candidates?.length} tabulated configurations, medians over seeds; one-sided Mann-Whitney p-values against dyhpo\n`);
+  out.write(`${formatZooSummary(rows)}\n`);
+  out.write(`paper (Mehta et al. 2024), Kendall tau fms / dyhpo: ${Object.entries(PAPER_TAU).map(([k, v]) => `${k} ${v.fms} / ${v.dyhpo}`).join('; ')}\n`);
+  const file = join(dir, 'zoo-summary.json');
+  writeFileSync(file, `${JSON.stringify({ benchmark: zoo.name, budgetSeconds: budget, bestLoss: zoo.bestLoss, rows, perSeed: Object.fromEntries(scores), paperTau: PAPER_TAU }, null, 2)}\n`);
+  const best = zoo.bestLoss as number;
+  const series = [...runs].map(([label, rs]) => {
+    const band = incumbentBand(rs.map((r) => r.map((x) => ({ ...x, values: { ...x.values, loss: (x.values.loss as number) - best } }))));
+    return { label, times: band.times, values: band.median, lower: band.lower, upper: band.upper };
+  });
+  const plots = await writeIncumbentPlot(join(dir, 'regret'), series, { title: `${zoo.name}: median regret and quartiles over seeds`, yLabel: 'regret (validation error)' });
+  out.write(`zoo summary: ${file}\nplots: ${plots.join(', ')}\n`);
+}
