@@ -22,7 +22,7 @@ incumbent with quartiles against simulated time (SVG and PNG).
   --workers     simulated parallel workers (default 4)
   --evals       results per run (default 200; with --max-time, an upper bound)
   --max-time    simulated hours per run: compare optimizers at the same simulated time
-                (zoo: default 200 mean epochs; regret and Kendall tau are reported at 50% and 100% of it)
+                (zoo: default 50 mean epochs; regret and Kendall tau are reported at 50% and 100% of it)
   --seeds       runs per optimizer, seeds 0..S-1 (default 5)
   --out         output directory (default runs/hpo)`;
 

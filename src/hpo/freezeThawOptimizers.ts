@@ -25,10 +25,15 @@ export interface CheckpointBenchmark {
  */
 export const COMPARISON_SCHEDULE: Pick<FreezeThawOptions, 'fitSteps' | 'refitSteps' | 'fitBatch'> = { fitSteps: 50, refitSteps: 5, fitBatch: 64 };
 
-/** Builds a named freeze-thaw optimizer for a benchmark (the same name, benchmark and seed always build the same one). */
-export function makeFreezeThaw(name: string, bench: Benchmark & CheckpointBenchmark, seed: number): FreezeThawOptimizer {
+/**
+ * Builds a named freeze-thaw optimizer for a benchmark (the same name, benchmark, seed and
+ * overrides always build the same one); `overrides` change the schedule (e.g. more `fitSteps`
+ * for a forecast fitted from scratch). `fms-transfer` first fits 100 steps on subsets of 64
+ * observations of the benchmark's related runs.
+ */
+export function makeFreezeThaw(name: string, bench: Benchmark & CheckpointBenchmark, seed: number, overrides: Partial<Pick<FreezeThawOptions, 'fitSteps' | 'refitSteps' | 'fitBatch'>> = {}): FreezeThawOptimizer {
   const base: FreezeThawOptions = {
-    searchSpace: bench.searchSpace, maxResource: bench.fidelity.max, objective: bench.objectives[0] ?? 'loss', seed, ...COMPARISON_SCHEDULE,
+    searchSpace: bench.searchSpace, maxResource: bench.fidelity.max, objective: bench.objectives[0] ?? 'loss', seed, ...COMPARISON_SCHEDULE, ...overrides,
     ...(bench.candidates !== undefined ? { candidates: bench.candidates } : {}),
   };
   if (name === 'dyhpo') return dyhpo(base);
@@ -40,7 +45,7 @@ export function makeFreezeThaw(name: string, bench: Benchmark & CheckpointBenchm
   if (name === 'fms-flat') return fms({ ...base, checkpoints, weights: { type: 'flat' } });
   if (name === 'fms-transfer') {
     if (bench.transferRuns === undefined) throw new Error(`optimizer 'fms-transfer' pre-trains on runs of related tasks; '${bench.name}' has none`);
-    return fms({ ...base, checkpoints, transfer: { runs: bench.transferRuns() } });
+    return fms({ ...base, checkpoints, transfer: { runs: bench.transferRuns(), steps: 100, batch: 64 } });
   }
   return fms({ ...base, checkpoints });
 }

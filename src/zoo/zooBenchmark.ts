@@ -34,8 +34,8 @@ export interface ZooBenchmark extends Benchmark {
   /** The tabulated runs of the other target tasks, for surrogate transfer ({@link zooTransferRuns}). */
   transferRuns(): TransferRun[];
   /**
-   * The default budget of an HPO run on it, in simulated seconds: 200 epochs of mean tabulated
-   * length (about 20 full fine-tuning runs).
+   * The default budget of an HPO run on it, in simulated seconds: 50 epochs of mean tabulated
+   * length (with 4 workers, about 200 epochs of fine-tuning, 20 full runs).
    */
   defaultBudget: number;
   /** Live mode: frees the runs' tensors (the benchmark forgets them). */
@@ -94,7 +94,7 @@ export function zooBenchmark(options: ZooBenchmarkOptions = {}): ZooBenchmark {
   const all = Object.values(table.tasks).flatMap((t) => t.curves.flatMap((c) => c.map((e) => e.seconds)));
   const base: Base = {
     searchSpace: ZOO_SEARCH_SPACE, fidelity: { name: 'epoch', min: 1, max: MAX_EPOCHS }, objectives: OBJECTIVES, task,
-    transferRuns: () => zooTransferRuns(table, task), defaultBudget: (200 * all.reduce((a, b) => a + b, 0)) / Math.max(1, all.length),
+    transferRuns: () => zooTransferRuns(table, task), defaultBudget: (50 * all.reduce((a, b) => a + b, 0)) / Math.max(1, all.length),
   };
   return mode === 'tabulated' ? tabulated(table, task, base) : live(table, task, base);
 }

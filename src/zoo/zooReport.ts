@@ -36,8 +36,8 @@ export function regretAt(records: readonly SimulationRecord[], t: number, best: 
 /**
  * Scores one run at simulated time `t`. The model's forecast is that of a fresh optimizer of the
  * run (rebuilt by `factory`, same seed) told the run's records that arrived by `t`, in arrival
- * order, then fitted from scratch: the surrogate the run had at `t`, up to the warm starts of
- * its refits.
+ * order, then fitted from scratch (the caller's schedule): the surrogate the run would have at
+ * `t`, without the warm starts of its refits.
  */
 export function scoreRun(zoo: ZooBenchmark, records: readonly SimulationRecord[], t: number, seed: number, factory: OptimizerFactory): BudgetScores {
   if (zoo.finalLoss === undefined || zoo.bestLoss === undefined || zoo.candidates === undefined) throw new Error(`scoreRun: needs a tabulated zoo benchmark, got '${zoo.name}'`);
