@@ -45,7 +45,7 @@ describe.skipIf(!existsSync(bin))('hypergrad hpo', () => {
     const run = (...a: string[]) => spawnSync(process.execPath, [bin, 'hpo', ...a], { encoding: 'utf8' });
     expect(run('--optimizer', 'random').stderr).toMatch(/--benchmark is required/);
     expect(run('--benchmark', 'mfbranin', '--optimizer', 'grid').stderr).toMatch(/--optimizer: unknown grid; accepted: random, hyperband, asha, bohb, tpe/);
-    expect(run('--benchmark', 'nope', '--optimizer', 'random').stderr).toMatch(/--benchmark must be mfbranin, mfhartmann3, mfhartmann6, lcbench:<task> or mnist-mlp, got 'nope'/);
+    expect(run('--benchmark', 'nope', '--optimizer', 'random').stderr).toMatch(/--benchmark must be mfbranin, mfhartmann3, mfhartmann6, lcbench:<task>, mnist-mlp, zoo\[:task\] or zoo-live\[:task\], got 'nope'/);
     expect(run('--benchmark', 'mfbranin', '--optimizer', 'random', '--workers', '0').stderr).toMatch(/--workers must be a positive integer, got '0'/);
     expect(run('--benchmark', 'mfbranin', '--optimizer', 'random', '--frobs', '3').stderr).toMatch(/unknown option '--frobs'/);
     expect(run('--benchmark', 'lcbench:1', '--optimizer', 'random').stderr).toMatch(/unknown task '1'/);

@@ -9,6 +9,7 @@
  */
 
 import { checkNumber, checkPositiveInteger } from '../util/validate.js';
+import { GpNumericalError } from './numericalError.js';
 
 /** A lower-triangular Cholesky factor `L` (`A + jitter I = L L^T`), row-major `n x n`. */
 export interface CholeskyFactor {
@@ -60,7 +61,7 @@ function factorOnce(a: Float64Array, n: number, shift: number): { L: Float64Arra
  * lower triangle is read): `a + jitter I = L L^T`. When `a` is singular to working precision (a
  * kernel matrix of near-duplicate inputs with tiny noise), growing jitters are added to the
  * diagonal, `10^-10 .. maxRelativeJitter` times its mean; the one used is returned. Past the
- * largest it throws, naming the pivot and what to do.
+ * largest it throws a {@link GpNumericalError}, naming the pivot and what to do.
  * @example
  * ```ts
  * const { L } = cholesky(new Float64Array([4, 2, 2, 3]), 2); // [2, 0, 1, sqrt(2)]
@@ -84,7 +85,7 @@ export function cholesky(a: Float64Array, n: number, { maxRelativeJitter = 1e-4 
     last = r;
     if (diag === 0) break;
   }
-  throw new Error(
+  throw new GpNumericalError(
     `cholesky: the ${n} x ${n} matrix is not positive definite even with jitter ${(maxRelativeJitter * diag).toExponential(2)} ` +
       `(${maxRelativeJitter} x its mean diagonal ${diag.toExponential(3)}) added: pivot ${last?.failedAt} is ${last?.pivot.toExponential(3)}. ` +
       'For a kernel matrix, raise the noise (or its lower bound), or remove duplicate inputs observed without noise.',

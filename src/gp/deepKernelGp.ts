@@ -6,6 +6,7 @@ import { type Tree, tidyTree, treeDispose } from '../tree/tree.js';
 import { seededRandom } from '../util/random.js';
 import { checkInteger, checkNumber, checkPositive, checkSeed } from '../util/validate.js';
 import { thetaLength } from './hyperparameters.js';
+import { GpNumericalError } from './numericalError.js';
 import { type KernelSpec, checkKernelSpec } from './kernels.js';
 import { gpNegativeLogLikelihood } from './marginalLikelihoodOp.js';
 import { type GpPrediction, gpPosterior } from './posterior.js';
@@ -138,7 +139,7 @@ export class DeepKernelGp<I> {
   /**
    * Runs `steps` Adam steps on `NLL(y | g_w(inputs), theta) / n` (or that of random subsets, see
    * {@link FitOptions}), from the current parameters.
-   * Throws (naming the step) if the loss becomes non-finite.
+   * Throws a {@link GpNumericalError} (naming the step) if the loss becomes non-finite.
    */
   fit(inputs: I, y: ArrayLike<number>, steps: number, options: FitOptions = {}): FitReport {
     checkInteger('DeepKernelGp.fit', 'steps', steps, { min: 0 });
@@ -174,7 +175,7 @@ export class DeepKernelGp<I> {
       if (!Number.isFinite(v)) {
         treeDispose(next);
         disposeState(nextOpt);
-        throw new Error(`DeepKernelGp.fit: the loss became ${v} at step ${s}; lower the learning rate (${this.lr}) or reset()`);
+        throw new GpNumericalError(`DeepKernelGp.fit: the loss became ${v} at step ${s}; lower the learning rate (${this.lr}) or reset()`);
       }
       treeDispose(this.state);
       disposeState(this.optState);

@@ -1,4 +1,5 @@
 import { DeepKernelGp } from '../gp/deepKernelGp.js';
+import { GpNumericalError } from '../gp/numericalError.js';
 import type { MlpWeights } from '../gp/encoders/weightGraph.js';
 import { type WeightEncoder, type WeightEncoderOptions, weightEncoder } from '../gp/encoders/weightEncoder.js';
 import type { KernelSpec } from '../gp/kernels.js';
@@ -67,6 +68,10 @@ export interface CheckpointOptions {
 
 /** A freeze-thaw optimizer's extras beyond ask/tell. */
 export interface FreezeThawOptimizer extends AskTellOptimizer {
+  /** The next (configuration, epoch) to evaluate (synchronous). */
+  ask(): Trial;
+  /** A result, in arrival order (synchronous). */
+  tell(trial: Trial, result: EvalResult): void;
   /** The surrogate's forecast of the objective at the maximal fidelity, for each configuration, given all it was told. */
   forecast(configs: readonly Config[]): Float64Array;
   /**
@@ -132,6 +137,7 @@ export function freezeThawBo(name: string, options: FreezeThawOptions, checkpoin
   let gp: DeepKernelGp<FreezeThawInputs> | null = null;
   let fresh = true;
   let dirty = true;
+  let lastFailure = '';
 
   /** The run of `config`, made (and, with `keep`, recorded) if new. */
   const runOf = (config: Config, keep = true): Run => {
@@ -200,8 +206,11 @@ export function freezeThawBo(name: string, options: FreezeThawOptions, checkpoin
         dirty = false;
         stats.fits++;
         return true;
-      } catch {
-        // A diverged fit or a kernel matrix that is singular past the jitter: start the surrogate afresh (DyHPO does too).
+      } catch (e) {
+        // A diverged fit or a kernel matrix that is singular past the jitter: start the surrogate
+        // afresh (DyHPO does too). Anything else is a bug, and surfaces.
+        if (!(e instanceof GpNumericalError)) throw e;
+        lastFailure = e.message;
         gp?.dispose();
         gp = null;
         fresh = true;
@@ -237,7 +246,7 @@ export function freezeThawBo(name: string, options: FreezeThawOptions, checkpoin
       const observed = [...runs.values()].some((r) => r.curve.length > 0);
       if ((started() < initialRandom || !observed) && unstarted.length > 0) return trialOf(unstarted[Math.floor(rand() * unstarted.length)] as Run);
       if (!fit()) {
-        stats.randomFallbacks++;
+        if (stats.randomFallbacks++ === 0) process.emitWarning(`${name}: the surrogate failed to fit twice (${lastFailure}); this ask and any other such are random (counted in stats())`);
         return trialOf(open[Math.floor(rand() * open.length)] as Run);
       }
       const rows = open.map((r) => ({ unit: r.unit, config: r.config, budget: r.curve.length + 1, curve: r.curve, ...(encoder ? { checkpoint: checkpointAt(r.config, r.curve.length) } : {}) }));
@@ -272,7 +281,7 @@ export function freezeThawBo(name: string, options: FreezeThawOptions, checkpoin
       dirty = true;
     },
     forecast: (configs) => {
-      if (!fit()) throw new Error(`${name}: the surrogate could not be fitted (${stats.resets} restarts); no forecast`);
+      if (!fit()) throw new Error(`${name}: the surrogate could not be fitted (${stats.resets} restarts; last: ${lastFailure}); no forecast`);
       const rows = configs.map((c) => {
         const r = runOf(c, false);
         return { unit: r.unit, config: r.config, budget: maxResource, curve: r.curve, ...(encoder ? { checkpoint: checkpointAt(r.config, Math.min(r.curve.length, maxResource - 1)) } : {}) };

@@ -8,7 +8,7 @@ import type { ZooBenchmark } from './zooBenchmark.js';
 export interface BudgetScores {
   /** The simulated time (seconds). */
   time: number;
-  /** The incumbent's validation error minus the table's best. */
+  /** The incumbent's validation error minus the table's best (Infinity before any result; printed `none`). */
   regret: number;
   /**
    * Kendall tau between the surrogate's forecast of the last epoch's validation error and the
@@ -119,7 +119,7 @@ export function summarizeZooScores(scores: ZooScores, reference = 'dyhpo'): ZooS
   });
 }
 
-const f4 = (x: number) => (Number.isNaN(x) ? '-' : x.toFixed(4));
+const f4 = (x: number) => (Number.isNaN(x) ? '-' : x === Infinity ? 'none' : x.toFixed(4));
 const f3 = (x: number) => (Number.isNaN(x) ? '-' : x.toFixed(3));
 
 /** The summary as a text table. */
