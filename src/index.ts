@@ -94,5 +94,16 @@ export { mannWhitneyLess, type MannWhitney } from './hpo/stats.js';
 export { gradientHpo, lrWdProgram, randomBatches, type GradientHpoOptions, type LrWdProgram, type Batch as DigitBatch } from './hpo/gradientHpo.js';
 export { parzen, proposeByDensityRatio, toInternal, fromInternal, type Estimator } from './hpo/parzen.js';
 export { asha, ashaRungs, type AshaOptions } from './hpo/asha.js';
+export { dyhpo, type DyhpoOptions } from './hpo/dyhpo.js';
+export { fms, type FmsOptions } from './hpo/fms.js';
+export {
+  freezeThawBo, expectedImprovement, type FreezeThawOptions, type FreezeThawOptimizer, type FreezeThawStats, type CheckpointOptions, type TransferRun,
+} from './hpo/freezeThawBo.js';
+export { FREEZE_THAW_OPTIMIZERS, COMPARISON_SCHEDULE, makeFreezeThaw, type CheckpointBenchmark } from './hpo/freezeThawOptimizers.js';
+export { freezeThawExtractor, selectRows, type FreezeThawInputs, type FreezeThawExtractorOptions } from './hpo/dyhpoFeatures.js';
+export { kendallTau } from './hpo/kendallTau.js';
+export { encodeUnit, unitWidth } from './hpo/unitEncoding.js';
+export * from './gp/index.js';
+export * from './zoo/index.js';
 
 registerRules();

@@ -14,7 +14,17 @@
 import { checkOneOf } from '../util/validate.js';
 
 /** Which covariance function: the squared exponential, or a Matern of smoothness `nu`. */
-export type KernelSpec = { type: 'rbf' } | { type: 'matern'; nu: 0.5 | 1.5 | 2.5 };
+export type KernelSpec =
+  | {
+      /** The squared exponential. */
+      type: 'rbf';
+    }
+  | {
+      /** A Matern kernel. */
+      type: 'matern';
+      /** Its smoothness. */
+      nu: 0.5 | 1.5 | 2.5;
+    };
 
 /** A stationary kernel's hyperparameters. */
 export interface KernelParams {

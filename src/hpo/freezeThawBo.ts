@@ -55,7 +55,14 @@ export interface FreezeThawOptions {
    * `steps`, default 200, on subsets of `batch`, default 128, observations), then refined on
    * this task's observations (Mehta et al. 2024's transfer experiment).
    */
-  transfer?: { runs: readonly TransferRun[]; steps?: number; batch?: number };
+  transfer?: {
+    /** The runs. */
+    runs: readonly TransferRun[];
+    /** Adam steps; default 200. */
+    steps?: number;
+    /** Observations per step; default 128. */
+    batch?: number;
+  };
 }
 
 /** What FMS adds: where checkpoints come from, and how they are encoded. */
@@ -64,6 +71,18 @@ export interface CheckpointOptions {
   checkpoints: (config: Config, epoch: number) => MlpWeights;
   /** The encoder: the graph metanetwork (default) or an ablation. */
   weights?: WeightEncoderOptions;
+}
+
+/** What {@link FreezeThawOptimizer.stats} counts. */
+export interface FreezeThawStats {
+  /** Surrogate fits. */
+  fits: number;
+  /** Restarts after a numerical failure. */
+  resets: number;
+  /** Asks answered at random because the surrogate failed twice. */
+  randomFallbacks: number;
+  /** Observations of other tasks the transfer fits used. */
+  transferObservations: number;
 }
 
 /** A freeze-thaw optimizer's extras beyond ask/tell. */
@@ -78,7 +97,7 @@ export interface FreezeThawOptimizer extends AskTellOptimizer {
    * How often the surrogate was (re)fitted, restarted after a failure, or replaced by a random
    * pick, and how many observations of other tasks its transfer fits used.
    */
-  stats(): { fits: number; resets: number; randomFallbacks: number; transferObservations: number };
+  stats(): FreezeThawStats;
   /** Frees the surrogate's tensors. */
   dispose(): void;
 }

@@ -75,10 +75,15 @@ export class FineTuneRun {
   epoch = 0;
   /** One result per epoch trained. */
   readonly curve: EpochResult[] = [];
+  /** The configuration. */
+  readonly config: FineTuneConfig;
   private state: TrainState;
   private readonly rand: () => number;
+  private readonly data: TargetDigits;
 
-  constructor(pretrained: MlpWeights, readonly config: FineTuneConfig, private readonly data: TargetDigits, seed: number) {
+  constructor(pretrained: MlpWeights, config: FineTuneConfig, data: TargetDigits, seed: number) {
+    this.config = config;
+    this.data = data;
     this.rand = seededRandom(checkSeed('FineTuneRun', 'seed', seed));
     const s = this.settings();
     this.state = startTraining(netFromWeights(pretrained), trainableLayers(pretrained.length, config.frozen), s);

@@ -66,7 +66,15 @@ export function scoreRun(zoo: ZooBenchmark, records: readonly SimulationRecord[]
 }
 
 /** Per optimizer, per seed, the scores at 50% and 100% of the budget. */
-export type ZooScores = Map<string, { half: BudgetScores; full: BudgetScores }[]>;
+export type ZooScores = Map<string, RunScores[]>;
+
+/** One run's scores at half and all of the budget. */
+export interface RunScores {
+  /** At 50% of the budget. */
+  half: BudgetScores;
+  /** At 100%. */
+  full: BudgetScores;
+}
 
 /** Scores every run of every optimizer at 50% and 100% of `budget` seconds. */
 export function scoreZooRuns(zoo: ZooBenchmark, runs: ReadonlyMap<string, readonly (readonly SimulationRecord[])[]>, budget: number, factory: (name: string, seed: number) => FreezeThawOptimizer | null): ZooScores {

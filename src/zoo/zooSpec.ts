@@ -78,10 +78,30 @@ export const ZOO_SEARCH_SPACE: SearchSpace = {
 };
 
 /** How the 10,000 MNIST digits are split: a pool for the source tasks, and the targets' train/valid/test digits. */
-export const SPLITS = { seed: 0, source: 5000, targetTrain: 600, targetValid: 1000, targetTest: 1000 } as const;
+export const SPLITS = {
+  /** Seed of the shuffle. */
+  seed: 0,
+  /** Digits for the source tasks. */
+  source: 5000,
+  /** Fine-tuning digits of the target tasks. */
+  targetTrain: 600,
+  /** Validation digits (the objective). */
+  targetValid: 1000,
+  /** Test digits. */
+  targetTest: 1000,
+} as const;
 
 /** Pretraining: SGD with momentum 0.9, this learning rate, batch 64, this many epochs. */
-export const PRETRAINING = { lr: 0.1, momentum: 0.9, batchSize: 64, epochs: 4 } as const;
+export const PRETRAINING = {
+  /** Learning rate. */
+  lr: 0.1,
+  /** Momentum. */
+  momentum: 0.9,
+  /** Mini-batch size. */
+  batchSize: 64,
+  /** Epochs over the source task. */
+  epochs: 4,
+} as const;
 
 /** Global gradient-norm clipping in fine-tuning and pretraining (keeps high learning rates finite). */
 export const CLIP_NORM = 5;

@@ -15,7 +15,12 @@ import { layerSizes } from './zooNet.js';
  * run's per-epoch checkpoint of its trainable layers, as fp16, gzipped). Frozen layers are not
  * stored per epoch: they are the pretrained network's.
  */
-export const ZOO_FILES = { meta: 'zoo.json', weights: 'weights.bin.gz' } as const;
+export const ZOO_FILES = {
+  /** The description and curves. */
+  meta: 'zoo.json',
+  /** The fp16 weights. */
+  weights: 'weights.bin.gz',
+} as const;
 
 interface ZooJson {
   version: 1;

@@ -27,9 +27,26 @@ export interface WeightEncoder<P> {
  * paper's ablations: per-layer weight statistics, or the flattened weights.
  */
 export type WeightEncoderOptions =
-  | ({ type: 'graph' } & GraphEncoderOptions)
-  | { type: 'statistics'; out?: number; hidden?: number }
-  | { type: 'flat'; length?: number; out?: number };
+  | ({
+      /** The graph metanetwork ({@link graphEncoder}). */
+      type: 'graph';
+    } & GraphEncoderOptions)
+  | {
+      /** Per-layer statistics ({@link statisticsEncoder}). */
+      type: 'statistics';
+      /** Embedding dimension; default 4. */
+      out?: number;
+      /** Hidden width of its MLP; default 16. */
+      hidden?: number;
+    }
+  | {
+      /** Flattened weights ({@link flatEncoder}). */
+      type: 'flat';
+      /** Length the weights are cut or padded to; default 2048. */
+      length?: number;
+      /** Embedding dimension; default 4. */
+      out?: number;
+    };
 
 /** The encoder an option selects. */
 export function weightEncoder(options: WeightEncoderOptions): WeightEncoder<unknown> {

@@ -2,7 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { normalTensor } from '../../util/random.js';
 
 /** A dense layer's parameters: `y = x W + b`. */
-export type Dense = { w: tf.Tensor2D; b: tf.Tensor1D };
+export type Dense = {
+  /** `W`, `[in, out]`. */
+  w: tf.Tensor2D;
+  /** `b`, `[out]`. */
+  b: tf.Tensor1D;
+};
 
 /** Rows of numbers on the host: `values` is row-major `[values.length / width, width]`. */
 export interface Rows {
