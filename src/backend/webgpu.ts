@@ -136,9 +136,11 @@ function checkedBackend(Base: typeof WebGPUBackend): new (device: GPUDevice, inf
  */
 export async function registerWebGPU(options: WebGPUOptions = {}): Promise<WebGPUInfo> {
   const { WebGPUBackend: Base } = require('@tensorflow/tfjs-backend-webgpu') as typeof import('@tensorflow/tfjs-backend-webgpu');
+  const inNode = typeof process !== 'undefined' && process.versions?.node !== undefined;
   const browserGpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
   let choice: Pick<AdapterChoice, 'adapter' | 'name' | 'description' | 'software' | 'route'>;
-  if (browserGpu !== undefined) {
+  if (!inNode) {
+    if (browserGpu === undefined) throw new Error('this browser has no navigator.gpu');
     const adapter = await browserGpu.requestAdapter({ powerPreference: 'high-performance' });
     if (adapter === null) throw new Error('navigator.gpu gave no adapter');
     const info = adapter.info;
