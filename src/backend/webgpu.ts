@@ -118,7 +118,7 @@ function checkedBackend(Base: typeof WebGPUBackend): new (device: GPUDevice, inf
 /**
  * Creates a WebGPU device and registers it with tfjs-core as the backend `'webgpu'`.
  *
- * In Node, it loads npm `webgpu` (Dawn) and looks for an adapter along {@link ADAPTER_ROUTES}: a
+ * In Node, it loads npm `webgpu` (Dawn) and looks for an adapter along two routes: a
  * real GPU through the platform API first, else Mesa's llvmpipe through Dawn's OpenGL ES backend
  * (compatibility mode, `EGL_PLATFORM=surfaceless`). In a browser it uses `navigator.gpu`. The device
  * is requested with every limit the adapter reports: WebGPU's defaults are lower, and some tfjs
