@@ -9,9 +9,10 @@ import { hpoBench } from './hpo.js';
 import { problemsBench } from './problems.js';
 import { precisionBench } from './precision.js';
 import { parallelBench } from './parallel.js';
+import { webgpuBench } from './webgpu.js';
 import { gpBench } from './gp.js';
 
-const BENCHES: Record<string, () => Promise<void>> = { autodiff: autodiffBench, multilevel: multilevelBench, simulator: simulatorBench, hpo: hpoBench, problems: problemsBench, precision: precisionBench, parallel: parallelBench, gp: gpBench };
+const BENCHES: Record<string, () => Promise<void>> = { autodiff: autodiffBench, multilevel: multilevelBench, simulator: simulatorBench, hpo: hpoBench, problems: problemsBench, precision: precisionBench, parallel: parallelBench, webgpu: webgpuBench, gp: gpBench };
 
 const names = process.argv.slice(2);
 const unknown = names.filter((n) => !(n in BENCHES));
