@@ -62,8 +62,8 @@ export function defaultZooTable(): ZooTable {
 
 const OBJECTIVES = ['loss', 'validCrossEntropy', 'testError'];
 
-function values(c: { validError: number; validCrossEntropy: number; testError: number }, runtime: number): EvalResult {
-  return { loss: c.validError, validCrossEntropy: c.validCrossEntropy, testError: c.testError, runtime };
+function values(c: { validError: number; validCrossEntropy: number; testError: number }, runtime: number, entry?: number): EvalResult {
+  return { loss: c.validError, validCrossEntropy: c.validCrossEntropy, testError: c.testError, ...(entry !== undefined ? { entry } : {}), runtime };
 }
 
 /**
@@ -75,7 +75,8 @@ function values(c: { validError: number; validCrossEntropy: number; testError: n
  * - `tabulated`: replays data/zoo with the recorded per-epoch runtimes (like LCBench). The table
  *   holds a finite set of configurations; any other configuration of the search space is mapped
  *   to its nearest tabulated entry of the same zoo model ({@link nearestEntry}), which is what is
- *   evaluated. Deterministic; the seed is unused.
+ *   evaluated; every result names it (`entry`, its index in `candidates`). Deterministic; the
+ *   seed is unused.
  * - `live`: fine-tunes for real (needs an initialised tfjs backend). One run per configuration:
  *   its first evaluation's seed fixes the mini-batch order; later evaluations continue it from
  *   its last checkpoint or read its curve. `runtime` is the measured training time.
@@ -115,7 +116,7 @@ function tabulated(table: ZooTable, task: string, base: Base): ZooBenchmark {
     objective: (config, { fidelity }) => {
       const i = entry(config);
       const e = checkEpoch(fidelity ?? MAX_EPOCHS);
-      return values((t.curves[i] as TaskTable['curves'][number])[e - 1] as TaskTable['curves'][number][number], (cumulative[i] as number[])[e - 1] as number);
+      return values((t.curves[i] as TaskTable['curves'][number])[e - 1] as TaskTable['curves'][number][number], (cumulative[i] as number[])[e - 1] as number, i);
     },
     checkpoint: (config, epoch) => {
       const i = entry(config);

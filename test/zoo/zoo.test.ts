@@ -53,7 +53,9 @@ describe('the model zoo', () => {
     expect(zoo.checkpoint(c, 7)).toBe(table.tasks.mirror?.checkpoints[1]?.[6]);
     expect(zoo.finalLoss?.(c)).toBe(run[9]?.validError);
     const near = { ...c, learning_rate: (c.learning_rate as number) * 1.01 };
-    expect((await zoo.objective(near, { fidelity: 2, seed: 0 })).loss).toBe(run[1]?.validError);
+    const r2 = await zoo.objective(near, { fidelity: 2, seed: 0 });
+    expect(r2.loss).toBe(run[1]?.validError);
+    expect(r2.entry).toBe(1);
   });
 
   it('trains for real in live mode, reproducing the table run from the same seed', async () => {
