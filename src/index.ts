@@ -95,4 +95,29 @@ export { gradientHpo, lrWdProgram, randomBatches, type GradientHpoOptions, type 
 export { parzen, proposeByDensityRatio, toInternal, fromInternal, type Estimator } from './hpo/parzen.js';
 export { asha, ashaRungs, type AshaOptions } from './hpo/asha.js';
 
+export {
+  type Grid, type GridAxis, type GridOptions, MAX_GRID_SIZE, axisLevels, landscapeGrid, gridOf, gridCoords, gridIndex, gridConfig, gridDistance,
+} from './landscape/grid.js';
+export {
+  type Landscape, type Direction, type LandscapeOfOptions, type LandscapeJson, landscapeOf, nodeCount, gridIndexOf, orientedFitness, landscapeToJson,
+  landscapeFromJson,
+} from './landscape/landscape.js';
+export { type LandscapeGraph, type Neighbours, type LandscapeNodeAttributes, landscapeGraph, gridNeighbours } from './landscape/landscapeGraph.js';
+export {
+  type EvaluateGridOptions, type BuildLandscapeOptions, type FromRecordsOptions, evaluateGrid, buildLandscape, landscapeFromRecords,
+} from './landscape/buildLandscape.js';
+export { averageRanks, pearson, spearman, kendallTau, quantile } from './landscape/rankCorrelation.js';
+export { globalOptima, distanceToOptimum, fitnessDistanceCorrelation } from './landscape/fitnessDistance.js';
+export { type WalkOptions, type Autocorrelation, randomWalkAutocorrelation } from './landscape/autocorrelation.js';
+export {
+  type NeutralityThreshold, type Neutrality, DEFAULT_NEUTRALITY, neutralityEpsilon, neutrality, neutralityDistanceCorrelation,
+} from './landscape/neutrality.js';
+export { type HillClimb, type BasinMetrics, hillClimb, basinSizes, basinMetrics } from './landscape/basins.js';
+export {
+  type LocalOptimaNetwork, type LonNodeAttributes, type LonEdgeAttributes, type LonOptions, type LonMetrics, localOptimaNetwork, lonMetrics,
+} from './landscape/localOptimaNetwork.js';
+export { toGraphml } from './landscape/graphml.js';
+export { type AnalyseOptions, type LandscapeMetrics, type LandscapeAnalysis, analyseLandscape } from './landscape/analyseLandscape.js';
+export { type LandscapeSimilarity, type CompareLandscapesOptions, topNodes, compareLandscapes } from './landscape/compareLandscapes.js';
+
 registerRules();
