@@ -120,4 +120,10 @@ export { toGraphml } from './landscape/graphml.js';
 export { type AnalyseOptions, type LandscapeMetrics, type LandscapeAnalysis, analyseLandscape } from './landscape/analyseLandscape.js';
 export { type LandscapeSimilarity, type CompareLandscapesOptions, topNodes, compareLandscapes } from './landscape/compareLandscapes.js';
 
+export {
+  type StudyObjective, type StudySplitPair, type StudyBenchmark, type StudyEvent, type StudyOptions, type StudyComparison, type StudyResult, runLandscapeStudy,
+} from './landscape/landscapeStudy.js';
+export { PAPER_FIGURES, medianQuartiles, comparisonTable, metricsTable, metricsCsv } from './landscape/studyTables.js';
+export { STUDY_PRESETS, type StudyPresetName, type StudyPresetOptions, studyPreset } from './landscape/studyPresets.js';
+
 registerRules();
