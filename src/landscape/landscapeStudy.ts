@@ -74,7 +74,7 @@ export interface StudyComparison extends LandscapeSimilarity {
   kind: 'fidelity' | 'task' | 'split';
   /** The benchmark group. */
   group: string;
-  /** What is compared, e.g. `6 vs 52`, `3945 vs 7593`, a split label. */
+  /** What is compared, e.g. `6 vs 52` (fidelities), `3945 vs 7593` (tasks), a split label. */
   label: string;
   /** The first landscape. */
   a: string;
@@ -90,7 +90,8 @@ export interface StudyResult {
   comparisons: StudyComparison[];
 }
 
-const fileName = (s: string) => s.replace(/[^A-Za-z0-9_.-]+/g, '_');
+/** The file name (without `.json`) a study gives a landscape: its name with runs of other characters than `[A-Za-z0-9_.-]` as `_`. */
+export const landscapeFileName = (name: string): string => name.replace(/[^A-Za-z0-9_.-]+/g, '_');
 
 /** A landscape file: the landscape and (for analysed ones) its metrics. */
 interface StoredLandscape { landscape: LandscapeJson; metrics: LandscapeMetrics | null }
@@ -118,8 +119,8 @@ const unitName = (b: StudyBenchmark, task: string, fidelity: number, objective: 
 /**
  * Runs a landscape study in the manner of Huang & Li (2023): for every benchmark, task and fidelity,
  * evaluates the grid once (batched), keeps one landscape per objective it needs, analyses the main
- * objective's landscapes (`analyseLandscape`) and compares (`compareLandscapes`) each fidelity with
- * the full one, every pair of tasks at the full fidelity, and each split pair. Each landscape is
+ * objective's landscapes (`analyseLandscape`) and compares (`compareLandscapes`) every pair of
+ * fidelities of a task, every pair of tasks at the full fidelity, and each split pair. Each landscape is
  * written to `outDir/landscapes/` as soon as it is evaluated (an atomic rename), so a study cut off
  * midway resumes where it stopped; `study.json` holds the metrics and comparisons at the end
  * (non-finite numbers as strings, see `parseNumbers`).
@@ -149,7 +150,7 @@ export async function runLandscapeStudy(o: StudyOptions): Promise<StudyResult> {
   let done = 0;
   for (const u of units) {
     const names = u.objectives.map((ob) => unitName(u.b, u.task, u.fidelity, ob.name));
-    const paths = names.map((n) => join(dir, `${fileName(n)}.json`));
+    const paths = names.map((n) => join(dir, `${landscapeFileName(n)}.json`));
     let stored = paths.map(readStored);
     if (stored.every((s) => s !== null)) {
       done++;
@@ -192,7 +193,9 @@ function studyComparisons(benchmarks: readonly StudyBenchmark[], ls: Map<string,
     const full = b.fidelities[b.fidelities.length - 1] as number;
     const main = b.objective.name;
     for (const task of b.tasks) {
-      for (const f of b.fidelities.slice(0, -1)) plan.push({ kind: 'fidelity', group: b.group, label: `${f} vs ${full}`, a: unitName(b, task, f, main), b: unitName(b, task, full, main) });
+      b.fidelities.forEach((f1, i) => b.fidelities.slice(i + 1).forEach((f2) => {
+        plan.push({ kind: 'fidelity', group: b.group, label: `${f1} vs ${f2}`, a: unitName(b, task, f1, main), b: unitName(b, task, f2, main) });
+      }));
       for (const s of b.splits ?? []) plan.push({ kind: 'split', group: b.group, label: s.label, a: unitName(b, task, full, s.a.name), b: unitName(b, task, full, s.b.name) });
     }
     b.tasks.forEach((t1, i) => b.tasks.slice(i + 1).forEach((t2) => {

@@ -19,13 +19,16 @@ export function medianQuartiles(xs: readonly number[], digits = 3): string {
 }
 
 /**
- * The comparison tables in the paper's format: one row per group and kind (and per fidelity pair
- * or split), medians and quartiles of Spearman, Kendall, top-gamma overlap and rank shake-up over
+ * The comparison tables in the paper's format: one row per group and kind (and per lower fidelity
+ * against the full one, or per split), medians and quartiles of Spearman, Kendall, top-gamma overlap and rank shake-up over
  * tasks (or task pairs), with the paper's figures beside them. Markdown.
  */
 export function comparisonTable(result: StudyResult): string {
+  const full = new Map<string, number>();
+  for (const m of result.metrics) full.set(m.group, Math.max(full.get(m.group) ?? -Infinity, m.fidelity));
   const rows = new Map<string, StudyComparison[]>();
   for (const c of result.comparisons) {
+    if (c.kind === 'fidelity' && !c.label.endsWith(` vs ${full.get(c.group)}`)) continue; // the paper compares with the full fidelity
     const label = c.kind === 'task' ? 'every pair of tasks' : c.label;
     const key = `${c.group}\u0000${c.kind}\u0000${label}`;
     rows.set(key, [...(rows.get(key) ?? []), c]);
