@@ -126,4 +126,18 @@ export {
 export { PAPER_FIGURES, medianQuartiles, comparisonTable, metricsTable, metricsCsv } from './landscape/studyTables.js';
 export { STUDY_PRESETS, type StudyPresetName, type StudyPresetOptions, studyPreset } from './landscape/studyPresets.js';
 
+export { type Probe, type ProbeOptions, type SourceSimilarity, type TransferOptions, type Transfer, probeIndices, probeTarget, transferConfigs } from './landscape/transfer.js';
+export {
+  WARM_START_OPTIMIZERS, type WarmStartOptions, type WarmStartRun, type WarmStartSummary, warmStartComparison, warmStartSummary, warmStartTable,
+} from './landscape/warmStart.js';
+export { type InitialConfigsOption, initialConfigQueue } from './hpo/initialConfigs.js';
+export { stringifyNumbers, parseNumbers } from './landscape/numbersJson.js';
+export { landscapeFileName } from './landscape/landscapeStudy.js';
+export {
+  rankShare, landscapeEmbedding, embeddingSpec, optimumSlices, sliceHeatmapSpec, basinHistogramSpec, similarityMatrixSpec, type EmbeddingOptions,
+  type EmbeddedNode, type SliceCell,
+} from './landscape/plots/landscapePlots.js';
+export { writeVegaLite } from './landscape/plots/renderVegaLite.js';
+export { writeLandscapePlots, writeStudyPlots } from './landscape/plots/writePlots.js';
+
 registerRules();

@@ -11,6 +11,8 @@ import { STUDY_PRESETS, studyPreset } from '../landscape/studyPresets.js';
 import { comparisonTable, metricsCsv, metricsTable } from '../landscape/studyTables.js';
 import { writeLandscapePlots, writeStudyPlots } from '../landscape/plots/writePlots.js';
 import { checkOneOf, parseNumberFlag } from '../util/validate.js';
+import { WARM_START_OPTIMIZERS, warmStartComparison, warmStartSummary, warmStartTable } from '../landscape/warmStart.js';
+import { LCBENCH_TASKS, lcbench } from '../simulator/benchmarks/lcbench.js';
 import { benchmarkByName, parseFlags } from './hpo.js';
 import { progressBar } from './progress.js';
 import { initBackend } from '../backend/initBackend.js';
@@ -18,6 +20,7 @@ import { initBackend } from '../backend/initBackend.js';
 export const LANDSCAPE_USAGE = `usage: hypergrad landscape --benchmark NAME [--task T] [--levels L] [--fidelity F] [--out DIR] [options]
        hypergrad landscape study --benchmark LIST --out DIR [--levels L] [--tasks LIST] [--fidelities LIST]
        hypergrad landscape compare A.json B.json [--gamma G]
+       hypergrad landscape warmstart --study DIR --optimizer LIST [--tasks LIST] [--seeds S] [--workers N] [--max-time H] [--out DIR]
 
 Hyperparameter loss-landscape analysis (Huang & Li 2023): a grid of levels per hyperparameter,
 evaluated at one fidelity; its graph (neighbours one level apart, edges to the better one),
@@ -37,6 +40,9 @@ the local optima network (GraphML); comparisons of landscapes over the same grid
   --tasks        study: only these LCBench tasks (comma-separated)
   --fidelities   study: comma-separated, increasing (default per preset)
   --gamma        share of top configurations compared (default 0.1)
+  --study        warmstart: a finished LCBench study (its full-fidelity landscapes are the sources)
+  --optimizer    warmstart: comma-separated, of random, tpe, bohb
+  --seeds, --workers, --max-time   warmstart: seeds per task (10), simulated workers (4), simulated hours (2)
   --out          output directory (default runs/landscape)
 
 Writes JSON (landscape and metrics), the local optima network as GraphML, and SVG/PNG plots; a
@@ -120,6 +126,35 @@ function compare(args: readonly string[], out: NodeJS.WritableStream): number {
   return 0;
 }
 
+async function warmstart(args: readonly string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+  const flags = parseFlags(args, ['study', 'optimizer', 'tasks', 'seeds', 'workers', 'max-time', 'out']);
+  if (flags.study === undefined) throw new Error('--study is required (the directory of a finished `hypergrad landscape study --benchmark lcbench`)');
+  if (flags.optimizer === undefined) throw new Error(`--optimizer is required (comma-separated, of ${WARM_START_OPTIMIZERS.join(', ')})`);
+  const preset = studyPreset('lcbench');
+  const full = preset.fidelities[preset.fidelities.length - 1] as number;
+  const sources = new Map(LCBENCH_TASKS.map((task) => {
+    const file = join(flags.study as string, 'landscapes', `${landscapeFileName(`lcbench:${task}@${full}/loss`)}.json`);
+    const j = parseNumbers(readFileSync(file, 'utf8')) as { landscape: unknown };
+    return [task as string, landscapeFromJson(j.landscape, file)];
+  }));
+  const targets = flags.tasks?.split(',').map((t) => t.trim()).filter((t) => t !== '') ?? [...LCBENCH_TASKS];
+  const hours = flags['max-time'] === undefined ? 2 : parseNumberFlag('--max-time', flags['max-time'], { min: 0, minExclusive: true });
+  const dir = flags.out ?? join('runs', 'landscape-warmstart');
+  const checkpoints = [hours * 3600 / 8, hours * 3600];
+  const bar = progressBar(err, 'warm vs cold runs');
+  const runs = await warmStartComparison({
+    make: (task) => lcbench(task), sources, targets, optimizers: flags.optimizer.split(',').map((x) => x.trim()),
+    seeds: positiveInt('seeds', flags.seeds, 10), nWorkers: positiveInt('workers', flags.workers, 4), maxTime: hours * 3600, checkpoints,
+    resultsFile: join(dir, 'runs.jsonl'), onProgress: (d, t) => bar(d, t, undefined),
+  });
+  const table = warmStartTable(warmStartSummary(runs, checkpoints));
+  writeFileSync(join(dir, 'warmstart.md'), table);
+  out.write(`${table}
+files: ${join(dir, 'runs.jsonl')}, ${join(dir, 'warmstart.md')}
+`);
+  return 0;
+}
+
 /** Runs `hypergrad landscape`; returns the exit code. */
 export async function landscapeCommand(args: readonly string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
@@ -130,6 +165,7 @@ export async function landscapeCommand(args: readonly string[], out: NodeJS.Writ
   try {
     if (sub === 'study') return await study(rest, out, err);
     if (sub === 'compare') return compare(rest, out);
+    if (sub === 'warmstart') return await warmstart(rest, out, err);
     return await single(args, out, err);
   } catch (e) {
     err.write(`hypergrad landscape: ${(e as Error).message}\n`);
