@@ -9,6 +9,8 @@ export interface BenchLine {
   baseline?: number;
   /** `value / baseline`. */
   ratio?: number;
+  /** How many repeats the value is the median of. */
+  repeats?: number;
 }
 
 /** Prints one result line to stdout. */
