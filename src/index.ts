@@ -110,18 +110,19 @@ export { averageRanks, pearson, spearman, kendallTau, quantile } from './landsca
 export { globalOptima, distanceToOptimum, fitnessDistanceCorrelation } from './landscape/fitnessDistance.js';
 export { type WalkOptions, type Autocorrelation, randomWalkAutocorrelation } from './landscape/autocorrelation.js';
 export {
-  type NeutralityThreshold, type Neutrality, DEFAULT_NEUTRALITY, neutralityEpsilon, neutrality, neutralityDistanceCorrelation,
+  type NeutralityThreshold, type RelativeThreshold, type AbsoluteThreshold, type Neutrality, DEFAULT_NEUTRALITY, neutralityEpsilon, neutrality, neutralityDistanceCorrelation,
 } from './landscape/neutrality.js';
 export { type HillClimb, type BasinMetrics, hillClimb, basinSizes, basinMetrics } from './landscape/basins.js';
 export {
   type LocalOptimaNetwork, type LonNodeAttributes, type LonEdgeAttributes, type LonOptions, type LonMetrics, localOptimaNetwork, lonMetrics,
 } from './landscape/localOptimaNetwork.js';
 export { toGraphml } from './landscape/graphml.js';
-export { type AnalyseOptions, type LandscapeMetrics, type LandscapeAnalysis, analyseLandscape } from './landscape/analyseLandscape.js';
+export { type AnalyseOptions, type LandscapeMetrics, type LandscapeAnalysis, type BestConfig, type AppliedThreshold, type LonSummary, analyseLandscape } from './landscape/analyseLandscape.js';
 export { type LandscapeSimilarity, type CompareLandscapesOptions, topNodes, compareLandscapes } from './landscape/compareLandscapes.js';
 
 export {
-  type StudyObjective, type StudySplitPair, type StudyBenchmark, type StudyEvent, type StudyOptions, type StudyComparison, type StudyResult, runLandscapeStudy,
+  type StudyObjective, type StudySplitPair, type StudyBenchmark, type StudyEvent, type StudyResumed, type StudyEvaluating, type StudyEvaluated, type StudyComparing,
+  type StudyMetrics, type StudyOptions, type StudyComparison, type StudyResult, runLandscapeStudy,
 } from './landscape/landscapeStudy.js';
 export { PAPER_FIGURES, medianQuartiles, comparisonTable, metricsTable, metricsCsv } from './landscape/studyTables.js';
 export { STUDY_PRESETS, type StudyPresetName, type StudyPresetOptions, studyPreset } from './landscape/studyPresets.js';

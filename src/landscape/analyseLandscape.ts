@@ -18,6 +18,26 @@ export interface AnalyseOptions {
   lonRadius?: number;
 }
 
+/** The best configuration of a landscape and its value. */
+export interface BestConfig {
+  /** The value, as reported. */
+  value: number;
+  /** The configuration. */
+  config: Config;
+}
+
+/** A neutrality threshold as asked, with the epsilon it came to. */
+export type AppliedThreshold = NeutralityThreshold & {
+  /** The threshold in the objective's units. */
+  epsilon: number;
+};
+
+/** {@link LonMetrics} with the perturbation radius used. */
+export interface LonSummary extends LonMetrics {
+  /** Perturbation radius D. */
+  radius: number;
+}
+
 /** Every metric of one landscape (Huang & Li 2023, Sec. 3; definitions on each field's function). */
 export interface LandscapeMetrics {
   /** The landscape's name. */
@@ -27,7 +47,7 @@ export interface LandscapeMetrics {
   /** Neighbour pairs. */
   neighbourPairs: number;
   /** Best value (as reported) and its configuration. */
-  best: { value: number; config: Config };
+  best: BestConfig;
   /** Number of global optima (ties of the best value). */
   globalOptima: number;
   /** Fitness-distance correlation (Spearman; see `fitnessDistanceCorrelation`). */
@@ -37,13 +57,13 @@ export interface LandscapeMetrics {
   /** Share of neutral neighbour pairs (see `neutrality`). */
   neutrality: number;
   /** The neutrality threshold, as asked and in the objective's units. */
-  neutralityThreshold: NeutralityThreshold & { epsilon: number };
+  neutralityThreshold: AppliedThreshold;
   /** Neutrality-distance correlation (see `neutralityDistanceCorrelation`). */
   ndc: number;
   /** Local optima and basins (see `basinMetrics`). */
   basins: BasinMetrics;
   /** Summary of the local optima network (see `lonMetrics`). */
-  lon: LonMetrics & { radius: number };
+  lon: LonSummary;
 }
 
 /** What {@link analyseLandscape} returns: the metrics and the structures behind them. */

@@ -47,12 +47,48 @@ export interface StudyBenchmark {
   seed?: number;
 }
 
+/** Progress through a study's evaluation units (one grid evaluation each). */
+interface UnitProgress {
+  /** The unit's first landscape. */
+  landscape: string;
+  /** Units done. */
+  done: number;
+  /** Units in all. */
+  total: number;
+}
+
+/** A unit read back from its files. */
+export interface StudyResumed extends UnitProgress {
+  /** Discriminant. */
+  kind: 'resumed';
+}
+
+/** A unit about to be evaluated. */
+export interface StudyEvaluating extends UnitProgress {
+  /** Discriminant. */
+  kind: 'evaluating';
+  /** Configurations of its grid. */
+  configs: number;
+}
+
+/** A unit evaluated, analysed and written. */
+export interface StudyEvaluated extends UnitProgress {
+  /** Discriminant. */
+  kind: 'evaluated';
+  /** Wall seconds it took. */
+  seconds: number;
+}
+
+/** The comparisons are starting. */
+export interface StudyComparing {
+  /** Discriminant. */
+  kind: 'comparing';
+  /** Comparisons to make. */
+  pairs: number;
+}
+
 /** What a study reports as it goes. */
-export type StudyEvent =
-  | { kind: 'resumed'; landscape: string; done: number; total: number }
-  | { kind: 'evaluating'; landscape: string; configs: number; total: number; done: number }
-  | { kind: 'evaluated'; landscape: string; done: number; total: number; seconds: number }
-  | { kind: 'comparing'; pairs: number };
+export type StudyEvent = StudyResumed | StudyEvaluating | StudyEvaluated | StudyComparing;
 
 /** Options of {@link runLandscapeStudy}. */
 export interface StudyOptions {
@@ -82,10 +118,22 @@ export interface StudyComparison extends LandscapeSimilarity {
   b: string;
 }
 
+/** A landscape's metrics with where it sits in the study. */
+export interface StudyMetrics extends LandscapeMetrics {
+  /** Benchmark group. */
+  group: string;
+  /** Task (`-` for none). */
+  task: string;
+  /** Fidelity. */
+  fidelity: number;
+  /** Objective. */
+  objective: string;
+}
+
 /** What {@link runLandscapeStudy} returns (and writes to `study.json`). */
 export interface StudyResult {
   /** Metrics of every analysed landscape. */
-  metrics: (LandscapeMetrics & { group: string; task: string; fidelity: number; objective: string })[];
+  metrics: StudyMetrics[];
   /** Every comparison. */
   comparisons: StudyComparison[];
 }

@@ -2,11 +2,24 @@ import { checkNumber, checkOneOf } from '../util/validate.js';
 import type { LandscapeGraph } from './landscapeGraph.js';
 import { spearman } from './rankCorrelation.js';
 
-/**
- * The neutrality threshold: `relative` (default) is a share of the landscape's range,
- * `epsilon = value (max f - min f)`; `absolute` is `epsilon = value` in the objective's units.
- */
-export type NeutralityThreshold = { kind: 'relative'; value: number } | { kind: 'absolute'; value: number };
+/** A threshold as a share of the landscape's range: `epsilon = value (max f - min f)`. */
+export interface RelativeThreshold {
+  /** Discriminant. */
+  kind: 'relative';
+  /** The share, >= 0 (default 0.01). */
+  value: number;
+}
+
+/** A threshold in the objective's units: `epsilon = value`. */
+export interface AbsoluteThreshold {
+  /** Discriminant. */
+  kind: 'absolute';
+  /** Epsilon, >= 0. */
+  value: number;
+}
+
+/** The neutrality threshold: `relative` (default, 1% of the range) or `absolute`. */
+export type NeutralityThreshold = RelativeThreshold | AbsoluteThreshold;
 
 /** Default threshold: 1% of the fitness range. */
 export const DEFAULT_NEUTRALITY: NeutralityThreshold = { kind: 'relative', value: 0.01 };
