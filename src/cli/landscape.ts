@@ -54,7 +54,8 @@ const fmt = (x: number) => (Number.isFinite(x) ? Number(x.toPrecision(4)).toStri
 async function single(args: readonly string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
   const flags = parseFlags(args, ['benchmark', 'task', 'levels', 'fidelity', 'objective', 'direction', 'walks', 'walk-length', 'seed', 'neutrality', 'lon-radius', 'out']);
   if (flags.benchmark === undefined) throw new Error('--benchmark is required');
-  const name = flags.benchmark === 'lcbench' ? (flags.task === undefined ? (() => { throw new Error('--benchmark lcbench needs --task (an OpenML id, e.g. 3945)'); })() : `lcbench:${flags.task}`) : flags.benchmark;
+  if (flags.benchmark === 'lcbench' && flags.task === undefined) throw new Error('--benchmark lcbench needs --task (an OpenML id, e.g. 3945)');
+  const name = flags.benchmark === 'lcbench' ? `lcbench:${flags.task}` : flags.benchmark;
   const benchmark = benchmarkByName(name);
   if (benchmark.name === 'mnist-mlp') await initBackend();
   const fidelity = flags.fidelity === undefined ? undefined : parseNumberFlag('--fidelity', flags.fidelity, { min: benchmark.fidelity.min, max: benchmark.fidelity.max });
