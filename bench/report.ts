@@ -9,7 +9,7 @@ export interface BenchLine {
   baseline?: number;
   /** `value / baseline`. */
   ratio?: number;
-  /** How many repeats the value is the median of. */
+  /** How many interleaved repeats the medians `value` and `baseline` were taken over. */
   repeats?: number;
 }
 
