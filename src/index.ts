@@ -130,7 +130,7 @@ export { STUDY_PRESETS, type StudyPresetName, type StudyPresetOptions, studyPres
 
 export { type Probe, type ProbeOptions, type SourceSimilarity, type TransferOptions, type Transfer, probeIndices, probeTarget, transferConfigs } from './landscape/transfer.js';
 export {
-  WARM_START_OPTIMIZERS, type WarmStartOptions, type WarmStartRun, type WarmStartSummary, warmStartComparison, warmStartSummary, warmStartTable,
+  WARM_START_OPTIMIZERS, type WarmStartOptions, type WarmStartRun, type WarmStartSummary, warmStartComparison, warmStartSummary, warmStartTable, warmStartTaskTable,
 } from './landscape/warmStart.js';
 export { type InitialConfigsOption, initialConfigQueue } from './hpo/initialConfigs.js';
 export { stringifyNumbers, parseNumbers } from './landscape/numbersJson.js';

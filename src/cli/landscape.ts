@@ -11,7 +11,7 @@ import { STUDY_PRESETS, studyPreset } from '../landscape/studyPresets.js';
 import { comparisonTable, metricsCsv, metricsTable } from '../landscape/studyTables.js';
 import { writeLandscapePlots, writeStudyPlots } from '../landscape/plots/writePlots.js';
 import { checkOneOf, parseNumberFlag } from '../util/validate.js';
-import { WARM_START_OPTIMIZERS, warmStartComparison, warmStartSummary, warmStartTable } from '../landscape/warmStart.js';
+import { WARM_START_OPTIMIZERS, warmStartComparison, warmStartSummary, warmStartTable, warmStartTaskTable } from '../landscape/warmStart.js';
 import { LCBENCH_TASKS, lcbench } from '../simulator/benchmarks/lcbench.js';
 import { benchmarkByName, parseFlags } from './hpo.js';
 import { progressBar } from './progress.js';
@@ -149,7 +149,8 @@ async function warmstart(args: readonly string[], out: NodeJS.WritableStream, er
     resultsFile: join(dir, 'runs.jsonl'), onProgress: (d, t) => bar(d, t, undefined),
   });
   const table = warmStartTable(warmStartSummary(runs, checkpoints));
-  writeFileSync(join(dir, 'warmstart.md'), table);
+  const perTask = checkpoints.map((t, c) => warmStartTaskTable(runs, c, t)).join('\n');
+  writeFileSync(join(dir, 'warmstart.md'), `${table}\n${perTask}`);
   out.write(`${table}
 files: ${join(dir, 'runs.jsonl')}, ${join(dir, 'warmstart.md')}
 `);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   type Benchmark, type Config, type SearchSpace, type Trial, bohb, gridConfig, landscapeGrid, landscapeOf, probeIndices, randomSearch, tpe,
-  transferConfigs, warmStartComparison, warmStartSummary,
+  transferConfigs, warmStartComparison, warmStartSummary, warmStartTaskTable,
 } from '../../src/index.js';
 
 const space: SearchSpace = { a: { type: 'float', low: 0, high: 1 }, b: { type: 'int', low: 1, high: 4 } };
@@ -89,6 +89,9 @@ describe('transferConfigs', () => {
     const summary = warmStartSummary(runs, [200, 600]);
     expect(summary.map((s) => [s.optimizer, s.time, s.tasks])).toEqual([['random', 200, 2], ['random', 600, 2], ['tpe', 200, 2], ['tpe', 600, 2]]);
     expect(readFileSync(file, 'utf8').trim().split('\n').length).toBe(24);
+    const perTask = warmStartTaskTable(runs, 1, 600).split('\n');
+    expect(perTask.filter((l) => /^\| [xy] \|/.test(l)).length).toBe(2);
+    expect(perTask).toContain('| task | random cold | random warm | p | tpe cold | tpe warm | p |');
     let calls = 0;
     const again = await warmStartComparison({ ...options, make: (t) => { calls++; return make(t); } });
     expect(again).toEqual(runs);
