@@ -1,10 +1,11 @@
 import type { AskTellOptimizer, Config, EvalResult } from '../simulator/types.js';
 import { seededRandom } from '../util/random.js';
+import { type InitialConfigsOption, initialConfigQueue } from './initialConfigs.js';
 import { proposeByDensityRatio } from './parzen.js';
 import { type SearchSpace, sampleConfig, validateSearchSpace } from './searchSpace.js';
 
 /** Options of {@link tpe}. */
-export interface TpeOptions {
+export interface TpeOptions extends InitialConfigsOption {
   /** The search space. */
   searchSpace: SearchSpace;
   /** The fidelity every trial runs at; default none. */
@@ -48,20 +49,22 @@ export function tpeSplit<T extends Valued>(observations: readonly T[]): TpeGroup
 /**
  * The Tree-structured Parzen Estimator (Bergstra et al. 2011), univariate, with Optuna's defaults:
  * random for the first 10 trials, then each parameter drawn as the best of 24 candidates from the
- * good trials' density by the ratio `l(x) / g(x)`.
+ * good trials' density by the ratio `l(x) / g(x)`. Any `initialConfigs` are asked first (they count
+ * as start-up trials once told).
  */
-export function tpe({ searchSpace, fidelity, startupTrials = 10, candidates = 24, objective = 'loss', seed = 0 }: TpeOptions): AskTellOptimizer {
+export function tpe({ searchSpace, fidelity, startupTrials = 10, candidates = 24, objective = 'loss', seed = 0, initialConfigs }: TpeOptions): AskTellOptimizer {
   validateSearchSpace(searchSpace);
   const rand = seededRandom(seed);
   const observed: { config: Config; value: number }[] = [];
+  const initial = initialConfigQueue('tpe', searchSpace, initialConfigs);
   return {
     ask: () => {
-      const config = observed.length < startupTrials
+      const config = initial() ?? (observed.length < startupTrials
         ? sampleConfig(searchSpace, rand)
         : (() => {
             const { good, bad } = tpeSplit(observed);
             return proposeByDensityRatio(searchSpace, good.map((o) => o.config), bad.map((o) => o.config), candidates, rand);
-          })();
+          })());
       return { config, ...(fidelity !== undefined ? { fidelity } : {}) };
     },
     tell: (trial, result: EvalResult) => {
