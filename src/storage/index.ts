@@ -1,0 +1,15 @@
+/**
+ * `hypergrad/storage`: studies and trials in a journal shared by processes and machines
+ * (in memory, a JSON-lines file, or PostgreSQL), and workers that run a shared study.
+ * @module
+ */
+export * from './journal.js';
+export { applyOp, emptyState, replay, studyProgress, type JournalState, type Outcome, type StudyProgress } from './replay.js';
+export { sharedEffects, type JournalBackend, type ClaimPicker, type AppendedClaim, type SharedEffects } from './backend.js';
+export { memoryBackend } from './memoryBackend.js';
+export { fileBackend, type FileBackendOptions } from './fileBackend.js';
+export { withFileLock, type FileLockOptions } from './fileLock.js';
+export { postgresBackend, redactUrl, schemaOf, type PostgresBackendOptions } from './postgresBackend.js';
+export { withReconnect, isTransient, type ReconnectOptions } from './reconnect.js';
+export { JournalStorage, type CreateStudyOptions, type TrialSpec, type ApplyListener } from './journalStorage.js';
+export { openStorage, backendFor, type OpenStorageOptions } from './openStorage.js';
