@@ -13,3 +13,6 @@ export { postgresBackend, redactUrl, schemaOf, type PostgresBackendOptions } fro
 export { withReconnect, isTransient, type ReconnectOptions } from './reconnect.js';
 export { JournalStorage, type CreateStudyOptions, type TrialSpec, type ApplyListener } from './journalStorage.js';
 export { openStorage, backendFor, type OpenStorageOptions } from './openStorage.js';
+export { StudyOptimizer, optimizerEvents, LOCAL_SLOT_ATTR, type OptimizerEvent } from './studyOptimizer.js';
+export { runWorker, trialSeed, type RunWorkerOptions, type WorkerSummary, type WorkerObjective, type WorkerContext } from './runWorker.js';
+export { startHeartbeats, type Heartbeats } from './heartbeats.js';
