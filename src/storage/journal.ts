@@ -102,6 +102,16 @@ export interface FinishOp extends OpHeader {
   state: 'complete' | 'pruned';
   /** Objective values (and `runtime`). */
   values: Record<string, number>;
+  /** The configuration and fidelity, for a trial created without them (an optimizer slot); else null. */
+  params: TrialParams | null;
+}
+
+/** A trial's configuration and fidelity, as a finishing operation may carry them. */
+export interface TrialParams {
+  /** The configuration. */
+  config: Config;
+  /** The fidelity, if any. */
+  fidelity: number | null;
 }
 
 /**
@@ -118,6 +128,8 @@ export interface FailOp extends OpHeader {
   reason: string;
   /** Whether to enqueue a retry. */
   retry: boolean;
+  /** The configuration and fidelity, for a trial created without them; else null. */
+  params: TrialParams | null;
 }
 
 /** Sets an attribute of a trial. */

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { Config } from '../simulator/types.js';
 import { checkAtLeast, checkInteger, checkOneOf } from '../util/validate.js';
 import type { JournalBackend } from './backend.js';
-import type { JournalEntry, JournalOp, JsonValue, OpBody, StudyRecord, TrialRecord } from './journal.js';
+import type { JournalEntry, JournalOp, JsonValue, OpBody, StudyRecord, TrialParams, TrialRecord } from './journal.js';
 import { type JournalState, type Outcome, applyOp, emptyState } from './replay.js';
 
 /** Options of {@link JournalStorage.createStudy}. */
@@ -207,20 +207,24 @@ export class JournalStorage {
 
   /**
    * Finishes a running trial with its values; false when it is no longer running (its lease
-   * expired and it was failed, so the result is not recorded).
+   * expired and it was failed, so the result is not recorded). `params` records the configuration
+   * of a trial created without one (an optimizer slot), saving a separate `setParams`.
    */
-  async finish(trial: number, values: Record<string, number>, state: 'complete' | 'pruned' = 'complete'): Promise<boolean> {
+  async finish(trial: number, values: Record<string, number>, state: 'complete' | 'pruned' = 'complete', params: TrialParams | null = null): Promise<boolean> {
     checkOneOf('finish', 'state', state, ['complete', 'pruned']);
     for (const [k, v] of Object.entries(values)) {
       if (typeof v !== 'number' || Number.isNaN(v)) throw new Error(`finish: values.${k} must be a number, not NaN, got ${String(v)}`);
     }
-    return (await this.write1({ op: 'finish', trial, state, values })).applied;
+    return (await this.write1({ op: 'finish', trial, state, values, params })).applied;
   }
 
-  /** Fails a running trial; with `retry`, enqueues a copy. False when it is no longer running. */
-  async fail(trial: number, reason: string, { retry = false }: { retry?: boolean } = {}): Promise<boolean> {
+  /**
+   * Fails a running trial; with `retry`, enqueues a copy. False when it is no longer running.
+   * `params` records the configuration of a trial created without one.
+   */
+  async fail(trial: number, reason: string, { retry = false, params = null }: { retry?: boolean; params?: TrialParams | null } = {}): Promise<boolean> {
     const study = this.trial(trial).study;
-    return (await this.write1({ op: 'fail', study, trial, reason, retry })).applied;
+    return (await this.write1({ op: 'fail', study, trial, reason, retry, params })).applied;
   }
 
   /** Sets an attribute of a trial. */
@@ -251,7 +255,7 @@ export class JournalStorage {
     const taken = await this.backend.expire(study, graceMs, (trials) => {
       for (const trial of trials) {
         const retries = this.replica.trials.get(trial)?.retries ?? 0;
-        const op = this.stamp({ op: 'fail', study, trial, reason: `lease expired (no heartbeat for ${graceMs} ms)`, retry: retries < maxRetries });
+        const op = this.stamp({ op: 'fail', study, trial, reason: `lease expired (no heartbeat for ${graceMs} ms)`, retry: retries < maxRetries, params: null });
         this.mine.set(op.id, null);
         ops.push(op);
       }

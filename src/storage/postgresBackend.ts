@@ -86,6 +86,7 @@ export function postgresBackend(url: string, options: PostgresBackendOptions = {
       await c.query(`CREATE TABLE IF NOT EXISTS ${t('hg_waiting')} (trial bigint PRIMARY KEY, study text NOT NULL)`);
       await c.query(`CREATE INDEX IF NOT EXISTS hg_waiting_study ON ${t('hg_waiting')} (study, trial)`);
       await c.query(`CREATE TABLE IF NOT EXISTS ${t('hg_lease')} (trial bigint PRIMARY KEY, study text NOT NULL, beat timestamptz NOT NULL DEFAULT now())`);
+      await c.query(APPEND_FUNCTION(schema));
       await c.query('COMMIT');
       c.release();
     } catch (e) {
@@ -96,35 +97,25 @@ export function postgresBackend(url: string, options: PostgresBackendOptions = {
   }, { what: `${description}: connect and create tables`, retryForMs: connectForMs, closed: () => closed });
   ready.catch(() => {}); // reported by the first operation that awaits it
 
-  /** Appends `ops` inside transaction `c` (taking the journal lock); returns their positions. */
-  const appendIn = async (c: pg.PoolClient, ops: readonly JournalOp[]): Promise<number[]> => {
-    await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [lockKey]);
-    const existing = await c.query<{ seq: string; op_id: string }>(`SELECT seq::text, op_id FROM ${t('hg_journal')} WHERE op_id = ANY($1)`, [ops.map((o) => o.id)]);
-    const known = new Map(existing.rows.map((r) => [r.op_id, Number(r.seq)]));
-    const seqs: number[] = [];
-    for (const op of ops) {
-      const had = known.get(op.id);
-      if (had !== undefined) {
-        seqs.push(had);
-        continue;
-      }
-      const r = await c.query<{ seq: string }>(`INSERT INTO ${t('hg_journal')} (op_id, op) VALUES ($1, $2) RETURNING seq::text`, [op.id, JSON.stringify(op)]);
-      const seq = Number(r.rows[0]?.seq);
-      seqs.push(seq);
-      const fx = sharedEffects(op, seq);
-      if (fx.leaseEnd !== undefined) await c.query(`DELETE FROM ${t('hg_lease')} WHERE trial = $1`, [fx.leaseEnd]);
-      if (fx.leaseStart !== undefined) await c.query(`INSERT INTO ${t('hg_lease')} (trial, study) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [fx.leaseStart.trial, fx.leaseStart.study]);
-      if (fx.enqueued !== undefined) await c.query(`INSERT INTO ${t('hg_waiting')} (trial, study) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [fx.enqueued.trial, fx.enqueued.study]);
-    }
-    await c.query('SELECT pg_notify($1, $2)', [channel, String(Math.max(...seqs))]);
-    return seqs;
+  /** Appends `ops` in one call of `hg_append` (inside the caller's transaction, or as its own). */
+  const appendWith = async (c: pg.Pool | pg.PoolClient, ops: readonly JournalOp[]): Promise<number[]> => {
+    const fx = ops.map((op) => sharedEffects(op, -1));
+    const r = await c.query<{ seqs: string[] }>(`SELECT ${t('hg_append')}($1, $2, $3, $4, $5, $6, $7, $8)::text[] AS seqs`, [
+      ops.map((o) => o.id), ops.map((o) => JSON.stringify(o)),
+      fx.map((f) => f.leaseStart?.trial ?? null), fx.map((f) => f.leaseEnd ?? null), fx.map((f) => f.enqueued !== undefined),
+      fx.map((f) => f.leaseStart?.study ?? f.enqueued?.study ?? ''), lockKey, channel,
+    ]);
+    return (r.rows[0]?.seqs ?? []).map(Number);
   };
 
   const listener = listen(connectionString, channel, () => closed);
 
   return {
     description,
-    append: (ops) => transaction('append', (c) => appendIn(c, ops)),
+    append: (ops) => retry('append', async () => {
+      await ready;
+      return appendWith(pool, ops);
+    }),
     read: (after) => retry('read', async () => {
       await ready;
       const r = await pool.query<{ s: string; op: string }>(`SELECT seq::text AS s, op FROM ${t('hg_journal')} WHERE seq > $1 ORDER BY seq`, [after]);
@@ -149,7 +140,7 @@ export function postgresBackend(url: string, options: PostgresBackendOptions = {
         await c.query(`DELETE FROM ${t('hg_waiting')} WHERE trial = $1`, [trial]);
         const op = claimOp(trial);
         attempts.push(op);
-        const [seq] = (await appendIn(c, [op])) as [number];
+        const [seq] = (await appendWith(c, [op])) as [number];
         return { seq, trial, op };
       });
     },
@@ -162,7 +153,7 @@ export function postgresBackend(url: string, options: PostgresBackendOptions = {
       const r = await c.query<{ trial: string }>(
         `DELETE FROM ${t('hg_lease')} WHERE study = $1 AND beat < now() - make_interval(secs => $2) RETURNING trial::text`, [study, graceMs / 1000]);
       const trials = r.rows.map((row) => Number(row.trial)).sort((a, b) => a - b);
-      if (trials.length > 0) await appendIn(c, failOps(trials));
+      if (trials.length > 0) await appendWith(c, failOps(trials));
       return trials;
     }),
     wait: (after, timeoutMs) => listener.wait(after, timeoutMs),
@@ -173,6 +164,38 @@ export function postgresBackend(url: string, options: PostgresBackendOptions = {
     },
   };
 }
+
+/**
+ * `hg_append(ids, ops, lease starts, lease ends, enqueues, studies, lock key, channel)`: appends
+ * operations under the journal's advisory lock in one round trip, skipping ids already stored
+ * (a retried append), applies their lease and queue effects (a trial of -1 is the operation's own
+ * position) and notifies listeners; returns the positions.
+ */
+const APPEND_FUNCTION = (schema: string) => `
+CREATE OR REPLACE FUNCTION "${schema}".hg_append(ids text[], ops text[], starts bigint[], ends bigint[], enqueues boolean[], studies text[], lock_key text, chan text)
+RETURNS bigint[] LANGUAGE plpgsql SET search_path = "${schema}" AS $fn$
+DECLARE
+  i int;
+  s bigint;
+  seqs bigint[] := '{}';
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtext(lock_key));
+  FOR i IN 1 .. coalesce(array_length(ids, 1), 0) LOOP
+    SELECT seq INTO s FROM hg_journal WHERE op_id = ids[i];
+    IF NOT FOUND THEN
+      INSERT INTO hg_journal (op_id, op) VALUES (ids[i], ops[i]) RETURNING seq INTO s;
+      IF ends[i] IS NOT NULL THEN DELETE FROM hg_lease WHERE trial = ends[i]; END IF;
+      IF starts[i] IS NOT NULL THEN
+        INSERT INTO hg_lease (trial, study) VALUES (CASE WHEN starts[i] < 0 THEN s ELSE starts[i] END, studies[i]) ON CONFLICT DO NOTHING;
+      END IF;
+      IF enqueues[i] THEN INSERT INTO hg_waiting (trial, study) VALUES (s, studies[i]) ON CONFLICT DO NOTHING; END IF;
+    END IF;
+    seqs := seqs || s;
+  END LOOP;
+  IF array_length(seqs, 1) > 0 THEN PERFORM pg_notify(chan, (SELECT max(x) FROM unnest(seqs) AS x)::text); END IF;
+  RETURN seqs;
+END
+$fn$`;
 
 interface Listener {
   wait(after: number, timeoutMs: number): Promise<void>;

@@ -39,7 +39,8 @@ function newTrial(seq: number, study: StudyRecord, fields: Partial<TrialRecord> 
  * - `claim` applies only to a waiting trial (the first claim wins, later ones are refused);
  * - `report`, `finish` and `fail` apply only to a running trial (a late result of a trial already
  *   failed by an expired lease is refused); `fail` with `retry` creates the retry at this position;
- * - `params` applies once per trial.
+ * - `params` applies once per trial (a `finish` or `fail` may carry the configuration of a trial
+ *   created without one).
  */
 export function applyOp(state: JournalState, { seq, op }: JournalEntry): Outcome {
   if (!(seq > state.last)) throw new Error(`journal replay: entry ${seq} is not after ${state.last}; entries must be applied in increasing order`);
@@ -93,6 +94,7 @@ function apply(state: JournalState, seq: number, op: JournalOp): Outcome {
     return { applied: true, trial: t.id };
   }
   Object.assign(t, { endedSeq: seq, endedAt: op.at });
+  if (op.params !== null && op.params !== undefined && t.config === null) Object.assign(t, { config: op.params.config, fidelity: op.params.fidelity });
   if (op.op === 'finish') {
     Object.assign(t, { state: op.state, values: { ...op.values } });
     return { applied: true, trial: t.id };

@@ -134,7 +134,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<WorkerSummar
     for (;;) {
       if (signal?.aborted) return { ...summary, stoppedBy: 'signal' };
       if (options.maxTrials !== undefined && summary.evaluated + summary.failed + summary.discarded >= options.maxTrials) return { ...summary, stoppedBy: 'maxTrials' };
-      await storage.sync();
+      // The replica is current: every write (finish, fail, ask) and every wait ends with a sync.
       if (studyProgress(storage.state, study).finished) return summary;
       if (Date.now() - lastExpire >= Math.min(heartbeatMs, graceMs / 2)) {
         lastExpire = Date.now();
@@ -157,7 +157,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<WorkerSummar
       const trial = localTrial ?? (shared !== null && t.slot !== null && t.attrs[LOCAL_SLOT_ATTR] !== true
         ? await shared.trialOf(t.slot)
         : { config: t.config as Config, ...(t.fidelity !== null ? { fidelity: t.fidelity } : {}) });
-      if (t.config === null) await storage.setParams(t.id, trial.config, trial.fidelity ?? null);
+      const params = t.config === null ? { config: trial.config, fidelity: trial.fidelity ?? null } : null;
       beats.watch(t.id);
       let result: EvalResult | null = null;
       try {
@@ -165,13 +165,13 @@ export async function runWorker(options: RunWorkerOptions): Promise<WorkerSummar
         result = trial.result ?? (await objective(trial.config, context));
         const values = checkResult(result, trial.config);
         beats.watch(null);
-        if (await storage.finish(t.id, values)) summary.evaluated++;
+        if (await storage.finish(t.id, values, 'complete', params)) summary.evaluated++;
         else summary.discarded++;
         if (local !== null) await local.tell(trial, result);
       } catch (e) {
         beats.watch(null);
         summary.failed++;
-        await storage.fail(t.id, `objective failed: ${(e as Error).message}`);
+        await storage.fail(t.id, `objective failed: ${(e as Error).message}`, { params });
         if (!catchErrors) throw new Error(`runWorker: the objective failed on trial ${t.id} (${JSON.stringify(trial.config)}): ${(e as Error).message}`);
       }
       onTrial?.(storage.trial(t.id), result);

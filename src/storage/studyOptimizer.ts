@@ -86,7 +86,9 @@ export class StudyOptimizer {
     this.unsubscribe = storage.subscribe((entry, outcome, state) => {
       const e = eventOf(entry, outcome, state, study);
       if (e !== null) this.queue.push(e);
-      if (entry.op.op === 'params' && outcome.applied) this.check(state.trials.get(entry.op.trial) as TrialRecord);
+      const op = entry.op;
+      const carriesParams = op.op === 'params' || ((op.op === 'finish' || op.op === 'fail') && op.params !== null && op.params !== undefined);
+      if (carriesParams && outcome.applied) this.check(state.trials.get(op.trial) as TrialRecord);
     });
   }
 

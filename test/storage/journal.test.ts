@@ -106,8 +106,8 @@ describe('journal replay', () => {
       moves.forEach((m, i) => {
         const h = { ...header(i + 2), worker: m.endsWith('A') ? 'A' : 'B' };
         if (m.startsWith('claim')) ops.push({ op: 'claim', study: 's', trial: 1, ...h });
-        else if (m.startsWith('finish')) ops.push({ op: 'finish', trial: 1, state: 'complete', values: { loss: i }, ...h });
-        else ops.push({ op: 'fail', study: 's', trial: 1, reason: 'x', retry: false, ...h });
+        else if (m.startsWith('finish')) ops.push({ op: 'finish', trial: 1, state: 'complete', values: { loss: i }, params: null, ...h });
+        else ops.push({ op: 'fail', study: 's', trial: 1, reason: 'x', retry: false, params: null, ...h });
       });
       const state = replay(ops.map((op, seq) => ({ seq, op })));
       const t = state.trials.get(1)!;
