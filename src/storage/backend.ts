@@ -67,6 +67,7 @@ export interface SharedEffects {
 export function sharedEffects(op: JournalOp, seq: number): SharedEffects {
   switch (op.op) {
     case 'createTrial':
+      if (op.state === 'complete') return {};
       return op.state === 'running' ? { leaseStart: { trial: seq, study: op.study } } : { enqueued: { trial: seq, study: op.study } };
     case 'claim':
       return { leaseStart: { trial: op.trial, study: op.study } };

@@ -16,3 +16,4 @@ export { openStorage, backendFor, type OpenStorageOptions } from './openStorage.
 export { StudyOptimizer, optimizerEvents, LOCAL_SLOT_ATTR, type OptimizerEvent } from './studyOptimizer.js';
 export { runWorker, trialSeed, type RunWorkerOptions, type WorkerSummary, type WorkerObjective, type WorkerContext } from './runWorker.js';
 export { startHeartbeats, type Heartbeats } from './heartbeats.js';
+export { simulateIntoStorage, studyRecords, recordOfTrial, type SimulateIntoStorageOptions } from './simulationRecords.js';

@@ -42,13 +42,18 @@ export interface CreateStudyOp extends OpHeader {
   attrs: Record<string, JsonValue>;
 }
 
-/** Adds a trial: `waiting` (enqueued, for any worker to claim) or `running` (owned by the writer). */
+/**
+ * Adds a trial: `waiting` (enqueued, for any worker to claim), `running` (owned by the writer), or
+ * `complete` with its values (a result recorded as a whole, e.g. by the simulator).
+ */
 export interface CreateTrialOp extends OpHeader {
   op: 'createTrial';
   /** Study name. */
   study: string;
   /** Initial state. */
-  state: 'waiting' | 'running';
+  state: 'waiting' | 'running' | 'complete';
+  /** The values of a trial created `complete`; else null. */
+  values: Record<string, number> | null;
   /** The configuration, when the writer knows it (an optimizer slot's configuration may follow in a `params` op). */
   config: Config | null;
   /** The fidelity, if any. */

@@ -152,7 +152,7 @@ export class JournalStorage {
 
   /** Enqueues a waiting trial (Optuna's `enqueue_trial`) for any worker to claim. */
   async enqueueTrial(study: string, spec: TrialSpec): Promise<TrialRecord> {
-    const o = await this.write1({ op: 'createTrial', study, state: 'waiting', config: spec.config ?? null, fidelity: spec.fidelity ?? null, slot: false, attrs: spec.attrs ?? {} });
+    const o = await this.write1({ op: 'createTrial', study, state: 'waiting', config: spec.config ?? null, fidelity: spec.fidelity ?? null, slot: false, attrs: spec.attrs ?? {}, values: null });
     return this.trialOf(o, 'enqueueTrial');
   }
 
@@ -161,14 +161,20 @@ export class JournalStorage {
    * budget's slots are used (the check is the journal's, so concurrent writers never exceed it).
    */
   async askSlot(study: string, spec: TrialSpec = {}): Promise<TrialRecord | null> {
-    const o = await this.write1({ op: 'createTrial', study, state: 'running', config: spec.config ?? null, fidelity: spec.fidelity ?? null, slot: true, attrs: spec.attrs ?? {} });
+    const o = await this.write1({ op: 'createTrial', study, state: 'running', config: spec.config ?? null, fidelity: spec.fidelity ?? null, slot: true, attrs: spec.attrs ?? {}, values: null });
     return o.applied ? this.trial(o.trial as number) : null;
   }
 
   /** Adds a running trial outside the optimizer's slots (e.g. a user's own configuration). */
   async createRunningTrial(study: string, spec: TrialSpec): Promise<TrialRecord> {
-    const o = await this.write1({ op: 'createTrial', study, state: 'running', config: spec.config ?? null, fidelity: spec.fidelity ?? null, slot: false, attrs: spec.attrs ?? {} });
+    const o = await this.write1({ op: 'createTrial', study, state: 'running', config: spec.config ?? null, fidelity: spec.fidelity ?? null, slot: false, attrs: spec.attrs ?? {}, values: null });
     return this.trialOf(o, 'createRunningTrial');
+  }
+
+  /** Records a finished evaluation as one complete trial (one operation, so a crash never leaves half of it). */
+  async recordTrial(study: string, spec: TrialSpec & { values: Record<string, number> }): Promise<TrialRecord> {
+    const o = await this.write1({ op: 'createTrial', study, state: 'complete', config: spec.config ?? null, fidelity: spec.fidelity ?? null, slot: false, attrs: spec.attrs ?? {}, values: spec.values });
+    return this.trialOf(o, 'recordTrial');
   }
 
   /** Claims a waiting trial of `study` (the oldest first), or null when none waits. */

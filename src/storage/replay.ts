@@ -62,10 +62,12 @@ function apply(state: JournalState, seq: number, op: JournalOp): Outcome {
       return { applied: true };
     }
     if (op.slot && study.budget !== null && study.slots >= study.budget) return refused(`study '${op.study}' has used its ${study.budget} slots`);
-    const running = op.state === 'running';
+    const started = op.state !== 'waiting';
+    const complete = op.state === 'complete';
     const t = newTrial(seq, study, {
       state: op.state, config: op.config, fidelity: op.fidelity, slot: op.slot ? study.slots++ : null, attrs: { ...op.attrs },
-      worker: running ? op.worker : null, startedSeq: running ? seq : null, startedAt: running ? op.at : null,
+      worker: started ? op.worker : null, startedSeq: started ? seq : null, startedAt: started ? op.at : null,
+      values: complete ? { ...(op.values ?? {}) } : null, endedSeq: complete ? seq : null, endedAt: complete ? op.at : null,
     });
     state.trials.set(seq, t);
     return { applied: true, trial: seq };

@@ -101,7 +101,7 @@ describe('journal replay', () => {
     fc.assert(fc.property(fc.array(fc.constantFrom('claimA', 'claimB', 'finishA', 'finishB', 'failA'), { minLength: 1, maxLength: 8 }), (moves) => {
       const ops: JournalOp[] = [
         { op: 'createStudy', study: 's', objective: 'loss', budget: null, attrs: {}, ...header(0) },
-        { op: 'createTrial', study: 's', state: 'waiting', config: { x: 1 }, fidelity: null, slot: false, attrs: {}, ...header(1) },
+        { op: 'createTrial', study: 's', state: 'waiting', config: { x: 1 }, fidelity: null, slot: false, attrs: {}, values: null, ...header(1) },
       ];
       moves.forEach((m, i) => {
         const h = { ...header(i + 2), worker: m.endsWith('A') ? 'A' : 'B' };
