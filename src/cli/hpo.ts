@@ -20,7 +20,10 @@ incumbent with quartiles against simulated time (SVG and PNG).
   --evals       results per run (default 200; with --max-time, an upper bound)
   --max-time    simulated hours per run: compare optimizers at the same simulated time
   --seeds       runs per optimizer, seeds 0..S-1 (default 5)
-  --out         output directory (default runs/hpo)`;
+  --out         output directory (default runs/hpo)
+
+  hypergrad hpo worker --help   evaluate a shared study for real, on any number of machines
+  hypergrad hpo status --help   progress of the studies in a storage`;
 
 /** The benchmark a name selects. */
 export function benchmarkByName(name: string): Benchmark {
@@ -59,6 +62,8 @@ const fmt = (x: number) => (Number.isFinite(x) ? x.toPrecision(4) : 'n/a');
 
 /** Runs `hypergrad hpo`; returns the exit code. */
 export async function hpoCommand(args: readonly string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+  if (args[0] === 'worker') return (await import('./hpoWorker.js')).hpoWorkerCommand(args.slice(1), out, err);
+  if (args[0] === 'status') return (await import('./hpoStatus.js')).hpoStatusCommand(args.slice(1), out, err);
   if (args.includes('--help') || args.includes('-h')) {
     out.write(`${HPO_USAGE}\n`);
     return 0;

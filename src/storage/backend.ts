@@ -44,6 +44,8 @@ export interface JournalBackend {
    * Returns the trials taken.
    */
   expire(study: string, graceMs: number, failOps: (trials: readonly number[]) => JournalOp[]): Promise<number[]>;
+  /** The leases of `study`'s running trials and their ages (ms since the last heartbeat, by the same clock as `expire`). */
+  leases(study: string): Promise<{ trial: number; ageMs: number }[]>;
   /** Resolves once entries after `after` may exist, or after `timeoutMs` (LISTEN/NOTIFY, polling, or in-process). */
   wait(after: number, timeoutMs: number): Promise<void>;
   /** Releases connections, timers and watchers. */

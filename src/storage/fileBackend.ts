@@ -136,6 +136,16 @@ export function fileBackend(path: string, options: FileBackendOptions = {}): Jou
       if (stale.length > 0) appendLocked(failOps(stale));
       return stale;
     }),
+    leases: async (study) => {
+      const out: { trial: number; ageMs: number }[] = [];
+      for (const name of readdirSync(leaseDir)) {
+        try {
+          const file = join(leaseDir, name);
+          if (readFileSync(file, 'utf8') === study) out.push({ trial: Number(name), ageMs: Date.now() - statSync(file).mtimeMs });
+        } catch { /* ended meanwhile */ }
+      }
+      return out.sort((x, y) => x.trial - y.trial);
+    },
     wait: async (a, timeoutMs) => {
       const end = Date.now() + timeoutMs;
       while (!closed && Date.now() < end) {

@@ -17,3 +17,4 @@ export { StudyOptimizer, optimizerEvents, LOCAL_SLOT_ATTR, type OptimizerEvent }
 export { runWorker, trialSeed, type RunWorkerOptions, type WorkerSummary, type WorkerObjective, type WorkerContext } from './runWorker.js';
 export { startHeartbeats, type Heartbeats } from './heartbeats.js';
 export { simulateIntoStorage, studyRecords, recordOfTrial, type SimulateIntoStorageOptions } from './simulationRecords.js';
+export { lockRunFolder, type RunFolderLock } from './runFolderLock.js';

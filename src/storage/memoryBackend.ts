@@ -59,6 +59,7 @@ export function memoryBackend({ now = Date.now }: { now?: () => number } = {}): 
       wake();
       return stale;
     },
+    leases: async (study) => [...leases].filter(([, l]) => l.study === study).map(([trial, l]) => ({ trial, ageMs: now() - l.beat })),
     wait: (a, timeoutMs) => new Promise<void>((resolve) => {
       if (entries.length - 1 > a) return resolve();
       const timer = setTimeout(() => {

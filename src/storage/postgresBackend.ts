@@ -156,6 +156,11 @@ export function postgresBackend(url: string, options: PostgresBackendOptions = {
       if (trials.length > 0) await appendWith(c, failOps(trials));
       return trials;
     }),
+    leases: (study) => retry('read leases', async () => {
+      await ready;
+      const r = await pool.query<{ trial: string; age: number }>(`SELECT trial::text, extract(epoch FROM now() - beat)::float8 * 1000 AS age FROM ${t('hg_lease')} WHERE study = $1 ORDER BY trial`, [study]);
+      return r.rows.map((row) => ({ trial: Number(row.trial), ageMs: row.age }));
+    }),
     wait: (after, timeoutMs) => listener.wait(after, timeoutMs),
     close: async () => {
       closed = true;
