@@ -9,6 +9,8 @@ export interface BenchLine {
   baseline?: number;
   /** `value / baseline`. */
   ratio?: number;
+  /** Interleaved repeats the value and baseline are medians of. */
+  repeats?: number;
 }
 
 /** Prints one result line to stdout. */

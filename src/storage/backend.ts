@@ -45,21 +45,37 @@ export interface JournalBackend {
    */
   expire(study: string, graceMs: number, failOps: (trials: readonly number[]) => JournalOp[]): Promise<number[]>;
   /** The leases of `study`'s running trials and their ages (ms since the last heartbeat, by the same clock as `expire`). */
-  leases(study: string): Promise<{ trial: number; ageMs: number }[]>;
+  leases(study: string): Promise<LeaseAge[]>;
   /** Resolves once entries after `after` may exist, or after `timeoutMs` (LISTEN/NOTIFY, polling, or in-process). */
   wait(after: number, timeoutMs: number): Promise<void>;
   /** Releases connections, timers and watchers. */
   close(): Promise<void>;
 }
 
+/** A running trial's lease and its age. */
+export interface LeaseAge {
+  /** The trial. */
+  trial: number;
+  /** Milliseconds since its last heartbeat. */
+  ageMs: number;
+}
+
+/** A trial and its study. */
+export interface TrialOfStudy {
+  /** The trial. */
+  trial: number;
+  /** Its study. */
+  study: string;
+}
+
 /** What an operation does to leases and to the waiting queue, given its journal position. */
 export interface SharedEffects {
   /** The trial whose lease starts, and its study. */
-  leaseStart?: { trial: number; study: string };
+  leaseStart?: TrialOfStudy;
   /** The trial whose lease ends. */
   leaseEnd?: number;
   /** A trial that becomes waiting (enqueued, or the retry a `fail` creates), and its study. */
-  enqueued?: { trial: number; study: string };
+  enqueued?: TrialOfStudy;
 }
 
 /**

@@ -31,6 +31,7 @@ export interface OpHeader {
 
 /** Creates a study; a second creation of the same name is refused (its outcome says so). */
 export interface CreateStudyOp extends OpHeader {
+  /** The operation's kind. */
   op: 'createStudy';
   /** Study name. */
   study: string;
@@ -47,6 +48,7 @@ export interface CreateStudyOp extends OpHeader {
  * `complete` with its values (a result recorded as a whole, e.g. by the simulator).
  */
 export interface CreateTrialOp extends OpHeader {
+  /** The operation's kind. */
   op: 'createTrial';
   /** Study name. */
   study: string;
@@ -69,6 +71,7 @@ export interface CreateTrialOp extends OpHeader {
 
 /** Claims a waiting trial for the writer: the first claim in journal order wins. */
 export interface ClaimOp extends OpHeader {
+  /** The operation's kind. */
   op: 'claim';
   /** Study name. */
   study: string;
@@ -78,6 +81,7 @@ export interface ClaimOp extends OpHeader {
 
 /** Sets a trial's configuration and fidelity, once (the first such op wins). */
 export interface ParamsOp extends OpHeader {
+  /** The operation's kind. */
   op: 'params';
   /** Trial id. */
   trial: number;
@@ -89,6 +93,7 @@ export interface ParamsOp extends OpHeader {
 
 /** An intermediate value of a running trial (Optuna's `report`). */
 export interface ReportOp extends OpHeader {
+  /** The operation's kind. */
   op: 'report';
   /** Trial id. */
   trial: number;
@@ -100,6 +105,7 @@ export interface ReportOp extends OpHeader {
 
 /** Finishes a running trial as complete or pruned, with its values. */
 export interface FinishOp extends OpHeader {
+  /** The operation's kind. */
   op: 'finish';
   /** Trial id. */
   trial: number;
@@ -124,6 +130,7 @@ export interface TrialParams {
  * fidelity, slot and intermediate values) as a new waiting trial whose id is this operation's position.
  */
 export interface FailOp extends OpHeader {
+  /** The operation's kind. */
   op: 'fail';
   /** Study name (of the trial and of its retry). */
   study: string;
@@ -139,6 +146,7 @@ export interface FailOp extends OpHeader {
 
 /** Sets an attribute of a trial. */
 export interface TrialAttrOp extends OpHeader {
+  /** The operation's kind. */
   op: 'trialAttr';
   /** Trial id. */
   trial: number;
@@ -150,6 +158,7 @@ export interface TrialAttrOp extends OpHeader {
 
 /** Sets an attribute of a study. */
 export interface StudyAttrOp extends OpHeader {
+  /** The operation's kind. */
   op: 'studyAttr';
   /** Study name. */
   study: string;

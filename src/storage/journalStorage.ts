@@ -53,8 +53,12 @@ export class JournalStorage {
   private readonly listeners: ApplyListener[] = [];
   private counter = 0;
 
+  /** Where the journal lives. */
+  readonly backend: JournalBackend;
+
   /** Wraps `backend`; `worker` names this writer (default `host:pid:instance`). */
-  constructor(readonly backend: JournalBackend, { worker }: { worker?: string } = {}) {
+  constructor(backend: JournalBackend, { worker }: { worker?: string } = {}) {
+    this.backend = backend;
     this.worker = worker ?? `${hostname()}:${process.pid}:${instances++}`;
   }
 

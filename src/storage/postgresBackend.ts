@@ -24,8 +24,16 @@ export function redactUrl(url: string): string {
   }
 }
 
+/** A PostgreSQL URL without `?schema=`, and the schema it named. */
+export interface UrlAndSchema {
+  /** The URL for `pg`. */
+  url: string;
+  /** The schema (default `public`). */
+  schema: string;
+}
+
 /** Splits `?schema=NAME` off a PostgreSQL URL (pg does not know it); default schema `public`. */
-export function schemaOf(url: string): { url: string; schema: string } {
+export function schemaOf(url: string): UrlAndSchema {
   const u = new URL(url);
   const schema = u.searchParams.get('schema') ?? 'public';
   u.searchParams.delete('schema');

@@ -1,4 +1,4 @@
-import type { JournalEntry, JournalOp, StudyRecord, TrialRecord } from './journal.js';
+import type { JournalEntry, JournalOp, StudyRecord, TrialRecord, TrialState } from './journal.js';
 
 /** Every study and trial of a storage, as replaying its journal leaves them. */
 export interface JournalState {
@@ -11,7 +11,23 @@ export interface JournalState {
 }
 
 /** What applying one operation did: applied (and the trial it created or touched), or refused and why. */
-export type Outcome = { applied: true; trial?: number } | { applied: false; reason: string };
+export type Outcome = Applied | Refused;
+
+/** An operation that took effect. */
+export interface Applied {
+  /** It took effect. */
+  applied: true;
+  /** The trial it created or touched. */
+  trial?: number;
+}
+
+/** An operation that lost a conflict or named nothing. */
+export interface Refused {
+  /** It had no effect. */
+  applied: false;
+  /** Why. */
+  reason: string;
+}
 
 /** A state with no study. */
 export function emptyState(): JournalState {
@@ -133,7 +149,7 @@ export interface StudyProgress {
   finished: boolean;
 }
 
-type TrialState = TrialRecord['state'];
+
 
 /** The progress of a study in `state`. */
 export function studyProgress(state: JournalState, name: string): StudyProgress {

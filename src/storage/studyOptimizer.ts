@@ -5,7 +5,29 @@ import type { JournalEntry, TrialRecord } from './journal.js';
 import type { JournalState, Outcome } from './replay.js';
 
 /** One event of a study's optimizer, in journal order: the ask that filled a slot, or the tell of its result. */
-export type OptimizerEvent = { kind: 'ask'; slot: number; seq: number } | { kind: 'tell'; slot: number; seq: number; values: Record<string, number> };
+export type OptimizerEvent = AskEvent | TellEvent;
+
+/** The ask that filled a slot. */
+export interface AskEvent {
+  /** Kind. */
+  kind: 'ask';
+  /** The slot. */
+  slot: number;
+  /** Journal position. */
+  seq: number;
+}
+
+/** The result of a slot. */
+export interface TellEvent {
+  /** Kind. */
+  kind: 'tell';
+  /** The slot. */
+  slot: number;
+  /** Journal position. */
+  seq: number;
+  /** Its values. */
+  values: Record<string, number>;
+}
 
 /** The attribute that marks a slot filled by a worker's own optimizer (not replayed by the others). */
 export const LOCAL_SLOT_ATTR = 'localOptimizer';
