@@ -62,6 +62,21 @@ describe.skipIf(!BUILT)('faults', () => {
     }
   });
 
+  it('a worker whose synchronous objective blocks its main thread for several grace periods keeps its leases (heartbeats from its own thread)', async () => {
+    const c = backendCase(PG_URL !== undefined ? 'postgres' : 'file');
+    try {
+      const common = { url: c.url, study: 'slow', budget: 6, optimizer: 'random', heartbeatMs: 150, graceMs: 600, blockMs: 1500 };
+      const summaries = await Promise.all([startWorker(common), startWorker(common)].map((w) => w.done));
+      const reader = new JournalStorage(c.backend());
+      const trials = await reader.trials('slow');
+      await reader.close();
+      expect(trials.map((t) => t.state)).toEqual(new Array(6).fill('complete')); // none failed as dead
+      expect(summaries.reduce((n, s) => n + s.evaluated, 0)).toBe(6);
+    } finally {
+      await c.cleanup();
+    }
+  });
+
   it.skipIf(PG_URL === undefined || PG_RESTART === undefined)('the PostgreSQL server restarted mid-run: workers reconnect and the study finishes', async () => {
     const c = backendCase('postgres');
     const reader = new JournalStorage(c.backend());

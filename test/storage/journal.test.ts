@@ -48,6 +48,18 @@ describe.each(BACKENDS)('journal storage on %s', (kind) => {
     expect(studyProgress(fresh, 's').byState).toEqual({ waiting: 0, running: 1, complete: 1, pruned: 1, failed: 1 });
   });
 
+  it('a waiting reader is woken by another writer\'s append (LISTEN/NOTIFY, polling, in-process)', async () => {
+    const c = open(kind);
+    const [a, b] = [c.open('a'), c.open('b')];
+    await a.createStudy('s');
+    await b.sync();
+    const woke = b.waitForChange(1_000_000); // longer than the test's timeout: only a wake-up ends it in time
+    await new Promise((r) => setTimeout(r, 50));
+    await a.enqueueTrial('s', { config: { x: 1 } });
+    await woke;
+    expect(b.study('s').trials.length).toBe(1);
+  }, 30_000);
+
   it('concurrent claims of one waiting trial: exactly one writer gets it', async () => {
     const c = open(kind);
     const writers = Array.from({ length: 6 }, (_v, i) => c.open(`w${i}`));
