@@ -35,7 +35,7 @@ export interface SimulateIntoStorageOptions extends SimulateOptions {
   storage: JournalStorage;
   /** The study (created; one that holds records is refused unless `resume`). */
   study: string;
-  /** Continue the study's records (a cut-off run) instead of refusing a study that has some. */
+  /** Continue the study's records (a cut-off run; a finished one is returned as it is) instead of refusing a study that has some. */
   resume?: boolean;
 }
 
@@ -44,7 +44,8 @@ export interface SimulateIntoStorageOptions extends SimulateOptions {
  * (attributes `cumtime`, `workerIndex`, `seed`), so a simulated study is read and plotted by the
  * same tools as a real one ({@link studyRecords}). A study already finished, or holding records
  * without `resume`, is refused with an error that says so (nothing is overwritten); with `resume`,
- * the run continues from the study's records (`simulate`'s `resumeFrom`).
+ * a cut-off run continues from the study's records (`simulate`'s `resumeFrom`) and a finished one
+ * returns its records.
  */
 export async function simulateIntoStorage(options: SimulateIntoStorageOptions): Promise<SimulationResult> {
   const { storage, study, resume = false, ...sim } = options;
@@ -54,6 +55,7 @@ export async function simulateIntoStorage(options: SimulateIntoStorageOptions): 
   const done = await studyRecords(storage, study);
   if (existing !== undefined) {
     if (existing.trials.length >= sim.nEvals || (existing.budget !== null && studyProgress(storage.state, study).byState.complete >= existing.budget)) {
+      if (resume) return { records: done, stoppedBy: 'nEvals' };
       throw new Error(`study '${study}' in ${storage.backend.description} is finished (${done.length} records); choose another study name to run again`);
     }
     if (!resume && done.length > 0) throw new Error(`study '${study}' in ${storage.backend.description} already holds ${done.length} records of a run; pass resume to continue it, or choose another study name`);

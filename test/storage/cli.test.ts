@@ -53,6 +53,24 @@ describe('hypergrad hpo worker | status', () => {
     }
   });
 
+  it('hpo --storage records each run as a study; a second run is refused; --resume reads finished runs back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hg-cli-'));
+    const storage = join(dir, 'runs.jsonl');
+    const base = ['--benchmark', 'mfbranin', '--optimizer', 'random,tpe', '--evals', '15', '--seeds', '2', '--workers', '2', '--out', join(dir, 'out')];
+    const first = await cli([...base, '--storage', storage]);
+    expect(first.err).toBe('');
+    const table = first.out.split('\n').filter((l) => /^(random|tpe) /.test(l)).map((l) => l.replace(/\s+/g, ' '));
+    expect(table.length).toBe(2);
+    const studies = await (await openStorage(storage)).studies();
+    expect(studies.map((s) => s.name).sort()).toEqual(['mfbranin/random-seed0', 'mfbranin/random-seed1', 'mfbranin/tpe-seed0', 'mfbranin/tpe-seed1']);
+    const second = await cli([...base, '--storage', storage]);
+    expect(second.code).toBe(2);
+    expect(second.err).toMatch(/--storage: study 'mfbranin\/random-seed0' in .* is finished \(15 records\); choose another study name to run again; pass --resume URL to continue it/);
+    const resumed = await cli([...base, '--resume', storage]);
+    expect(resumed.err).toBe('');
+    expect(resumed.out.split('\n').filter((l) => /^(random|tpe) /.test(l)).map((l) => l.replace(/\s+/g, ' '))).toEqual(table);
+  });
+
   it('bad flags are named', async () => {
     expect((await cli(['worker', '--storage', 'x'])).err).toMatch(/--study is required/);
     expect((await cli(['worker', '--storage', 'memory:', '--study', 's', '--benchmark', 'mfbranin', '--optimizer', 'sgd'])).err).toMatch(/--optimizer must be one of/);
