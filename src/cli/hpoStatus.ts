@@ -4,6 +4,7 @@ import type { JournalStorage } from '../storage/journalStorage.js';
 import { parseNumberFlag } from '../util/validate.js';
 import { parseFlags } from './hpo.js';
 
+/** The help of `hypergrad hpo status`. */
 export const HPO_STATUS_USAGE = `usage: hypergrad hpo status --storage URL [--study NAME] [--grace SEC]
 
 Prints the progress of the studies in a storage (or of one): trials by state, slots used of the

@@ -13,6 +13,7 @@ import { recordOfTrial } from '../storage/simulationRecords.js';
 import { parseNumberFlag } from '../util/validate.js';
 import { benchmarkByName, parseFlags } from './hpo.js';
 
+/** The help of `hypergrad hpo worker`. */
 export const HPO_WORKER_USAGE = `usage: hypergrad hpo worker --storage URL --study NAME --benchmark NAME --optimizer NAME [--trials N] [--seed S]
                           [--heartbeat SEC] [--max-retries K] [--max-trials M] [--out DIR]
 
