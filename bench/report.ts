@@ -9,7 +9,7 @@ export interface BenchLine {
   baseline?: number;
   /** `value / baseline`. */
   ratio?: number;
-  /** Interleaved repeats the value and baseline are medians of. */
+  /** How many interleaved repeats the medians `value` and `baseline` were taken over. */
   repeats?: number;
 }
 
