@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Config } from '../simulator/types.js';
 import { checkAtLeast, checkInteger, checkOneOf } from '../util/validate.js';
@@ -52,6 +53,8 @@ export class JournalStorage {
   private readonly mine = new Map<string, Outcome | null>();
   private readonly listeners: ApplyListener[] = [];
   private counter = 0;
+  /** Makes operation ids unique across instances, processes and runs (worker names and pids repeat). */
+  private readonly nonce = randomUUID().slice(0, 8);
 
   /** Where the journal lives. */
   readonly backend: JournalBackend;
@@ -89,7 +92,7 @@ export class JournalStorage {
   }
 
   private stamp(body: OpBody): JournalOp {
-    return { ...body, id: `${this.worker}#${this.counter++}`, worker: this.worker, at: Date.now() } as JournalOp;
+    return { ...body, id: `${this.worker}#${this.nonce}#${this.counter++}`, worker: this.worker, at: Date.now() } as JournalOp;
   }
 
   /** Appends operations, syncs past them, and returns their outcomes. */

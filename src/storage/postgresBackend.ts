@@ -171,6 +171,7 @@ export function postgresBackend(url: string, options: PostgresBackendOptions = {
     }),
     wait: (after, timeoutMs) => listener.wait(after, timeoutMs),
     close: async () => {
+      if (closed) return;
       closed = true;
       await listener.close();
       await pool.end();

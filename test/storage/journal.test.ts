@@ -60,6 +60,16 @@ describe.each(BACKENDS)('journal storage on %s', (kind) => {
     expect(b.study('s').trials.length).toBe(1);
   }, 30_000);
 
+  it('writers with the same name in later runs do not collide (operation ids stay unique)', async () => {
+    const c = open(kind);
+    const first = c.open('w');
+    await first.createStudy('s');
+    await first.close();
+    const again = c.open('w'); // the same worker name (a pid reused, a fixed --worker) on the same journal
+    await again.createStudy('t');
+    expect((await again.studies()).map((x) => x.name)).toEqual(['s', 't']);
+  });
+
   it('concurrent claims of one waiting trial: exactly one writer gets it', async () => {
     const c = open(kind);
     const writers = Array.from({ length: 6 }, (_v, i) => c.open(`w${i}`));
