@@ -1,6 +1,6 @@
 import type { Benchmark } from '../simulator/benchmarks/types.js';
 import { performanceOverTime } from '../simulator/performance.js';
-import { simulate } from '../simulator/simulate.js';
+import { type SimulateOptions, type SimulationResult, simulate } from '../simulator/simulate.js';
 import type { AskTellOptimizer, SimulationRecord } from '../simulator/types.js';
 import { asha } from './asha.js';
 import { bohb } from './bohb.js';
@@ -105,6 +105,8 @@ export interface CompareOptions {
   outDir?: string;
   /** Stop each run at this simulated time (seconds): compare at equal simulated time. */
   maxTotalEvalTime?: number;
+  /** Runs one simulation (default `simulate`); e.g. `simulateIntoStorage` records each run as a study. */
+  runSimulation?: (options: SimulateOptions, optimizer: string, seed: number) => Promise<SimulationResult>;
 }
 
 /** Runs every optimizer with every seed through the simulator (continual fidelity on). */
@@ -113,12 +115,12 @@ export async function compareOptimizers(o: CompareOptions): Promise<Map<string, 
   for (const name of o.optimizers) {
     const runs: SimulationRecord[][] = [];
     for (let seed = 0; seed < o.seeds; seed++) {
-      const { records } = await simulate({
+      const { records } = await (o.runSimulation ?? simulate)({
         objective: o.benchmark.objective, optimizer: makeOptimizer(name, o.benchmark, seed), nWorkers: o.nWorkers, nEvals: o.nEvals, seed,
         continualMaxFidelity: o.benchmark.fidelity.max, chargeSamplingTime: false,
         ...(o.maxTotalEvalTime !== undefined ? { maxTotalEvalTime: o.maxTotalEvalTime } : {}),
         ...(o.outDir !== undefined ? { resultsFile: `${o.outDir}/${name}-seed${seed}.jsonl` } : {}),
-      });
+      }, name, seed);
       runs.push(records);
     }
     out.set(name, runs);
