@@ -1,11 +1,12 @@
 import type { AskTellOptimizer, Config } from '../simulator/types.js';
 import { seededRandom } from '../util/random.js';
 import { type HyperbandOptions, hyperbandWith } from './hyperband.js';
+import { type InitialConfigsOption, initialConfigQueue } from './initialConfigs.js';
 import { proposeByDensityRatio } from './parzen.js';
 import { sampleConfig } from './searchSpace.js';
 
 /** Options of {@link bohb}. */
-export interface BohbOptions extends HyperbandOptions {
+export interface BohbOptions extends HyperbandOptions, InitialConfigsOption {
   /** Fraction of configurations drawn at random; default 1/3. */
   randomFraction?: number;
   /** Percent of a budget's observations taken as good; default 15. */
@@ -21,7 +22,7 @@ export interface BohbOptions extends HyperbandOptions {
  * TPE-style density ratio fitted on the largest budget that has enough observations (at least
  * d + 3, d the number of hyperparameters): good = the top 15% (at least d + 1), bad = the rest,
  * best of 64 candidates drawn from the good density (bandwidths x3); a third of the
- * configurations stay random.
+ * configurations stay random. Any `initialConfigs` fill the first brackets' first rounds.
  */
 export function bohb(options: BohbOptions): AskTellOptimizer {
   const { searchSpace, randomFraction = 1 / 3, topPercent = 15, candidates = 64, bandwidthFactor = 3 } = options;
@@ -29,6 +30,7 @@ export function bohb(options: BohbOptions): AskTellOptimizer {
   const rand = seededRandom(options.seed ?? 0);
   const byBudget = new Map<number, { config: Config; value: number }[]>();
   const nMin = Object.keys(searchSpace).length + 1;
+  const initial = initialConfigQueue('bohb', searchSpace, options.initialConfigs);
   return hyperbandWith(options, {
     observe: (config, resource, value) => {
       const list = byBudget.get(resource) ?? [];
@@ -36,6 +38,8 @@ export function bohb(options: BohbOptions): AskTellOptimizer {
       byBudget.set(resource, list);
     },
     sample: () => {
+      const first = initial();
+      if (first !== undefined) return first;
       if (rand() < randomFraction) return sampleConfig(searchSpace, rand);
       const budgets = [...byBudget.keys()].sort((a, b) => b - a);
       const budget = budgets.find((b) => (byBudget.get(b)?.length ?? 0) >= nMin + 2);

@@ -1,6 +1,6 @@
 import type { Benchmark } from '../simulator/benchmarks/types.js';
 import { performanceOverTime } from '../simulator/performance.js';
-import { simulate } from '../simulator/simulate.js';
+import { type SimulateOptions, type SimulationResult, simulate } from '../simulator/simulate.js';
 import type { AskTellOptimizer, SimulationRecord } from '../simulator/types.js';
 import { asha } from './asha.js';
 import { bohb } from './bohb.js';
@@ -8,6 +8,7 @@ import { hyperband } from './hyperband.js';
 import { randomSearch } from './randomSearch.js';
 import { tpe } from './tpe.js';
 import { gradientHpo } from './gradientHpo.js';
+import type { InitialConfigsOption } from './initialConfigs.js';
 import { FREEZE_THAW_OPTIMIZERS, makeFreezeThaw } from './freezeThawOptimizers.js';
 
 /** The black-box optimizers, by name. */
@@ -19,17 +20,19 @@ export type OptimizerName = (typeof OPTIMIZERS)[number];
  * Builds a named optimizer for a benchmark: multi-fidelity ones between its fidelity range's ends
  * (eta 3), single-fidelity ones at the full fidelity, `gradient` (mnist-mlp only) by hypergradient,
  * the freeze-thaw ones (`dyhpo`, `fms`...) one epoch at a time (see `makeFreezeThaw`).
+ * `initialConfigs` (a warm start) is accepted by `random`, `tpe` and `bohb`.
  */
-export function makeOptimizer(name: string, bench: Benchmark, seed: number): AskTellOptimizer {
+export function makeOptimizer(name: string, bench: Benchmark, seed: number, { initialConfigs }: InitialConfigsOption = {}): AskTellOptimizer {
   const { searchSpace, fidelity } = bench;
+  if (initialConfigs !== undefined && !['random', 'tpe', 'bohb'].includes(name)) throw new Error(`makeOptimizer: initialConfigs is accepted by random, tpe and bohb, not '${name}'`);
   const objective = bench.objectives[0] ?? 'loss';
   const mf = { searchSpace, minResource: fidelity.min, maxResource: fidelity.max, seed, objective };
   switch (name) {
-    case 'random': return randomSearch({ searchSpace, fidelity: fidelity.max, seed });
+    case 'random': return randomSearch({ searchSpace, fidelity: fidelity.max, seed, initialConfigs });
     case 'hyperband': return hyperband(mf);
     case 'asha': return asha(mf);
-    case 'bohb': return bohb(mf);
-    case 'tpe': return tpe({ searchSpace, fidelity: fidelity.max, seed, objective });
+    case 'bohb': return bohb({ ...mf, initialConfigs });
+    case 'tpe': return tpe({ searchSpace, fidelity: fidelity.max, seed, objective, initialConfigs });
     case 'gradient':
       if (bench.name !== 'mnist-mlp') throw new Error(`optimizer 'gradient' tunes a real training problem by hypergradient; use it with --benchmark mnist-mlp, not '${bench.name}'`);
       return gradientHpo({ seed });
@@ -105,6 +108,8 @@ export interface CompareOptions {
   outDir?: string;
   /** Stop each run at this simulated time (seconds): compare at equal simulated time. */
   maxTotalEvalTime?: number;
+  /** Runs one simulation (default `simulate`); e.g. `simulateIntoStorage` records each run as a study. */
+  runSimulation?: (options: SimulateOptions, optimizer: string, seed: number) => Promise<SimulationResult>;
 }
 
 /** Runs every optimizer with every seed through the simulator (continual fidelity on). */
@@ -114,12 +119,12 @@ export async function compareOptimizers(o: CompareOptions): Promise<Map<string, 
     const runs: SimulationRecord[][] = [];
     for (let seed = 0; seed < o.seeds; seed++) {
       const optimizer = makeOptimizer(name, o.benchmark, seed);
-      const { records } = await simulate({
+      const { records } = await (o.runSimulation ?? simulate)({
         objective: o.benchmark.objective, optimizer, nWorkers: o.nWorkers, nEvals: o.nEvals, seed,
         continualMaxFidelity: o.benchmark.fidelity.max, chargeSamplingTime: false,
         ...(o.maxTotalEvalTime !== undefined ? { maxTotalEvalTime: o.maxTotalEvalTime } : {}),
         ...(o.outDir !== undefined ? { resultsFile: `${o.outDir}/${name}-seed${seed}.jsonl` } : {}),
-      });
+      }, name, seed);
       (optimizer as { dispose?: () => void }).dispose?.();
       runs.push(records);
     }

@@ -16,6 +16,8 @@ export interface SimulateOptions extends RunOptions {
    * `resultsFile`, the file is first rewritten with exactly these records (dropping a cut-off line).
    */
   resumeFrom?: readonly SimulationRecord[];
+  /** Called with each record as it arrives (after `resultsFile`), e.g. to write it to a study storage; awaited. */
+  onRecord?: (record: SimulationRecord) => void | Promise<void>;
 }
 
 /** What {@link simulate} returns. */
@@ -154,6 +156,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     if (released.cumtime > maxTotalEvalTime) return { records, stoppedBy: 'maxTotalEvalTime' };
     records.push(released);
     if (options.resultsFile !== undefined) appendFileSync(options.resultsFile, `${JSON.stringify(released)}\n`);
+    if (options.onRecord !== undefined) await options.onRecord(released);
     const told = optimizer.tell(pendingTrial[worker] as Trial, pendingResult[worker] as EvalResult);
     if (isPromise(told)) await told;
     pending[worker] = null;

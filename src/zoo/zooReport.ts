@@ -1,5 +1,5 @@
 import type { FreezeThawOptimizer } from '../hpo/freezeThawBo.js';
-import { kendallTau } from '../hpo/kendallTau.js';
+import { kendallTau } from '../landscape/rankCorrelation.js';
 import { mannWhitneyLess } from '../hpo/stats.js';
 import type { Config, SimulationRecord } from '../simulator/types.js';
 import type { ZooBenchmark } from './zooBenchmark.js';

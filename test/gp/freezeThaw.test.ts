@@ -8,7 +8,7 @@ import { simulate } from '../../src/simulator/simulate.js';
 import type { Config, EvalResult } from '../../src/simulator/types.js';
 import { seededRandom } from '../../src/util/random.js';
 import { useBackend } from '../helpers/backends.js';
-import { kendallTau } from '../../src/hpo/kendallTau.js';
+import { kendallTau } from '../../src/landscape/rankCorrelation.js';
 
 const space: SearchSpace = { a: { type: 'float', low: 0, high: 1 }, b: { type: 'float', low: 0, high: 1 } };
 const E = 6;
