@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   type DataParallel, type Digits, Engine, type HypergradientOptions, ImplicitProblem, type ReplicaProgram, type Shard, mnistSplits,
-  normalTensor, parallelTrainingStep, programTrainingStep, seededRandom, sgd, sparseSoftmaxCrossEntropy,
+  normalTensor, programTrainingStep, seededRandom, sgd, sparseSoftmaxCrossEntropy,
 } from '../src/index.js';
 
 /** MLP parameters. */
@@ -89,7 +89,7 @@ export function dataParallelMlp(o: { dp: DataParallel | null; local: ReplicaProg
   const mlp = new ImplicitProblem<Mlp, number>({
     name: 'mlp', module: { params: m0 }, optimizer: sgd({ lr: 0.1 }), data: () => key++,
     config: { hypergradient: o.method, unrollSteps: o.innerSteps },
-    ...(o.dp ? { parallel: o.dp, trainingStep: parallelTrainingStep<Mlp>(o.dp) } : { trainingStep: programTrainingStep<Mlp>(o.local as ReplicaProgram, ['decay']) }),
+    ...(o.dp ? { parallel: o.dp } : { trainingStep: programTrainingStep<Mlp>(o.local as ReplicaProgram, ['decay']) }),
   });
   const decay = new ImplicitProblem<tf.Tensor, DigitBatch>({
     name: 'decay', module: { params: a0 }, optimizer: sgd({ lr: 0.5 }), data: [vb],
