@@ -66,7 +66,7 @@ export {
   type HypergradientOptions, type HypergradientMethod, type HypergradientContext, type InnerLoopView, type OptimizerView, type MethodName, type MethodEntry,
   type MethodOverrides, type InnerLoopNeeds,
 } from './multilevel/hypergradients/types.js';
-export { HYPERGRADIENTS, HYPERGRADIENT_METHODS, REPLICA_SAFE_METHODS, withDefaults, buildMethod } from './multilevel/hypergradients/index.js';
+export { HYPERGRADIENTS, HYPERGRADIENT_METHODS, REPLICA_SAFE_METHODS, withDefaults, buildMethod, innerLoopNeeds, validateHypergradient } from './multilevel/hypergradients/index.js';
 export { type UnrolledOptions, replayInnerLoop, reverseInnerLoop } from './multilevel/hypergradients/unrolled.js';
 export { type NeumannOptions } from './multilevel/hypergradients/neumann.js';
 export { type CgOptions } from './multilevel/hypergradients/cg.js';

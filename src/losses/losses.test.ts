@@ -44,6 +44,15 @@ describe.each(TEST_BACKENDS)('losses on %s', (backend) => {
     });
   });
 
+  it('one argument order: labels or targets first, predictions or logits second', () => {
+    tf.tidy(() => {
+      // Asymmetric in its arguments: swapping them would change the value.
+      expect(sigmoidCrossEntropy(tf.tensor1d([1]), tf.tensor1d([3]))).toBeAllClose([Math.log1p(Math.exp(-3))], { rtol: 1e-5 });
+      expect(meanSquaredError(tf.tensor1d([1, 2]), tf.tensor1d([1.5, 2]))).toBeAllClose([0.125]);
+    });
+    expect(() => meanSquaredError(tf.zeros([2]), tf.zeros([3]))).toThrow(/targets has shape \[2\] but predictions has shape \[3\]/);
+  });
+
   it('bad input gets errors naming the argument', () => {
     expect(() => softmaxCrossEntropy(tf.zeros([2, 3]), tf.zeros([2, 4]))).toThrow(/labels has shape \[2,3\] but logits has shape \[2,4\]/);
     expect(() => meanSquaredError(tf.zeros([2]), tf.zeros([2]), { reduction: 'avg' as never })).toThrow(/options\.reduction must be 'mean', 'sum' or 'none', got 'avg'/);
