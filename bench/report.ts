@@ -9,6 +9,8 @@ export interface BenchLine {
   baseline?: number;
   /** `value / baseline`. */
   ratio?: number;
+  /** How many interleaved repeats `value` and `baseline` are the medians of. */
+  repeats?: number;
 }
 
 /** Prints one result line to stdout. */

@@ -43,17 +43,18 @@ export { sgd, adam, adamW, rmsprop, type SgdOptions, type AdamOptions, type Rmsp
 export { constantSchedule, stepSchedule, cosineSchedule, linearWarmup } from './optim/schedules.js';
 export { solveCg, solveNeumann, solveFixedPoint, type MatVec, type LinearSolver, type SolverOptions } from './implicit/linearSolvers.js';
 export {
-  Problem, ImplicitProblem, IterativeProblem, type AnyProblem, type ProblemOptions, type StepContext, type StepResult, type Module, type StepOutput, type ProblemRole,
+  Problem, ImplicitProblem, IterativeProblem, type AnyProblem, type ProblemOptions, type ProblemOptionsBase, type TrainingStep, type StepContext, type StepResult, type Module, type StepOutput, type ProblemRole,
 } from './multilevel/problem.js';
 export { type ProblemConfig, type ResolvedProblemConfig } from './multilevel/config.js';
 export { type DataSource } from './multilevel/batches.js';
 export { type InnerLoopRecord, type RecordedStep } from './multilevel/innerLoop.js';
 export { type GradientOracle, type OracleGradient, type ParallelBackend, type ProblemObjective, type Evaluation } from './multilevel/oracle.js';
 export {
-  type EngineEvent, type StepEvent, type SkipEvent, type ValidationEvent, type IterationEvent, type EventOf, type Listener,
+  type EngineEvent, type StepEvent, type SkipEvent, type ValidationEvent, type IterationEvent, type EventOf, type Listener, type Typed,
 } from './multilevel/events.js';
 export { type Precision, type HalfPrecision, PRECISIONS, encode16, decode16, roundArray } from './precision/formats.js';
 export { roundTo, roundTree } from './precision/round.js';
+export { type MixedPrecisionPolicy } from './precision/mixedPrecision.js';
 export { type LossScaleOptions, type LossScaleState, resolveLossScale, lossScaleInit, lossScaleUpdate } from './precision/lossScale.js';
 export { type Snapshot, type SnapshotLeaf, snapshotTree, restoreTree, snapshotBytes } from './precision/snapshot.js';
 export { DataParallel, type DataParallelOptions, type ReplicatedGradient } from './parallel/dataParallel.js';
@@ -64,7 +65,7 @@ export { type Dependencies, type Graph } from './multilevel/graph.js';
 export { type LoggingOptions } from './multilevel/logger.js';
 export {
   type HypergradientOptions, type HypergradientMethod, type HypergradientContext, type InnerLoopView, type OptimizerView, type MethodName, type MethodEntry,
-  type MethodOverrides, type InnerLoopNeeds,
+  type MethodOverrides, type InnerLoopNeeds, type OptionsOf, type WithMethod,
 } from './multilevel/hypergradients/types.js';
 export { HYPERGRADIENTS, HYPERGRADIENT_METHODS, REPLICA_SAFE_METHODS, withDefaults, buildMethod, innerLoopNeeds, validateHypergradient } from './multilevel/hypergradients/index.js';
 export { type UnrolledOptions, replayInnerLoop, reverseInnerLoop } from './multilevel/hypergradients/unrolled.js';

@@ -5,7 +5,7 @@ import { type Dependencies, type Graph, buildGraph } from './graph.js';
 import { type LoggingOptions, Logger } from './logger.js';
 import type { AnyProblem, Problem } from './problem.js';
 import { type Program, type ProblemNode, buildProgram } from './program.js';
-import { catchUp, totalGradient, trainStep } from './update.js';
+import { catchUp, totalGradient, trainStep } from './trainStep.js';
 
 /** Early stopping on a validation metric. */
 export interface EarlyStopping {
@@ -27,7 +27,7 @@ export interface EngineConfig {
   validation?: (engine: Engine) => Record<string, number> | Promise<Record<string, number>>;
   /** Stop when the validation metric stops improving. */
   earlyStopping?: EarlyStopping;
-  /** Console and JSON-lines logging (a {@link Logger} subscribed to the events). */
+  /** Console and JSON-lines logging (a logger subscribed to the events). */
   logging?: LoggingOptions;
   /**
    * Problems that do not step in this engine: their parameters stay as they are (still read by

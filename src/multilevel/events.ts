@@ -13,7 +13,11 @@ export type EngineEvent =
   /** An iteration of `run()` ended (every leaf stepped once, and the parents that became ready). */
   | IterationEvent;
 
-/** A problem made an optimizer update. */
+/**
+ * A problem made an optimizer update. A deferred problem's updates (plain `unrolled` below a
+ * parent: recorded, then computed inside the parent's objective) are not computed when they are
+ * drawn, so they have no loss to report and emit no `step` event.
+ */
 export interface StepEvent {
   /** Discriminant. */
   type: 'step';
@@ -65,8 +69,14 @@ export interface IterationEvent {
   losses: Readonly<Record<string, number>>;
 }
 
+/** Something with a discriminant `type`. */
+export interface Typed<T extends string> {
+  /** Discriminant. */
+  type: T;
+}
+
 /** The event of a given `type`. */
-export type EventOf<T extends EngineEvent['type']> = Extract<EngineEvent, { type: T }>;
+export type EventOf<T extends EngineEvent['type']> = Extract<EngineEvent, Typed<T>>;
 
 /** A listener of events of type `T`. */
 export type Listener<T extends EngineEvent['type']> = (event: EventOf<T>) => void;

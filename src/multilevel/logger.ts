@@ -3,8 +3,8 @@ import { dirname } from 'node:path';
 import type { EngineEvents } from './events.js';
 
 /**
- * Logging options of the engine (`EngineConfig.logging`): a {@link Logger} subscribed to the
- * engine's events for the length of `run()`.
+ * Logging options of the engine (`EngineConfig.logging`): a `Logger` subscribed to the engine's
+ * events for the length of `run()`.
  */
 export interface LoggingOptions {
   /** A progress bar and the latest losses on stderr; default false. */

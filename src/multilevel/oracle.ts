@@ -30,7 +30,7 @@ export interface OracleGradient {
 /**
  * The derivatives of one problem's objective `F(w, theta; batch)` that the inner step and the
  * hypergradient methods ask for, by value. Where they are computed is the oracle's business: in
- * this thread by autodiff ({@link localOracle}), or on data-parallel replicas (`src/parallel`
+ * this thread by autodiff (`localOracle`), or on data-parallel replicas (`src/parallel`
  * implements one), so data parallelism is chosen once, by the oracle a problem gets.
  */
 export interface GradientOracle<B = unknown> {

@@ -47,8 +47,8 @@ export interface Module<P extends Tree> {
   forward?: (params: P, ...inputs: never[]) => tf.Tensor;
 }
 
-/** Options of {@link ImplicitProblem} and {@link IterativeProblem}. */
-export interface ProblemOptions<P extends Tree, B> {
+/** The options every problem takes (see {@link ProblemOptions}). */
+export interface ProblemOptionsBase<P extends Tree, B> {
   /** Unique name; other problems reach this one by it. */
   name: string;
   /** Parameters and forward function. */
@@ -64,11 +64,6 @@ export interface ProblemOptions<P extends Tree, B> {
    * lower problems are ready, so a parent draws once per outer step.
    */
   data: DataSource<B>;
-  /**
-   * The loss on one batch; reach other problems through `ctx.get(name)`. Optional with `parallel`
-   * (the backend's loss in this thread is used).
-   */
-  trainingStep?: (batch: B, ctx: StepContext<P>) => StepResult;
   /** Configuration; see {@link ProblemConfig}. */
   config?: ProblemConfig;
   /** Called when an inner loop starts (after the parents step). */
@@ -80,6 +75,18 @@ export interface ProblemOptions<P extends Tree, B> {
    * unrolled methods differentiate through it).
    */
   gradCallback?: (grads: P) => P;
+}
+
+/** A problem's loss on one batch; it reaches other problems through `ctx.get(name)`. */
+export type TrainingStep<P extends Tree, B> = (batch: B, ctx: StepContext<P>) => StepResult;
+
+/** Options of {@link ImplicitProblem} and {@link IterativeProblem}. */
+export interface ProblemOptions<P extends Tree, B> extends ProblemOptionsBase<P, B> {
+  /**
+   * The loss on one batch; reach other problems through `ctx.get(name)`. Required unless
+   * `parallel` is given (then the backend's loss in this thread is the default).
+   */
+  trainingStep?: TrainingStep<P, B>;
   /**
    * Compute this problem's gradients and its implicit hypergradients' Hessian-vector products
    * elsewhere, e.g. on data-parallel replicas (`DataParallel`): its batches are then the global
@@ -110,14 +117,20 @@ export abstract class Problem<P extends Tree = Tree, B = unknown> {
   /** The options it was made with. */
   readonly options: ProblemOptions<P, B>;
   /** The training step (the options', or the parallel backend's). */
-  readonly trainingStep: (batch: B, ctx: StepContext<P>) => StepResult;
+  readonly trainingStep: TrainingStep<P, B>;
   /** Optimizer updates made so far. */
   updates = 0;
   /** The loss scaler's state (null without loss scaling). */
   scaler: LossScaleState | null;
-  /** The batches it draws. */
+  /**
+   * The batches it draws (the engine's).
+   * @internal
+   */
   readonly stream: BatchStream<B>;
-  /** Its inner loop since the parents last stepped. */
+  /**
+   * Its inner loop since the parents last stepped (the engine's; read it through {@link Problem.innerLoop}).
+   * @internal
+   */
   readonly loop = new InnerLoop<P, B>();
   private role: ProblemRole = { record: true, snapshots: null, deferred: false };
   private paramsValue: P;
@@ -190,11 +203,16 @@ export abstract class Problem<P extends Tree = Tree, B = unknown> {
     this.loop.start(this.paramsValue, this.state, this.updates);
   }
 
-  /** Replaces the parameters (disposing the old ones); the tensors are copied. */
+  /**
+   * Replaces the parameters (disposing the old ones); the tensors are copied. The inner loop
+   * starts again here: updates recorded before no longer lead to these parameters, so a replay
+   * (`unrolled`, `es`) starts from them.
+   */
   setParams(params: P): void {
     const next = cloneTree(params);
     treeDispose(this.paramsValue);
     this.paramsValue = next;
+    this.loop.start(this.paramsValue, this.state, this.updates);
   }
 
   /** Uses `batch` as the current batch without drawing (e.g. for a hypergradient on given data). */

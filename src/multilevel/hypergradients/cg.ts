@@ -27,7 +27,7 @@ export interface CgOptions {
 }
 
 /** The `cg` row of the method table. */
-export const cgEntry: MethodEntry<'cg'> = {
+export const cg: MethodEntry<'cg'> = {
   method: 'cg',
   summary: 'conjugate gradient on (H + damping I) x = v (iMAML)',
   defaults: (o = {}) => ({ method: 'cg', iterations: o.iterations ?? 10 }),

@@ -22,7 +22,7 @@ export interface CustomOptions {
 }
 
 /** The `custom` row of the method table. */
-export const customEntry: MethodEntry<'custom'> = {
+export const custom: MethodEntry<'custom'> = {
   method: 'custom',
   summary: 'your own (ctx, v) => Tree[]',
   defaults: () => {

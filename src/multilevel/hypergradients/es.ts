@@ -33,7 +33,7 @@ export interface EsOptions {
 }
 
 /** The `es` row of the method table. */
-export const esEntry: MethodEntry<'es'> = {
+export const es: MethodEntry<'es'> = {
   method: 'es',
   summary: 'evolution strategies: antithetic perturbations of theta through the recorded inner loop',
   defaults: (o = {}) => ({ method: 'es', ...(o.iterations !== undefined ? { samples: o.iterations } : {}), ...(o.alpha !== undefined ? { sigma: o.alpha } : {}) }),

@@ -18,7 +18,7 @@ export interface FiniteDifferenceOptions {
 }
 
 /** The `finiteDifference` row of the method table. */
-export const finiteDifferenceEntry: MethodEntry<'finiteDifference'> = {
+export const finiteDifference: MethodEntry<'finiteDifference'> = {
   method: 'finiteDifference',
   summary: 'DARTS: identity inverse Hessian, mixed term by central differences',
   defaults: (o = {}) => ({ method: 'finiteDifference', ...(o.alpha !== undefined ? { alpha: o.alpha } : {}) }),

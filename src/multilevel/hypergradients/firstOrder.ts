@@ -12,7 +12,7 @@ export interface FirstOrderOptions {
 }
 
 /** The `firstOrder` row of the method table. */
-export const firstOrderEntry: MethodEntry<'firstOrder'> = {
+export const firstOrder: MethodEntry<'firstOrder'> = {
   method: 'firstOrder',
   summary: 'no implicit term (zeros)',
   defaults: () => ({ method: 'firstOrder' }),

@@ -26,7 +26,7 @@ export interface FixedPointOptions {
 }
 
 /** The `fixedPoint` row of the method table. */
-export const fixedPointEntry: MethodEntry<'fixedPoint'> = {
+export const fixedPoint: MethodEntry<'fixedPoint'> = {
   method: 'fixedPoint',
   summary: 'fixed-point iteration x <- v + (I - alpha H) x (K terms)',
   defaults: (o = {}) => ({ method: 'fixedPoint', iterations: o.iterations ?? 20, alpha: o.alpha ?? o.seriesStep ?? 0.1 }),

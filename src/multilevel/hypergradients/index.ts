@@ -1,12 +1,12 @@
-import { cgEntry } from './cg.js';
-import { customEntry } from './custom.js';
-import { esEntry } from './es.js';
-import { finiteDifferenceEntry } from './finiteDifference.js';
-import { firstOrderEntry } from './firstOrder.js';
-import { fixedPointEntry } from './fixedPoint.js';
-import { neumannEntry } from './neumann.js';
-import { samaEntry } from './sama.js';
-import { unrolledEntry } from './unrolled.js';
+import { cg } from './cg.js';
+import { custom } from './custom.js';
+import { es } from './es.js';
+import { finiteDifference } from './finiteDifference.js';
+import { firstOrder } from './firstOrder.js';
+import { fixedPoint } from './fixedPoint.js';
+import { neumann } from './neumann.js';
+import { sama } from './sama.js';
+import { unrolled } from './unrolled.js';
 import type { HypergradientMethod, HypergradientOptions, InnerLoopNeeds, MethodEntry, MethodName, MethodOverrides, OptionsOf } from './types.js';
 
 /**
@@ -15,15 +15,15 @@ import type { HypergradientMethod, HypergradientOptions, InnerLoopNeeds, MethodE
  * a method of {@link HypergradientOptions} without a row here does not compile.
  */
 export const HYPERGRADIENTS: { readonly [M in MethodName]: MethodEntry<M> } = {
-  unrolled: unrolledEntry,
-  neumann: neumannEntry,
-  cg: cgEntry,
-  fixedPoint: fixedPointEntry,
-  finiteDifference: finiteDifferenceEntry,
-  sama: samaEntry,
-  es: esEntry,
-  firstOrder: firstOrderEntry,
-  custom: customEntry,
+  unrolled,
+  neumann,
+  cg,
+  fixedPoint,
+  finiteDifference,
+  sama,
+  es,
+  firstOrder,
+  custom,
 };
 
 /** The method names, in table order, for messages and the CLI. */

@@ -22,7 +22,7 @@ export interface NeumannOptions {
 }
 
 /** The `neumann` row of the method table. */
-export const neumannEntry: MethodEntry<'neumann'> = {
+export const neumann: MethodEntry<'neumann'> = {
   method: 'neumann',
   summary: 'Neumann series alpha sum_{j=0..K} (I - alpha H)^j v (K + 1 terms)',
   defaults: (o = {}) => ({ method: 'neumann', iterations: o.iterations ?? 20, alpha: o.alpha ?? o.seriesStep ?? 0.1 }),

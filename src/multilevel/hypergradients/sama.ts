@@ -73,7 +73,7 @@ function checkCoordinateWise(ctx: HypergradientContext, diag: Tree): void {
 }
 
 /** The `sama` row of the method table. */
-export const samaEntry: MethodEntry<'sama'> = {
+export const sama: MethodEntry<'sama'> = {
   method: 'sama',
   summary: 'SAMA: identity base Jacobian, v scaled by the diagonal Jacobian of the optimizer update',
   defaults: (o = {}) => ({ method: 'sama', ...(o.alpha !== undefined ? { alpha: o.alpha } : {}) }),

@@ -105,8 +105,14 @@ export type HypergradientOptions =
 /** The method names, as in {@link HypergradientOptions}. */
 export type MethodName = HypergradientOptions['method'];
 
+/** Something with a discriminant `method`. */
+export interface WithMethod<M extends string> {
+  /** Discriminant. */
+  method: M;
+}
+
 /** The options of method `M`. */
-export type OptionsOf<M extends MethodName> = Extract<HypergradientOptions, { method: M }>;
+export type OptionsOf<M extends MethodName> = Extract<HypergradientOptions, WithMethod<M>>;
 
 /**
  * What a method needs from its problem's inner loop: whether the engine records the batches of

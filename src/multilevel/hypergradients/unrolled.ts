@@ -107,7 +107,7 @@ export function reverseInnerLoop(name: string, loop: InnerLoopView, theta: reado
 }
 
 /** The `unrolled` row of the method table. */
-export const unrolledEntry: MethodEntry<'unrolled'> = {
+export const unrolled: MethodEntry<'unrolled'> = {
   method: 'unrolled',
   summary: 'reverse mode through the recorded inner steps (deferred, checkpointed or truncated)',
   defaults: (o = {}) => (o.iterations === undefined ? { method: 'unrolled' } : { method: 'unrolled', truncate: o.iterations }),
