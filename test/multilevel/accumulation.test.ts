@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Engine, type HypergradientOptions, ImplicitProblem, IterativeProblem, type StepContext, sgd } from '../../src/index.js';
 import { useBackend } from '../helpers/backends.js';
-import { makeRidge, relErr } from './ridge.js';
+import { makeRidge, relErr, ridgeEngine } from './ridge.js';
 
 beforeAll(async () => useBackend('wasm'));
 
@@ -104,4 +104,32 @@ describe('gradientAccumulation with a nonlinear gradCallback: what runs is what 
       p.dispose();
     });
   }
+});
+
+describe('setParams starts the inner loop where it sets the parameters', () => {
+  it('an unrolled hypergradient after setParams differentiates the steps taken from the new parameters (float64 central differences)', async () => {
+    const w0 = [0.3, -0.2, 0.5, 0.1, -0.4];
+    /** The outer loss after K plain (unclipped, one-batch) gradient steps from w0, in float64. */
+    const loss64 = (lambda: number[]) => {
+      let w = w0.slice();
+      const n = rd.X.length;
+      for (let k = 0; k < K; k++) {
+        const res = rd.X.map((row, i) => row.reduce((s, x, j) => s + x * (w[j] as number), 0) - (rd.y[i] as number));
+        const g = w.map((wj, j) => rd.X.reduce((s, row, i) => s + (row[j] as number) * (res[i] as number), 0) / n + (lambda[j] as number) * wj);
+        w = w.map((wj, j) => wj - LR * (g[j] as number));
+      }
+      const r = rd.Xv.map((row, i) => row.reduce((s, x, j) => s + x * (w[j] as number), 0) - (rd.yv[i] as number));
+      return r.reduce((s, e) => s + e * e, 0) / (2 * rd.Xv.length);
+    };
+    const h = 1e-6;
+    const fd = rd.lambda.map((_l, j) => (loss64(rd.lambda.map((l, i) => (i === j ? l + h : l))) - loss64(rd.lambda.map((l, i) => (i === j ? l - h : l)))) / (2 * h));
+    const r = ridgeEngine(rd, { method: 'unrolled', checkpoints: 'fp32' }, { innerLr: LR });
+    await r.engine.stepOnly('inner', 3); // steps from the construction-time parameters, then discarded
+    r.inner.setParams(tf.tensor1d(w0));
+    await r.engine.stepOnly('inner', K);
+    const g = r.engine.hypergradient<tf.Tensor>('outer');
+    expect(relErr(Array.from(g.dataSync()), fd)).toBeLessThan(1e-3);
+    g.dispose();
+    r.dispose();
+  });
 });
