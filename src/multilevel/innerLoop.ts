@@ -53,7 +53,7 @@ export interface RecordPolicy {
  * its parameters with the result a parent's objective computed for them.
  */
 export class InnerLoop<P extends Tree, B> {
-  private rec: { startParams: P; startState: Tree; startStep: number; steps: RecordedStep<B>[]; snapshots: Snapshot[] } | null = null;
+  private rec: { startParams: P; startState: Tree; startStep: number; steps: RecordedStep<B>[]; snapshots: Snapshot[]; owned: boolean } | null = null;
   /** Recorded updates not yet reflected in the parameters (deferred problems only). */
   pending = 0;
   private captured: [P, Tree] | null = null;
@@ -75,7 +75,7 @@ export class InnerLoop<P extends Tree, B> {
   start(params: P, state: Tree, step: number): void {
     this.dispose();
     const keep = this.policy.record;
-    this.rec = { startParams: keep ? cloneTree(params) : ([] as unknown as P), startState: keep ? cloneTree(state) : [], startStep: step, steps: [], snapshots: [] };
+    this.rec = { startParams: keep ? cloneTree(params) : ([] as unknown as P), startState: keep ? cloneTree(state) : [], startStep: step, steps: [], snapshots: [], owned: keep };
   }
 
   /** The snapshot to take before an update, under the policy (null without checkpoints). */
@@ -120,7 +120,7 @@ export class InnerLoop<P extends Tree, B> {
   /** Frees the record and any captured state. */
   dispose(): void {
     this.settle();
-    if (this.rec !== null && this.policy.record) {
+    if (this.rec?.owned) {
       treeDispose(this.rec.startParams);
       treeDispose(this.rec.startState);
     }

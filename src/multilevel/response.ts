@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { customVjp } from '../autodiff/customVjp.js';
 import { isTapeOn, untracked } from '../autodiff/engineInternals.js';
 import { type Tree, treeFlatten, treeUnflatten } from '../tree/tree.js';
@@ -67,7 +68,9 @@ export function lowerResponse(node: ProblemNode, outerEnv: Env, outerOwner: Prob
       throw new Error(`problem '${node.name}' is data-parallel: its hypergradient cannot be differentiated again (an upper problem of '${node.name}' is itself a lower problem); run it in this thread`);
     }
     const ctx = contextOf(node, treeUnflatten(wFlat.def, outs), treeUnflatten<Tree[]>(thetaFlat.def, ins), batch);
-    return treeFlatten(node.method(ctx, treeUnflatten(wFlat.def, cts))).leaves;
+    // A parameter the parent's loss does not read gets no cotangent: its share of v is zero.
+    const v = cts.map((c, i) => c ?? tf.zerosLike(outs[i] as tf.Tensor));
+    return treeFlatten(node.method(ctx, treeUnflatten(wFlat.def, v))).leaves;
   });
   return treeUnflatten(wFlat.def, out);
 }
