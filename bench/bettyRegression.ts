@@ -2,20 +2,22 @@
  * BETTY's own regression test (logistic-regression L2 HPO) as a benchmark workload: n = 1000,
  * d = 20, labels `1[x . w0 + 0.1 eps > 0]`, a 50/50 train/validation split; inner BCE +
  * `1/2 w^T diag(lambda) w` from w = 0 by SGD (lr 0.1), warm-started, 100 steps per outer step;
- * outer SGD (lr 1, momentum 0.9) on lambda, clamped at 1e-8. 2,000 inner steps and 20
- * hypergradients, once through the public API (Problem and Engine) and once as a hand-written
- * loop with the same differentiation primitives. Returns wall milliseconds of the whole run.
+ * outer SGD (lr 1, momentum 0.9) on lambda, clamped at 1e-8; 20 outer steps (2,000 inner steps,
+ * 20 hypergradients). Once through the public API (Problem and Engine), once as a hand-written
+ * loop with the same differentiation primitives, both steppable one outer step at a time.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
   Engine, type HypergradientOptions, ImplicitProblem, grad, hvp, mixedHvp, normalTensor, seededRandom, sgd, sigmoidCrossEntropy,
   solveCg, solveNeumann, treeAddScaled, treeNorm, treeScale, treeSub,
 } from '../src/index.js';
+import type { OuterStepper } from './multilevel.js';
 
 type Batch = { x: tf.Tensor2D; y: tf.Tensor1D };
 const D = 20;
 const INNER = 100;
-const OUTER = 20;
+/** Outer steps of the workload (one hypergradient each). */
+export const BETTY_OUTER_STEPS = 20;
 
 function data(): { train: Batch; valid: Batch; dispose: () => void } {
   const rand = seededRandom(0);
@@ -33,8 +35,7 @@ const innerLoss = (w: tf.Tensor, lam: tf.Tensor, b: Batch) => tf.add(sigmoidCros
 const outerLoss = (w: tf.Tensor, b: Batch) => sigmoidCrossEntropy(b.y, logits(w, b));
 
 /** The workload through `ImplicitProblem` and `Engine` (what a user porting the test writes). */
-export async function bettyViaEngine(method: HypergradientOptions): Promise<number> {
-  const d = data();
+function viaEngine(d: ReturnType<typeof data>, method: HypergradientOptions): OuterStepper {
   const inner = new ImplicitProblem<tf.Tensor, Batch>({
     name: 'inner', module: { params: tf.zeros([D]) }, optimizer: sgd({ lr: 0.1 }), data: [d.train],
     config: { hypergradient: method, unrollSteps: INNER },
@@ -45,23 +46,16 @@ export async function bettyViaEngine(method: HypergradientOptions): Promise<numb
     paramCallback: (lam) => tf.maximum(lam, 1e-8),
     trainingStep: (b, ctx) => outerLoss(ctx.get<tf.Tensor>('inner'), b),
   });
-  const engine = new Engine({ problems: [outer, inner], dependencies: { u2l: { outer: ['inner'] }, l2u: { inner: ['outer'] } }, config: { iterations: INNER * OUTER } });
-  const t0 = performance.now();
-  await engine.run();
-  const ms = performance.now() - t0;
-  engine.dispose();
-  d.dispose();
-  return ms;
+  const engine = new Engine({ problems: [outer, inner], dependencies: { u2l: { outer: ['inner'] }, l2u: { inner: ['outer'] } }, config: { iterations: INNER } });
+  return { step: async () => { await engine.run(); }, dispose: () => engine.dispose() };
 }
 
 /** The same workload as a hand-written loop: plain SGD steps, the hypergradient, momentum on lambda. */
-export function bettyByHand(method: HypergradientOptions): number {
-  const d = data();
+function byHand(d: ReturnType<typeof data>, method: HypergradientOptions): OuterStepper {
   let w: tf.Tensor = tf.zeros([D]);
   let lam: tf.Tensor = tf.ones([D]);
   let mom: tf.Tensor = tf.zeros([D]);
-  const t0 = performance.now();
-  for (let s = 0; s < OUTER; s++) {
+  const step = () => {
     for (let k = 0; k < INNER; k++) {
       const next = tf.tidy(() => treeAddScaled(w, -0.1, grad((q: tf.Tensor) => innerLoss(q, lam, d.train))(w)));
       w.dispose();
@@ -84,9 +78,14 @@ export function bettyByHand(method: HypergradientOptions): number {
     });
     tf.dispose([lam, mom]);
     [lam, mom] = [nl, nm];
-  }
-  const ms = performance.now() - t0;
-  tf.dispose([w, lam, mom]);
-  d.dispose();
-  return ms;
+  };
+  return { step, dispose: () => tf.dispose([w, lam, mom]) };
+}
+
+/** Both versions of the workload on one data set, and a disposer of all three. */
+export function bettyWorkload(method: HypergradientOptions): { lib: OuterStepper; hand: OuterStepper; dispose: () => void } {
+  const d = data();
+  const lib = viaEngine(d, method);
+  const hand = byHand(d, method);
+  return { lib, hand, dispose: () => { lib.dispose(); hand.dispose(); d.dispose(); } };
 }

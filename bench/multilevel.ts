@@ -15,7 +15,7 @@ import {
   mixedHvp, normalTensor, seededRandom, sgd, sigmoidCrossEntropy, softmaxCrossEntropy, solveCg, solveNeumann,
   type Tree, tidyTree, treeAddScaled, treeLeaves, treeNorm, treeScale, treeSub,
 } from '../src/index.js';
-import { bettyByHand, bettyViaEngine } from './bettyRegression.js';
+import { BETTY_OUTER_STEPS, bettyWorkload } from './bettyRegression.js';
 import { report } from './report.js';
 
 type Batch = { x: tf.Tensor2D; y: tf.Tensor };
@@ -69,8 +69,16 @@ function mlpTask(): Task {
   };
 }
 
-/** The engine version: ms per outer step (each including its inner steps). */
-async function viaEngine(task: Task, method: HypergradientOptions): Promise<number> {
+/** One outer step at a time (its inner steps included), and the disposal of what it holds. */
+export interface OuterStepper {
+  /** Runs one outer step. */
+  step(): void | Promise<void>;
+  /** Frees its tensors. */
+  dispose(): void;
+}
+
+/** The library version: one `engine.run()` per outer step. */
+function viaEngine(task: Task, method: HypergradientOptions): OuterStepper {
   const innerOptions: ProblemOptions<Tree, Batch> = {
     name: 'inner', module: { params: task.init() }, optimizer: sgd({ lr: 0.1 }), data: [task.train],
     config: { hypergradient: method, unrollSteps: task.innerSteps },
@@ -82,25 +90,19 @@ async function viaEngine(task: Task, method: HypergradientOptions): Promise<numb
     paramCallback: (l) => tf.maximum(l, 1e-8),
     trainingStep: (b, ctx) => task.dataLoss(ctx.get('inner'), b),
   });
-  const dependencies = { u2l: { outer: ['inner'] }, l2u: { inner: ['outer'] } };
-  await new Engine({ problems: [outer, inner], dependencies, config: { iterations: task.innerSteps } }).run(); // warm-up
-  const timed = new Engine({ problems: [outer, inner], dependencies, config: { iterations: task.innerSteps * task.outerSteps } });
-  const t0 = performance.now();
-  await timed.run();
-  const ms = (performance.now() - t0) / task.outerSteps;
-  timed.dispose();
-  return ms;
+  const engine = new Engine({ problems: [outer, inner], dependencies: { u2l: { outer: ['inner'] }, l2u: { inner: ['outer'] } }, config: { iterations: task.innerSteps } });
+  return { step: async () => { await engine.run(); }, dispose: () => engine.dispose() };
 }
 
 /** The same algorithm written by hand with hypergrad's differentiation primitives and no Problem/Engine. */
-function byHand(task: Task, method: HypergradientOptions): number {
+function byHand(task: Task, method: HypergradientOptions): OuterStepper {
   let w: Tree = task.init();
   let lam = task.lambda();
   let mom: tf.Tensor = tf.zerosLike(lam);
   const w0 = task.init();
   const inner = (p: Tree, l: tf.Tensor) => tf.add(task.dataLoss(p, task.train), l2(p, l));
   const sgdStep = (p: Tree, l: tf.Tensor) => treeAddScaled(p, -0.1, grad((q: Tree) => inner(q, l))(p));
-  const outerStep = () => {
+  const step = () => {
     const [nw, nl, nm] = tidyTree(() => {
       let hyper: tf.Tensor;
       let p: Tree = w;
@@ -130,12 +132,7 @@ function byHand(task: Task, method: HypergradientOptions): number {
     tf.dispose([lam, mom]);
     [w, lam, mom] = [nw, nl, nm];
   };
-  outerStep(); // warm-up
-  const t0 = performance.now();
-  for (let s = 0; s < task.outerSteps; s++) outerStep();
-  const ms = (performance.now() - t0) / task.outerSteps;
-  tf.dispose([...treeLeaves(w), ...treeLeaves(w0), lam, mom]);
-  return ms;
+  return { step, dispose: () => tf.dispose([...treeLeaves(w), ...treeLeaves(w0), lam, mom]) };
 }
 
 const median = (xs: number[]) => {
@@ -145,43 +142,61 @@ const median = (xs: number[]) => {
 };
 
 /**
- * Runs `lib` and `hand` `repeats` times each, interleaved (alternating which goes first), after
- * one warm-up of each; returns the medians. Interleaving spreads a loaded machine's slow spells
- * over both, and the median ignores GC pauses.
+ * Advances `lib` and `hand` in lockstep, one outer step each, alternating which goes first, for
+ * `steps` pairs after one warm-up step of each; returns the milliseconds of each outer step. Interleaving step by step exposes both to the same load on a shared machine, and the
+ * median ignores GC pauses and other jobs' bursts.
  */
-export async function interleaved(lib: () => Promise<number>, hand: () => number | Promise<number>, repeats: number): Promise<{ lib: number; hand: number }> {
-  await lib();
-  await hand();
+export async function lockstep(lib: OuterStepper, hand: OuterStepper, steps: number): Promise<{ lib: number[]; hand: number[] }> {
+  const time = async (s: OuterStepper) => {
+    const t0 = performance.now();
+    await s.step();
+    return performance.now() - t0;
+  };
+  await time(lib);
+  await time(hand);
   const l: number[] = [];
   const h: number[] = [];
-  for (let r = 0; r < repeats; r++) {
+  for (let r = 0; r < steps; r++) {
     if (r % 2 === 0) {
-      h.push(await hand());
-      l.push(await lib());
+      h.push(await time(hand));
+      l.push(await time(lib));
     } else {
-      l.push(await lib());
-      h.push(await hand());
+      l.push(await time(lib));
+      h.push(await time(hand));
     }
   }
-  return { lib: median(l), hand: median(h) };
+  return { lib: l, hand: h };
 }
 
-/** Overhead per method and problem (median of interleaved repeats), then BETTY's regression workload. */
+/** Overhead per method and problem (median of interleaved outer steps), then BETTY's regression workload. */
 export async function multilevelBench(): Promise<void> {
   const backend = await initBackend();
-  const repeats = Number(process.env.HYPERGRAD_BENCH_REPEATS ?? 7);
+  const repeats = Number(process.env.HYPERGRAD_BENCH_REPEATS ?? 15);
   const methods: HypergradientOptions[] = [
     { method: 'cg', iterations: 3 }, { method: 'neumann', iterations: 5, alpha: 1 }, { method: 'finiteDifference' }, { method: 'unrolled' },
   ];
   for (const task of [logregTask(), mlpTask()]) {
     for (const method of methods) {
-      const m = await interleaved(() => viaEngine(task, method), () => byHand(task, method), repeats);
-      report({ bench: 'multilevel', case: `${task.name}/${method.method}/${backend}`, metric: 'outer-step-overhead', value: m.lib, unit: 'ms', baseline: m.hand, repeats });
+      const lib = viaEngine(task, method);
+      const hand = byHand(task, method);
+      const m = await lockstep(lib, hand, repeats);
+      lib.dispose();
+      hand.dispose();
+      report({ bench: 'multilevel', case: `${task.name}/${method.method}/${backend}`, metric: 'outer-step-overhead', value: median(m.lib), unit: 'ms', baseline: median(m.hand), repeats });
     }
   }
+  // BETTY's regression test: two whole runs (20 outer steps of 100 inner steps each) in lockstep.
   for (const method of [{ method: 'cg', iterations: 3 }, { method: 'neumann', iterations: 5, alpha: 1 }, { method: 'finiteDifference' }] as HypergradientOptions[]) {
-    const m = await interleaved(() => bettyViaEngine(method), () => bettyByHand(method), Math.max(5, Math.ceil(repeats / 2)));
-    report({ bench: 'multilevel', case: `betty-logreg-l2-2000-inner-20-outer/${method.method}/${backend}`, metric: 'run-overhead', value: m.lib, unit: 'ms', baseline: m.hand,
-      repeats: Math.max(5, Math.ceil(repeats / 2)) });
+    const l: number[] = [];
+    const h: number[] = [];
+    for (let run = 0; run < 2; run++) {
+      const w = bettyWorkload(method);
+      const m = await lockstep(w.lib, w.hand, BETTY_OUTER_STEPS - 1); // the warm-up step is the run's first
+      w.dispose();
+      l.push(...m.lib);
+      h.push(...m.hand);
+    }
+    report({ bench: 'multilevel', case: `betty-logreg-l2-2000-inner-20-outer/${method.method}/${backend}`, metric: 'outer-step-overhead', value: median(l), unit: 'ms',
+      baseline: median(h), repeats: l.length });
   }
 }

@@ -65,13 +65,18 @@ export function buildProgram(problems: ReadonlyMap<string, Problem>, graph: Grap
     const parallel = problem.options.parallel;
     node.oracle = parallel !== undefined ? parallel.oracle(name, graph.uppers(name)) : localOracle(node.objective);
     node.method = buildMethod(problem.config.hypergradient);
-    node.stepAt = (scale, metrics) => ({
-      gradient: storedGradient((s: number, w: Tree, theta: readonly Tree[], b: unknown) => node.oracle.gradient(w, theta, b, s, metrics), problem.precision, scale),
+    const rule = {
       optimizer: problem.options.optimizer,
       ...(problem.options.schedule ? { schedule: problem.options.schedule } : {}),
       ...(problem.options.gradCallback ? { gradCallback: problem.options.gradCallback as (g: Tree) => Tree } : {}),
       ...(problem.options.paramCallback ? { paramCallback: problem.options.paramCallback as (p: Tree) => Tree } : {}),
+    };
+    const make = (scale: number, metrics?: Record<string, number>): StepDefinition => ({
+      gradient: storedGradient((s: number, w: Tree, theta: readonly Tree[], b: unknown) => node.oracle.gradient(w, theta, b, s, metrics), problem.precision, scale),
+      ...rule,
     });
+    const plain = make(1);
+    node.stepAt = (scale, metrics) => (scale === 1 && metrics === undefined ? plain : make(scale, metrics));
     node.replayStep = (w, s, theta, recorded) => {
       const out = innerStep(node.stepAt(recorded.scale), w, s, recorded.batches, theta, recorded.step);
       out.loss.dispose();
