@@ -9,6 +9,8 @@
  * workload (logistic-regression L2 HPO, 2,000 inner SGD steps, 20 hypergradients; see
  * `bettyRegression.ts`).
  */
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   Engine, type HypergradientOptions, ImplicitProblem, IterativeProblem, type ProblemOptions, grad, hvp, initBackend,
@@ -135,6 +137,12 @@ function byHand(task: Task, method: HypergradientOptions): OuterStepper {
   return { step, dispose: () => tf.dispose([...treeLeaves(w), ...treeLeaves(w0), lam, mom]) };
 }
 
+/** V8's full collection (exposed at run time, so `npm run bench` needs no flag). */
+const collectGarbage: () => void = (() => {
+  v8.setFlagsFromString('--expose-gc');
+  return vm.runInNewContext('gc') as () => void;
+})();
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -148,6 +156,7 @@ const median = (xs: number[]) => {
  */
 export async function lockstep(lib: OuterStepper, hand: OuterStepper, steps: number): Promise<{ lib: number[]; hand: number[] }> {
   const time = async (s: OuterStepper) => {
+    collectGarbage(); // untimed: each step starts from a collected heap, whichever ran before it
     const t0 = performance.now();
     await s.step();
     return performance.now() - t0;

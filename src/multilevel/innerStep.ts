@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { applyUpdates } from '../optim/transforms.js';
 import type { GradientTransformation, Schedule } from '../optim/types.js';
 import { type Tree, tidyTree, treeFlatten } from '../tree/tree.js';
 import { treeAdd, treeScale } from '../tree/treeMath.js';
@@ -45,6 +46,12 @@ export interface StepOutcome<P extends Tree = Tree> {
 export interface InnerStepOptions {
   /** Also return the mean gradient (mixed precision checks it for Inf/NaN). */
   keepGradient?: boolean;
+  /**
+   * Free each gradient as soon as it is used, before the parameters are updated (the replays do:
+   * it lowers the peak memory of a step recorded by an outer gradient); otherwise the step's scope
+   * frees them at its end.
+   */
+  freeEarly?: boolean;
 }
 
 /**
@@ -56,9 +63,9 @@ export interface InnerStepOptions {
  *
  * The engine's eager loop runs it, and every replay of a recorded inner loop (unrolled, ES, a
  * deferred problem's catch-up, a checkpointed reverse sweep) differentiates it, so what is
- * differentiated is what ran. Written with tf ops throughout; the gradients are freed as soon as
- * the optimizer has used them (a recording tape keeps what its backward pass needs), which lowers
- * the peak memory of a recorded step.
+ * differentiated is what ran. Written with tf ops throughout; with `freeEarly` the gradients are
+ * freed as soon as the optimizer has used them (a recording tape keeps what its backward pass
+ * needs), which lowers the peak memory of a recorded step.
  */
 export function innerStep<P extends Tree, B>(def: StepDefinition<P, B>, w: P, s: Tree, batches: readonly B[], theta: readonly Tree[], k: number,
   options: InnerStepOptions = {}): StepOutcome<P> {
@@ -69,11 +76,11 @@ export function innerStep<P extends Tree, B>(def: StepDefinition<P, B>, w: P, s:
     for (const b of batches) {
       const r = def.gradient(w, theta, b);
       const g = def.gradCallback ? def.gradCallback(r.grads) : r.grads;
-      if (g !== r.grads) disposeExcept([r.grads], [g, w, s, theta]);
+      if (options.freeEarly && g !== r.grads) disposeExcept([r.grads], [g, w, s, theta]);
       if (sum === null) sum = g;
       else {
         const next: P = treeAdd(sum, g);
-        disposeExcept([sum, g], [w, s, theta]);
+        if (options.freeEarly) disposeExcept([sum, g], [w, s, theta]);
         sum = next;
       }
       loss = loss === null ? r.loss : (tf.add(loss, r.loss) as tf.Scalar);
@@ -82,9 +89,9 @@ export function innerStep<P extends Tree, B>(def: StepDefinition<P, B>, w: P, s:
     const mean = n === 1 ? (sum as P) : treeScale(sum as P, 1 / n);
     const [u, next] = def.optimizer.update(mean, s, w, k);
     // The gradients go once the optimizer has used them (before the parameters are updated).
-    if (!options.keepGradient) disposeExcept([mean, sum as P], [u, next, w, s, theta]);
+    if (options.freeEarly && !options.keepGradient) disposeExcept([mean, sum as P], [u, next, w, s, theta]);
     const scaled = def.schedule ? treeScale(u, def.schedule(k)) : u;
-    let params = treeAdd(w, scaled) as P;
+    let params = applyUpdates(w, scaled);
     if (def.paramCallback) params = def.paramCallback(params);
     const meanLoss = (n === 1 ? loss : tf.div(loss as tf.Scalar, n)) as tf.Scalar;
     return (options.keepGradient ? { params, state: next, loss: meanLoss, grads: mean } : { params, state: next, loss: meanLoss }) as unknown as Tree;

@@ -78,7 +78,7 @@ export function buildProgram(problems: ReadonlyMap<string, Problem>, graph: Grap
     const plain = make(1);
     node.stepAt = (scale, metrics) => (scale === 1 && metrics === undefined ? plain : make(scale, metrics));
     node.replayStep = (w, s, theta, recorded) => {
-      const out = innerStep(node.stepAt(recorded.scale), w, s, recorded.batches, theta, recorded.step);
+      const out = innerStep(node.stepAt(recorded.scale), w, s, recorded.batches, theta, recorded.step, { freeEarly: true });
       out.loss.dispose();
       return [out.params, out.state];
     };
