@@ -1,6 +1,6 @@
 /** Pieces every ready-made problem uses: tracked training, hypergradients at a state, saved states. */
 import * as tf from '@tensorflow/tfjs-core';
-import { type Engine, HYPERGRADIENT_METHODS, type HypergradientOptions, type MethodName, type Tree, innerLoopNeeds, treeLeaves } from '../src/index.js';
+import { type Engine, type HypergradientOptions, type MethodName, type Tree, innerLoopNeeds, treeLeaves } from '../src/index.js';
 import type { ProblemReport, ProblemRunOptions } from './types.js';
 
 /** Tensors by name, as plain arrays (a JSON-safe state). */
@@ -44,9 +44,6 @@ export const stepsBefore = (method: HypergradientOptions, innerSteps: number): n
 
 /** Whether `method` differentiates (or re-runs) the recorded inner loop (unrolled, es), from the method table. */
 export const replaysInnerLoop = (method: HypergradientOptions): boolean => method.method !== 'custom' && innerLoopNeeds(method).record;
-
-/** Every built-in method (the table's, without `custom`). */
-export const BUILT_IN_METHODS: readonly MethodName[] = HYPERGRADIENT_METHODS.filter((m) => m !== 'custom');
 
 /** The methods `compare` runs by default where every method applies but ES (many hyperparameters). */
 export const COMPARED_METHODS: readonly MethodName[] = ['unrolled', 'neumann', 'cg', 'finiteDifference', 'sama', 'firstOrder'];

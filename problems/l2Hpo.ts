@@ -10,7 +10,7 @@ import {
   Engine, type HypergradientOptions, ImplicitProblem, IterativeProblem, type ProblemOptions, normalTensor, seededRandom, sgd,
   sigmoidCrossEntropy,
 } from '../src/index.js';
-import { COMPARED_WITH_ES, BUILT_IN_METHODS, hypergradientAfter, replaysInnerLoop, stepsBefore, trackOuterSteps } from './harness.js';
+import { COMPARED_WITH_ES, hypergradientAfter, replaysInnerLoop, stepsBefore, trackOuterSteps } from './harness.js';
 import type { ProblemReport, ProblemRunOptions, ProblemSpec } from './types.js';
 
 type Batch = { x: tf.Tensor2D; y: tf.Tensor1D };
@@ -95,7 +95,6 @@ export const l2HpoProblem: ProblemSpec<L2State> = {
   description: 'per-parameter L2 penalties of a logistic regression (n = 1000, d = 20), tuned on validation BCE',
   defaults: { run: [20, 100], compare: [10, 100], alpha: 1 },
   reference: { method: 'cg', iterations: 100 },
-  methods: BUILT_IN_METHODS,
   compareMethods: COMPARED_WITH_ES,
   run: l2Hpo,
   hypergradientAt: l2HpoHypergradient,

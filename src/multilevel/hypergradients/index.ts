@@ -20,9 +20,9 @@ export const HYPERGRADIENTS: { readonly [M in MethodName]: MethodEntry<M> } = {
   cg,
   fixedPoint,
   finiteDifference,
+  firstOrder,
   sama,
   es,
-  firstOrder,
   custom,
 };
 
