@@ -1,11 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { OPTIMIZERS, compareOptimizers, finalIncumbent, incumbentBand } from '../hpo/compare.js';
+import { OPTIMIZERS } from '../hpo/registry.js';
+import { compareOptimizers, finalIncumbent, incumbentBand } from '../simulator/compare.js';
 import { LCBENCH_TASKS, lcbench } from '../simulator/benchmarks/lcbench.js';
 import { mnistMlp } from '../simulator/benchmarks/mnistMlp.js';
 import { mfBranin, mfHartmann } from '../simulator/benchmarks/synthetic.js';
 import { initBackend } from '../backend/initBackend.js';
-import type { Benchmark } from '../simulator/benchmarks/types.js';
+import type { Benchmark } from '../hpo/types.js';
 import { writeIncumbentPlot } from '../simulator/plot.js';
 
 export const HPO_USAGE = `usage: hypergrad hpo --benchmark NAME --optimizer LIST [--workers N] [--evals M] [--max-time H] [--seeds S] [--out DIR]

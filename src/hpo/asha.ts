@@ -1,5 +1,7 @@
-import type { AskTellOptimizer, Config, EvalResult, Trial } from '../simulator/types.js';
+import type { AskTellOptimizer, Config, EvalResult, Trial } from './types.js';
 import { seededRandom } from '../util/random.js';
+import { checkOneOf, checkSeed } from '../util/validate.js';
+import { checkResources, resultValue } from './checks.js';
 import type { HyperbandOptions } from './hyperband.js';
 import { sampleConfig, validateSearchSpace } from './searchSpace.js';
 
@@ -18,8 +20,7 @@ type AshaTrial = Trial & { id: number; rung: number };
 
 /** The rung resources `r eta^k` up to R. */
 export function ashaRungs(minResource: number, maxResource: number, eta = 3): number[] {
-  if (!(minResource > 0 && maxResource >= minResource)) throw new Error(`asha: needs 0 < minResource <= maxResource, got ${minResource}, ${maxResource}`);
-  if (!(eta > 1)) throw new Error(`asha: eta must be > 1, got ${eta}`);
+  checkResources('asha', minResource, maxResource, eta);
   const out: number[] = [];
   for (let r = minResource; r <= maxResource * (1 + 1e-9); r *= eta) out.push(Number.isInteger(minResource) ? Math.round(r) : r);
   return out;
@@ -34,9 +35,9 @@ export function ashaRungs(minResource: number, maxResource: number, eta = 3): nu
  */
 export function asha({ searchSpace, minResource, maxResource, eta = 3, variant = 'promotion', objective = 'loss', seed = 0 }: AshaOptions): AskTellOptimizer {
   validateSearchSpace(searchSpace);
-  if (variant !== 'promotion' && variant !== 'stopping') throw new Error(`asha: variant must be 'promotion' or 'stopping', got '${String(variant)}'`);
+  checkOneOf('asha', 'variant', variant, ['promotion', 'stopping'] as const);
   const rungs = ashaRungs(minResource, maxResource, eta);
-  const rand = seededRandom(seed);
+  const rand = seededRandom(checkSeed('asha', 'seed', seed));
   const configs: Config[] = [];
   const recorded: Entry[][] = rungs.map(() => []);
   const promoted: Set<number>[] = rungs.map(() => new Set());
@@ -67,8 +68,7 @@ export function asha({ searchSpace, minResource, maxResource, eta = 3, variant =
     },
     tell: (t, result: EvalResult) => {
       const { id, rung } = t as AshaTrial;
-      const v = result[objective];
-      if (typeof v !== 'number') throw new Error(`asha: the result has no '${objective}'; it has ${Object.keys(result).join(', ')}`);
+      const v = resultValue('asha', result, objective);
       const entries = recorded[rung] as Entry[];
       if (entries.some((e) => e.id === id)) return; // each trial is recorded once per rung
       entries.push({ id, value: v, order: order++ });

@@ -1,5 +1,6 @@
-import type { AskTellOptimizer, Config } from '../simulator/types.js';
+import type { AskTellOptimizer, Config } from './types.js';
 import { seededRandom } from '../util/random.js';
+import { checkNumber, checkPositive, checkPositiveInteger, checkSeed } from '../util/validate.js';
 import { type HyperbandOptions, hyperbandWith } from './hyperband.js';
 import { proposeByDensityRatio } from './parzen.js';
 import { sampleConfig } from './searchSpace.js';
@@ -25,8 +26,11 @@ export interface BohbOptions extends HyperbandOptions {
  */
 export function bohb(options: BohbOptions): AskTellOptimizer {
   const { searchSpace, randomFraction = 1 / 3, topPercent = 15, candidates = 64, bandwidthFactor = 3 } = options;
-  if (!(randomFraction >= 0 && randomFraction <= 1)) throw new Error(`bohb: randomFraction must be in [0, 1], got ${randomFraction}`);
-  const rand = seededRandom(options.seed ?? 0);
+  checkNumber('bohb', 'randomFraction', randomFraction, { min: 0, max: 1 });
+  checkNumber('bohb', 'topPercent', topPercent, { min: 0, max: 100, minExclusive: true });
+  checkPositiveInteger('bohb', 'candidates', candidates);
+  checkPositive('bohb', 'bandwidthFactor', bandwidthFactor);
+  const rand = seededRandom(checkSeed('bohb', 'seed', options.seed ?? 0));
   const byBudget = new Map<number, { config: Config; value: number }[]>();
   const nMin = Object.keys(searchSpace).length + 1;
   return hyperbandWith(options, {

@@ -1,6 +1,5 @@
-import type { Config } from '../simulator/types.js';
+import type { Config, Param, SearchSpace } from './types.js';
 import { normalCdf } from '../util/normal.js';
-import type { Param, SearchSpace } from './searchSpace.js';
 
 /**
  * Univariate Parzen estimators for TPE (Bergstra et al. 2011) and BOHB (Falkner et al. 2018), in

@@ -1,7 +1,9 @@
-import type { AskTellOptimizer, Config, EvalResult } from '../simulator/types.js';
+import type { AskTellOptimizer, Config, EvalResult, SearchSpace } from './types.js';
 import { seededRandom } from '../util/random.js';
+import { checkInteger, checkPositiveInteger, checkSeed } from '../util/validate.js';
+import { resultValue } from './checks.js';
 import { proposeByDensityRatio } from './parzen.js';
-import { type SearchSpace, sampleConfig, validateSearchSpace } from './searchSpace.js';
+import { sampleConfig, validateSearchSpace } from './searchSpace.js';
 
 /** Options of {@link tpe}. */
 export interface TpeOptions {
@@ -15,7 +17,7 @@ export interface TpeOptions {
   candidates?: number;
   /** The result key to minimise; default 'loss'. */
   objective?: string;
-  /** Seed; default 0. */
+  /** Seed, an integer in [0, 2^32); default 0. */
   seed?: number;
 }
 
@@ -52,7 +54,9 @@ export function tpeSplit<T extends Valued>(observations: readonly T[]): TpeGroup
  */
 export function tpe({ searchSpace, fidelity, startupTrials = 10, candidates = 24, objective = 'loss', seed = 0 }: TpeOptions): AskTellOptimizer {
   validateSearchSpace(searchSpace);
-  const rand = seededRandom(seed);
+  checkInteger('tpe', 'startupTrials', startupTrials, { min: 0 });
+  checkPositiveInteger('tpe', 'candidates', candidates);
+  const rand = seededRandom(checkSeed('tpe', 'seed', seed));
   const observed: { config: Config; value: number }[] = [];
   return {
     ask: () => {
@@ -65,8 +69,7 @@ export function tpe({ searchSpace, fidelity, startupTrials = 10, candidates = 24
       return { config, ...(fidelity !== undefined ? { fidelity } : {}) };
     },
     tell: (trial, result: EvalResult) => {
-      const v = result[objective];
-      if (typeof v !== 'number') throw new Error(`tpe: the result has no '${objective}'; it has ${Object.keys(result).join(', ')}`);
+      const v = resultValue('tpe', result, objective);
       observed.push({ config: trial.config, value: v });
     },
   };

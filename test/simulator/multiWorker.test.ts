@@ -5,15 +5,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import {
-  type AskTellOptimizer, SimulationFinished, asyncSimulator, createFileSimulator, fileSimulatorRecords, simulate,
-} from '../../src/index.js';
+import type { AskTellOptimizer } from '../../src/hpo/index.js';
+import { SimulationFinished, asyncSimulator, createFileSimulator, fileSimulatorRecords, simulate } from '../../src/simulator/index.js';
 // @ts-expect-error a plain .mjs helper shared with the worker fixture
 import { runtimeOf } from './fixtures/runtimes.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixture = join(here, 'fixtures', 'fileWorker.mjs');
-const built = existsSync(resolve(here, '../../dist/src/index.js'));
+const built = existsSync(resolve(here, '../../dist/src/simulator/index.js'));
 const N = 4;
 const EVALS = 24;
 const objective = (c: Record<string, unknown>) => ({ loss: (c.w as number) + (c.j as number), runtime: runtimeOf(c.w, c.j) as number });

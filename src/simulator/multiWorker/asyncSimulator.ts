@@ -1,6 +1,7 @@
 import { appendFileSync } from 'node:fs';
-import type { Config, EvalResult, RunOptions, SimulationRecord } from '../types.js';
-import { SimulationFinished, beginSubmission, finishSubmission, initialState, releaseNext } from './core.js';
+import type { Config, EvalResult } from '../../hpo/types.js';
+import { SimulationFinished, beginSubmission, finishSubmission, initialState, releaseNext } from '../simulationState.js';
+import type { RunOptions, SimulationRecord } from '../types.js';
 
 /** Options of {@link asyncSimulator} and the file-backed simulator (the objective is evaluated at submission). */
 export type MultiWorkerOptions = RunOptions;
@@ -65,10 +66,10 @@ export function asyncSimulator(options: MultiWorkerOptions): AsyncSimulation {
       return {
         evaluate: async (config, fidelity) => {
           const sampling = options.chargeSamplingTime ? (performance.now() - freedAt) / 1000 : 0;
-          const { worker, seed, credit } = beginSubmission(state, index, sampling, config, fidelity);
+          const { worker, seed } = beginSubmission(state, index, sampling, config, fidelity);
           index = worker;
           const result = await options.objective(config, { fidelity, seed });
-          const record = finishSubmission(state, worker, config, fidelity, seed, credit, result);
+          const record = finishSubmission(state, worker, config, fidelity, result);
           const r = await new Promise<EvalResult>((resolve, reject) => {
             waiting.set(worker, { resolve, reject, result: { ...result, runtime: record.runtime } });
             drain();

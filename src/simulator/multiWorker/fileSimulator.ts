@@ -1,8 +1,9 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EvalResult, Objective, SimulationRecord } from '../types.js';
+import type { EvalResult, Objective } from '../../hpo/types.js';
+import { type SimulationState as SharedState, SimulationFinished, beginSubmission, finishSubmission, initialState, releaseNext } from '../simulationState.js';
+import type { SimulationRecord } from '../types.js';
 import type { MultiWorkerOptions, SimulatedWorker } from './asyncSimulator.js';
-import { type SharedState, SimulationFinished, beginSubmission, finishSubmission, initialState, releaseNext } from './core.js';
 
 /** The file store's state (released results go to per-worker mailbox files, see FileStore.mailbox). */
 type FileState = SharedState;
@@ -113,7 +114,7 @@ export function connectFileSimulator(dir: string, objective: Objective, options:
         const b = beginSubmission(s, index, sampling, config, fidelity);
         const r = objective(config, { fidelity, seed: b.seed });
         if (typeof (r as Promise<EvalResult>)?.then !== 'function') {
-          finishSubmission(s, b.worker, config, fidelity, b.seed, b.credit, r as EvalResult);
+          finishSubmission(s, b.worker, config, fidelity, r as EvalResult);
           release(s);
         } else {
           pendingResult = r;
@@ -125,7 +126,7 @@ export function connectFileSimulator(dir: string, objective: Objective, options:
       if (pendingResult !== null) {
         const result = await (pendingResult as Promise<EvalResult>);
         store.update((s) => {
-          finishSubmission(s, worker, config, fidelity, sub.seed, sub.credit, result);
+          finishSubmission(s, worker, config, fidelity, result);
           release(s);
         });
       }

@@ -1,39 +1,8 @@
-import type { Benchmark } from '../simulator/benchmarks/types.js';
-import { performanceOverTime } from '../simulator/performance.js';
-import { simulate } from '../simulator/simulate.js';
-import type { AskTellOptimizer, SimulationRecord } from '../simulator/types.js';
-import { asha } from './asha.js';
-import { bohb } from './bohb.js';
-import { hyperband } from './hyperband.js';
-import { randomSearch } from './randomSearch.js';
-import { tpe } from './tpe.js';
-import { gradientHpo } from './gradientHpo.js';
-
-/** The black-box optimizers, by name. */
-export const OPTIMIZERS = ['random', 'hyperband', 'asha', 'bohb', 'tpe', 'gradient'] as const;
-/** One of {@link OPTIMIZERS}. */
-export type OptimizerName = (typeof OPTIMIZERS)[number];
-
-/**
- * Builds a named optimizer for a benchmark: multi-fidelity ones between its fidelity range's ends
- * (eta 3), single-fidelity ones at the full fidelity, `gradient` (mnist-mlp only) by hypergradient.
- */
-export function makeOptimizer(name: string, bench: Benchmark, seed: number): AskTellOptimizer {
-  const { searchSpace, fidelity } = bench;
-  const objective = bench.objectives[0] ?? 'loss';
-  const mf = { searchSpace, minResource: fidelity.min, maxResource: fidelity.max, seed, objective };
-  switch (name) {
-    case 'random': return randomSearch({ searchSpace, fidelity: fidelity.max, seed });
-    case 'hyperband': return hyperband(mf);
-    case 'asha': return asha(mf);
-    case 'bohb': return bohb(mf);
-    case 'tpe': return tpe({ searchSpace, fidelity: fidelity.max, seed, objective });
-    case 'gradient':
-      if (bench.name !== 'mnist-mlp') throw new Error(`optimizer 'gradient' tunes a real training problem by hypergradient; use it with --benchmark mnist-mlp, not '${bench.name}'`);
-      return gradientHpo({ seed });
-    default: throw new Error(`unknown optimizer '${name}'; accepted: ${OPTIMIZERS.join(', ')}`);
-  }
-}
+import { makeOptimizer } from '../hpo/registry.js';
+import type { Benchmark } from '../hpo/types.js';
+import { performanceOverTime } from './performance.js';
+import { simulate } from './simulate.js';
+import type { SimulationRecord } from './types.js';
 
 /** Median and quartiles of incumbents over seeds, on a common time grid. */
 export interface IncumbentBand {
