@@ -18,7 +18,7 @@ incumbent with quartiles against simulated time (SVG and PNG).
   --benchmark   mfbranin | mfhartmann3 | mfhartmann6 | mnist-mlp | lcbench:<task>  (tasks: ${LCBENCH_TASKS.slice(0, 4).join(', ')}, ... 34 in all)
   --optimizer   comma-separated: ${OPTIMIZERS.join(', ')}
   --workers     simulated parallel workers (default 4)
-  --evals       results per run (default 200; with --max-time, an upper bound)
+  --evals       results per run (default 200 without --max-time; with it, an upper bound)
   --max-time    simulated hours per run: compare optimizers at the same simulated time
   --seeds       runs per optimizer, seeds 0..S-1 (default 5)
   --out         output directory (default runs/hpo)`;
@@ -87,7 +87,9 @@ export async function hpoCommand(args: readonly string[], out: NodeJS.WritableSt
     const dir = join(flags.out ?? join('runs', 'hpo'), benchmark.name.replace(':', '-'));
     mkdirSync(dir, { recursive: true });
     const t0 = performance.now();
-    const runs = await compareOptimizers({ benchmark, optimizers, nWorkers, nEvals: maxHours === undefined ? nEvals : Math.max(nEvals, 100_000), seeds, outDir: dir, ...(maxHours !== undefined ? { maxTotalEvalTime: maxHours * 3600 } : {}) });
+    // --evals and --max-time both bound the run (whichever comes first); --evals defaults to 200 only without --max-time.
+    const evalBound = flags.evals !== undefined || maxHours === undefined ? { nEvals } : {};
+    const runs = await compareOptimizers({ benchmark, optimizers, nWorkers, ...evalBound, seeds, outDir: dir, ...(maxHours !== undefined ? { maxTotalEvalTime: maxHours * 3600 } : {}) });
     const wall = (performance.now() - t0) / 1000;
     const objective = benchmark.objectives[0] ?? 'loss';
     const summary: Record<string, unknown> = { benchmark: benchmark.name, nWorkers, nEvals, seeds, wallSeconds: wall, optimizers: {} };

@@ -1,8 +1,14 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { makeOptimizer } from '../hpo/registry.js';
 import type { Benchmark } from '../hpo/types.js';
+import { checkPositiveInteger } from '../util/validate.js';
 import { performanceOverTime } from './performance.js';
+import { readRecords } from './records.js';
 import { simulate } from './simulate.js';
-import type { SimulationRecord } from './types.js';
+import { checkStoppingRule, checkWorkers } from './simulationState.js';
+import type { MAX_WORKERS, RunIdentity, SimulationRecord, StoppingRule } from './types.js';
 
 /** Median and quartiles of incumbents over seeds, on a common time grid. */
 export interface IncumbentBand {
@@ -56,36 +62,75 @@ export function incumbentBand(runs: readonly (readonly SimulationRecord[])[], ob
 }
 
 /** Options of {@link compareOptimizers}. */
-export interface CompareOptions {
+export interface CompareOptions extends StoppingRule {
   /** The benchmark. */
   benchmark: Benchmark;
-  /** Optimizer names (see {@link OPTIMIZERS}). */
+  /** Optimizer names (see `OPTIMIZERS`). */
   optimizers: readonly string[];
-  /** Simulated workers. */
+  /** Simulated workers, an integer in [1, {@link MAX_WORKERS}]. */
   nWorkers: number;
-  /** Results per run. */
-  nEvals: number;
   /** Seeds 0..seeds-1. */
   seeds: number;
-  /** Write each run's records to `<dir>/<optimizer>-seed<k>.jsonl`. */
+  /** Write each run's records to `<dir>/<optimizer>-seed<k>.jsonl`, flushed as each result arrives. */
   outDir?: string;
-  /** Stop each run at this simulated time (seconds): compare at equal simulated time. */
-  maxTotalEvalTime?: number;
+  /**
+   * Continue the runs whose files in `outDir` were cut off (a crash, a kill): each file's records
+   * are replayed (see `simulate`'s `resumeFrom`) and the run goes on where it stopped, keeping its
+   * run identity; finished runs are read back, missing ones run from the start. Default false.
+   */
+  resume?: boolean;
+  /** Replace existing files in `outDir` (default false: a file that holds records is refused unless `resume`). */
+  overwrite?: boolean;
+  /** The id stamped on every record of this comparison (with the optimizer, benchmark and seed); default a random UUID. */
+  runId?: string;
+  /** The command line to stamp on the records, if any. */
+  command?: string;
 }
 
-/** Runs every optimizer with every seed through the simulator (continual fidelity on). */
+/**
+ * Runs every optimizer with every seed through the simulator (continual fidelity on, sampling
+ * time not charged, so every run is reproducible), stopping each at `nEvals` results or
+ * `maxTotalEvalTime` simulated seconds, whichever comes first. Each optimizer is disposed after
+ * its run.
+ */
 export async function compareOptimizers(o: CompareOptions): Promise<Map<string, SimulationRecord[][]>> {
+  checkWorkers('compareOptimizers', o.nWorkers);
+  checkStoppingRule('compareOptimizers', o);
+  checkPositiveInteger('compareOptimizers', 'seeds', o.seeds);
+  if (o.resume && o.outDir === undefined) throw new Error('compareOptimizers: resume needs outDir, where the runs to continue are');
+  const runId = o.runId ?? randomUUID();
   const out = new Map<string, SimulationRecord[][]>();
   for (const name of o.optimizers) {
     const runs: SimulationRecord[][] = [];
     for (let seed = 0; seed < o.seeds; seed++) {
-      const { records } = await simulate({
-        objective: o.benchmark.objective, optimizer: makeOptimizer(name, o.benchmark, seed), nWorkers: o.nWorkers, nEvals: o.nEvals, seed,
-        continualMaxFidelity: o.benchmark.fidelity.max, chargeSamplingTime: false,
-        ...(o.maxTotalEvalTime !== undefined ? { maxTotalEvalTime: o.maxTotalEvalTime } : {}),
-        ...(o.outDir !== undefined ? { resultsFile: `${o.outDir}/${name}-seed${seed}.jsonl` } : {}),
-      });
-      runs.push(records);
+      const file = o.outDir === undefined ? undefined : join(o.outDir, `${name}-seed${seed}.jsonl`);
+      const identity: RunIdentity = { id: runId, seed, optimizer: name, benchmark: o.benchmark.name, ...(o.command !== undefined ? { command: o.command } : {}) };
+      let resumeFrom: SimulationRecord[] | undefined;
+      let run = identity;
+      if (o.resume && file !== undefined && existsSync(file)) {
+        resumeFrom = readRecords(file);
+        const found = resumeFrom[0]?.run;
+        if (found !== undefined) {
+          if (found.optimizer !== name || found.seed !== seed || found.benchmark !== o.benchmark.name) {
+            throw new Error(`compareOptimizers: ${file} holds a run of ${found.optimizer} on ${found.benchmark} with seed ${found.seed}, not of ${name} on ${o.benchmark.name} with seed ${seed}`);
+          }
+          run = found;
+        }
+      }
+      const optimizer = makeOptimizer(name, o.benchmark, seed);
+      try {
+        const { records } = await simulate({
+          objective: o.benchmark.objective, optimizer, nWorkers: o.nWorkers, seed, run,
+          continualMaxFidelity: o.benchmark.fidelity.max, chargeSamplingTime: false,
+          ...(o.nEvals !== undefined ? { nEvals: o.nEvals } : {}),
+          ...(o.maxTotalEvalTime !== undefined ? { maxTotalEvalTime: o.maxTotalEvalTime } : {}),
+          ...(file !== undefined ? { resultsFile: file, overwrite: o.overwrite ?? false } : {}),
+          ...(resumeFrom !== undefined ? { resumeFrom } : {}),
+        });
+        runs.push(records);
+      } finally {
+        optimizer.dispose?.();
+      }
     }
     out.set(name, runs);
   }

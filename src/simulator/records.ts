@@ -51,14 +51,15 @@ export function checkRecord(x: unknown, where: string): SimulationRecord {
  */
 export function checkOneRun(records: readonly SimulationRecord[], where: (i: number) => string = (i) => `record ${i}`): void {
   const trials = new Set<number>();
-  const runId = records[0]?.run?.id;
+  const identity = (r: SimulationRecord | undefined) => (r?.run === undefined ? null : JSON.stringify([r.run.id, r.run.seed, r.run.optimizer ?? null, r.run.benchmark ?? null]));
+  const first = identity(records[0]);
   records.forEach((r, i) => {
     const prev = records[i - 1];
     if (prev !== undefined && r.cumtime < prev.cumtime) {
       throw new Error(`${where(i)}: simulated time goes backwards (${r.cumtime} after ${prev.cumtime}); records of two runs are mixed, or out of order`);
     }
-    if (r.run?.id !== runId) {
-      throw new Error(`${where(i)}: belongs to run ${shown(r.run?.id ?? null)}, the first record to run ${shown(runId ?? null)}; records of two runs are mixed`);
+    if (identity(r) !== first) {
+      throw new Error(`${where(i)}: belongs to run ${shown(r.run ?? null)}, the first record to run ${shown(records[0]?.run ?? null)}; records of two runs are mixed`);
     }
     if (r.trial !== undefined) {
       if (trials.has(r.trial)) throw new Error(`${where(i)}: trial ${r.trial} appears twice; records of two runs are mixed`);

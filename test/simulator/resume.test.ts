@@ -1,10 +1,10 @@
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ReplayMismatchError, makeOptimizer } from '../../src/hpo/index.js';
-import { type SimulationRecord, continueRecordsFile, mfHartmann, readRecords, simulate } from '../../src/simulator/index.js';
+import { type SimulationRecord, compareOptimizers, continueRecordsFile, mfHartmann, readRecords, simulate } from '../../src/simulator/index.js';
 
 const bench = mfHartmann(3);
 const NAMES = ['random', 'hyperband', 'asha', 'bohb', 'tpe'] as const;
@@ -93,6 +93,28 @@ describe('resume: a run cut at any arrival and resumed gives the records of the 
     const legacy = full.records.slice(0, 17).map(({ trial: _t, askTime: _a, ...r }) => r);
     const resumed = await simulate({ ...o, optimizer: makeOptimizer('hyperband', bench, 5), now: tickingClock(), resumeFrom: legacy });
     expect(resumed.records.slice(17)).toEqual(full.records.slice(17));
+  });
+});
+
+describe('compareOptimizers: the library side of `hpo --resume`', () => {
+  it('continues cut-off files (and reads back finished ones), stamping every record with the run identity', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hg-compare-resume-'));
+    const o = { benchmark: bench, optimizers: ['hyperband', 'tpe'], nWorkers: 3, nEvals: 40, seeds: 2 };
+    const reference = await compareOptimizers({ ...o, runId: 'ref' });
+    const first = await compareOptimizers({ ...o, outDir: dir, runId: 'r1' });
+    // cut hyperband seed 1 at 13 records plus a partial line; drop tpe seed 0 altogether
+    const cut = join(dir, 'hyperband-seed1.jsonl');
+    writeFileSync(cut, `${readFileSync(cut, 'utf8').split('\n').slice(0, 13).join('\n')}\n{"cumtime":`);
+    rmSync(join(dir, 'tpe-seed0.jsonl'));
+    const again = await compareOptimizers({ ...o, outDir: dir, resume: true, runId: 'r2' });
+    const strip = (m: Map<string, SimulationRecord[][]>) => [...m].map(([k, runs]) => [k, runs.map((rs) => rs.map(({ run: _r, ...rest }) => rest))]);
+    expect(strip(again)).toEqual(strip(reference));
+    expect(strip(first)).toEqual(strip(reference));
+    expect(readRecords(cut).map((r) => r.run)).toEqual(Array(40).fill({ id: 'r1', seed: 1, optimizer: 'hyperband', benchmark: 'mfhartmann3' }));
+    expect(readRecords(join(dir, 'tpe-seed0.jsonl'))[0]?.run?.id).toBe('r2');
+    await expect(compareOptimizers({ ...o, outDir: dir })).rejects.toThrow(/already holds records/);
+    writeFileSync(join(dir, 'tpe-seed1.jsonl'), readFileSync(join(dir, 'hyperband-seed0.jsonl')));
+    await expect(compareOptimizers({ ...o, outDir: dir, resume: true })).rejects.toThrow(/tpe-seed1\.jsonl holds a run of hyperband on mfhartmann3 with seed 0, not of tpe on mfhartmann3 with seed 1/);
   });
 });
 
