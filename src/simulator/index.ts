@@ -17,4 +17,4 @@ export { mfBranin, mfHartmann, type SyntheticOptions } from './benchmarks/synthe
 export { lcbench, lcbenchBatch, LCBENCH_TASKS } from './benchmarks/lcbench.js';
 export { mnistMlp, trainMnistMlp, type MnistMlpOptions, type MlpHyperparameters, type MlpTrainingResult } from './benchmarks/mnistMlp.js';
 export { asyncSimulator, type AsyncSimulation, type MultiWorkerOptions, type SimulatedWorker } from './multiWorker/asyncSimulator.js';
-export { createFileSimulator, connectFileSimulator, fileSimulatorRecords, type FileWorkerOptions } from './multiWorker/fileSimulator.js';
+export { createFileSimulator, connectFileSimulator, fileSimulatorRecords, type FileWorkerOptions, type FileSimulatedWorker } from './multiWorker/fileSimulator.js';
