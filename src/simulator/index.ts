@@ -16,5 +16,5 @@ export { incumbentAt, incumbentBand, compareOptimizers, finalIncumbent, type Inc
 export { mfBranin, mfHartmann, type SyntheticOptions } from './benchmarks/synthetic.js';
 export { lcbench, lcbenchBatch, LCBENCH_TASKS } from './benchmarks/lcbench.js';
 export { mnistMlp, trainMnistMlp, type MnistMlpOptions, type MlpHyperparameters, type MlpTrainingResult } from './benchmarks/mnistMlp.js';
-export { asyncSimulator, type AsyncSimulation, type MultiWorkerOptions, type SimulatedWorker } from './multiWorker/asyncSimulator.js';
+export { asyncSimulator, type AsyncSimulation, type MultiWorkerOptions, type SimulatedWorker, type AsyncSimulatedWorker } from './multiWorker/asyncSimulator.js';
 export { createFileSimulator, connectFileSimulator, fileSimulatorRecords, type FileWorkerOptions, type FileSimulatedWorker } from './multiWorker/fileSimulator.js';

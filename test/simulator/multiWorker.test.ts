@@ -95,3 +95,39 @@ describe('multi-worker mode: the order of results equals the single-process mode
     expect(() => createFileSimulator(mkdtempSync(join(tmpdir(), 'hg-bad-')), { nWorkers: 2, nEvals: 0 })).toThrow(/nEvals must be an integer >= 1, got 0/);
   });
 });
+
+describe('asyncSimulator never waits forever', () => {
+  /** Worker w evaluates {w, j} for j < stopAt (then its loop ends); collects how each loop ended. */
+  const loop = async (sim: ReturnType<typeof asyncSimulator>, w: number, stopAt = Infinity, name?: string) => {
+    const worker = sim.worker(name);
+    try {
+      for (let j = 0; j < stopAt; j++) await worker.evaluate({ w, j });
+      return 'stopped';
+    } catch (e) {
+      return e instanceof SimulationFinished ? 'finished' : (e as Error).message;
+    }
+  };
+
+  it('a worker that stops submitting: the others fail after stallTimeoutMs with an error naming it', async () => {
+    const sim = asyncSimulator({ objective, nWorkers: 3, nEvals: 40, stallTimeoutMs: 200 });
+    const ends = await Promise.all([loop(sim, 0, Infinity, 'a'), loop(sim, 1, 2, 'quitter'), loop(sim, 2, Infinity, 'c')]);
+    expect(ends[1]).toBe('stopped');
+    for (const e of [ends[0], ends[2]]) expect(e).toMatch(/worker 'quitter' must submit next \(its clock is the smallest\) and has not for 200 ms/);
+    await expect(sim.records).rejects.toThrow(/'quitter' must submit next/);
+  });
+
+  it('a worker that leaves, or whose objective throws: the others fail at once, naming it', async () => {
+    const left = asyncSimulator({ objective, nWorkers: 2, nEvals: 20 });
+    const leaver = left.worker('leaver');
+    const other = loop(left, 0, Infinity, 'stays');
+    await leaver.evaluate({ w: 1, j: 0 });
+    leaver.leave();
+    expect(await other).toMatch(/worker 'leaver' left before the run finished \(\d+ of 20 results\)/);
+    const throwing = asyncSimulator({ objective: (c) => {
+      if (c.w === 1 && c.j === 2) throw new Error('out of memory');
+      return objective(c);
+    }, nWorkers: 2, nEvals: 20 });
+    const ends = await Promise.all([loop(throwing, 0), loop(throwing, 1, Infinity, 'gpu-1')]);
+    for (const e of ends) expect(e).toMatch(/the objective failed on worker 'gpu-1' for config \{"w":1,"j":2\}: out of memory/);
+  });
+});

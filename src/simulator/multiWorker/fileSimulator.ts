@@ -7,8 +7,8 @@ import type { EvalResult, Objective } from '../../hpo/types.js';
 import { shown } from '../../util/validate.js';
 import { readRecords } from '../records.js';
 import { type SimulationState, SimulationFinished, abandonInFlight, beginSubmission, finishSubmission, initialState, nextToMove, releaseNext } from '../simulationState.js';
-import type { SimulationRecord } from '../types.js';
-import type { MultiWorkerOptions, SimulatedWorker } from './asyncSimulator.js';
+import type { RunOptions, SimulationRecord } from '../types.js';
+import type { SimulatedWorker } from './asyncSimulator.js';
 import { type LockOwner, sleep, withLock } from './fileLock.js';
 import { heartbeatAge, startHeartbeat } from './heartbeat.js';
 
@@ -68,7 +68,7 @@ const readState = (dir: string): FileState => JSON.parse(readFileSync(statePath(
  * of two calls on one folder exactly one succeeds, the other is told the folder holds a simulation
  * already. Workers in any thread or process then join it with {@link connectFileSimulator}.
  */
-export function createFileSimulator(dir: string, options: Omit<MultiWorkerOptions, 'objective' | 'resultsFile' | 'chargeSamplingTime'>): void {
+export function createFileSimulator(dir: string, options: Omit<RunOptions, 'objective' | 'resultsFile' | 'chargeSamplingTime'>): void {
   const base = initialState(options);
   const state: FileState = { ...base, names: new Array(base.nWorkers).fill(null), tokens: new Array(base.nWorkers).fill(null) };
   mkdirSync(dir, { recursive: true });
