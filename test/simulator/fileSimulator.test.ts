@@ -5,37 +5,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import type { AskTellOptimizer } from '../../src/hpo/index.js';
-import { createFileSimulator, fileSimulatorRecords, simulate } from '../../src/simulator/index.js';
+import { createFileSimulator, fileSimulatorRecords } from '../../src/simulator/index.js';
 import { startHeartbeat } from '../../src/simulator/multiWorker/heartbeat.js';
-// @ts-expect-error a plain .mjs helper shared with the worker fixture
-import { runtimeOf } from './fixtures/runtimes.mjs';
+import { key, reference } from './fixtures/workerReference.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixture = join(here, 'fixtures', 'fileWorker.mjs');
 const built = existsSync(resolve(here, '../../dist/src/simulator/index.js'));
-const objective = (c: Record<string, unknown>) => ({ loss: (c.w as number) + (c.j as number), runtime: runtimeOf(c.w, c.j) as number });
-const key = (c: Record<string, unknown>) => `${c.w}:${c.j}`;
-
-/** The single-process order for `n` workers, worker i evaluating {w: i, j: 0, 1, ...}. */
-async function reference(n: number, evals: number): Promise<string[]> {
-  let asks = 0;
-  let freed = 0;
-  const next = new Array(n).fill(0);
-  const optimizer: AskTellOptimizer = {
-    ask: () => {
-      const w = asks < n ? asks : freed;
-      asks++;
-      return { config: { w, j: next[w]++ } };
-    },
-    tell: (trial) => {
-      freed = trial.config.w as number;
-    },
-  };
-  const { records } = await simulate({ objective, optimizer, nWorkers: n, nEvals: evals, chargeSamplingTime: false });
-  return records.map((r) => key(r.config));
-}
-
 /** Forks a fixture worker; resolves with its exit code and stderr. */
 function launch(dir: string, w: number, options: Record<string, unknown> | string = {}): Promise<{ code: number | null; stderr: string }> {
   return new Promise((ok) => {

@@ -5,41 +5,20 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import type { AskTellOptimizer } from '../../src/hpo/index.js';
-import { SimulationFinished, asyncSimulator, createFileSimulator, fileSimulatorRecords, simulate } from '../../src/simulator/index.js';
-// @ts-expect-error a plain .mjs helper shared with the worker fixture
-import { runtimeOf } from './fixtures/runtimes.mjs';
+import { SimulationFinished, asyncSimulator, createFileSimulator, fileSimulatorRecords } from '../../src/simulator/index.js';
+import { key, objective, reference } from './fixtures/workerReference.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixture = join(here, 'fixtures', 'fileWorker.mjs');
 const built = existsSync(resolve(here, '../../dist/src/simulator/index.js'));
 const N = 4;
 const EVALS = 24;
-const objective = (c: Record<string, unknown>) => ({ loss: (c.w as number) + (c.j as number), runtime: runtimeOf(c.w, c.j) as number });
-const key = (c: Record<string, unknown>) => `${c.w}:${c.j}`;
-
-/** The single-process reference: worker i asks its own sequence; the freed worker asks next. */
-async function reference(): Promise<string[]> {
-  let asks = 0;
-  let freed = 0;
-  const next = new Array(N).fill(0);
-  const optimizer: AskTellOptimizer = {
-    ask: () => {
-      const w = asks < N ? asks : freed;
-      asks++;
-      return { config: { w, j: next[w]++ } };
-    },
-    tell: (trial) => {
-      freed = trial.config.w as number;
-    },
-  };
-  const { records } = await simulate({ objective, optimizer, nWorkers: N, nEvals: EVALS, chargeSamplingTime: false });
-  return records.map((r) => key(r.config));
-}
+/** The reference for N workers and EVALS results. */
+const singleProcessOrder = () => reference(N, EVALS);
 
 describe('multi-worker mode: the order of results equals the single-process mode', () => {
   it('async workers in one process', async () => {
-    const ref = await reference();
+    const ref = await singleProcessOrder();
     const sim = asyncSimulator({ objective, nWorkers: N, nEvals: EVALS });
     await Promise.all(Array.from({ length: N }, async (_v, w) => {
       const worker = sim.worker();
@@ -53,7 +32,7 @@ describe('multi-worker mode: the order of results equals the single-process mode
   });
 
   it.skipIf(!built)('worker threads through the file store', async () => {
-    const ref = await reference();
+    const ref = await singleProcessOrder();
     const dir = mkdtempSync(join(tmpdir(), 'hg-mw-'));
     createFileSimulator(dir, { nWorkers: N, nEvals: EVALS });
     await Promise.all(Array.from({ length: N }, (_v, w) => new Promise<void>((ok, fail) => {
@@ -65,7 +44,7 @@ describe('multi-worker mode: the order of results equals the single-process mode
   });
 
   it.skipIf(!built)('separate processes through the file store', async () => {
-    const ref = await reference();
+    const ref = await singleProcessOrder();
     const dir = mkdtempSync(join(tmpdir(), 'hg-mp-'));
     createFileSimulator(dir, { nWorkers: N, nEvals: EVALS });
     await Promise.all(Array.from({ length: N }, (_v, w) => new Promise<void>((ok, fail) => {
