@@ -136,14 +136,17 @@ export interface Submission {
  * slot): charges its sampling time, assigns the trial number and seed and, with continual fidelity
  * (unless `continual` is false, for self-evaluating trials), resumes a cached state.
  */
-export function beginSubmission(s: SimulationState, worker: number | null, sampling: number, config: Config, fidelity: number | undefined, continual = true): Submission {
+export function beginSubmission(s: SimulationState, worker: number | null, sampling: number, config: Config, fidelity: number | undefined, continual = true,
+  workerName?: string): Submission {
   if (s.finished) throw new SimulationFinished();
   let w = worker;
   if (w === null) {
     if (s.joined >= s.nWorkers) throw new Error(`multi-worker simulator: more than nWorkers = ${s.nWorkers} workers submitted`);
     w = s.joined++;
   }
-  if (s.pending[w] !== null || s.inFlight[w] !== null) throw new Error(`multi-worker simulator: worker ${w} submitted while its previous evaluation is pending`);
+  if (s.pending[w] !== null || s.inFlight[w] !== null) {
+    throw new Error(`multi-worker simulator: worker ${workerName ?? w} submitted while its previous evaluation is pending (await each evaluate before the next)`);
+  }
   advance(s, w, sampling);
   const reserved = s.reserved[w];
   s.reserved[w] = null;

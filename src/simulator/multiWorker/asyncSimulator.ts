@@ -127,7 +127,7 @@ export function asyncSimulator(options: MultiWorkerOptions): AsyncSimulation {
         evaluate: async (config, fidelity) => {
           if (failure !== null) throw failure;
           const sampling = options.chargeSamplingTime ? (performance.now() - freedAt) / 1000 : 0;
-          const { worker, seed } = beginSubmission(state, index, sampling, config, fidelity);
+          const { worker, seed } = beginSubmission(state, index, sampling, config, fidelity, true, `'${name}'`);
           if (index === null) names[worker] = name;
           index = worker;
           watch();

@@ -213,7 +213,7 @@ export function connectFileSimulator(dir: string, objective: Objective, options:
             replacedPending = j.replaced && s.pending[j.slot] !== null;
           }
           if (replacedPending) return null; // the dead worker's result must arrive first
-          return beginSubmission(s, slot, sampling, config, fidelity);
+          return beginSubmission(s, slot, sampling, config, fidelity, true, `'${name}'`);
         });
         // A replacement started right after its predecessor died waits up to a lease for the old heartbeat to expire.
         const started = Date.now();
@@ -229,7 +229,7 @@ export function connectFileSimulator(dir: string, objective: Objective, options:
         if (sub === null) {
           awaitRelease(slot as number); // discard the predecessor's result (it is in results.jsonl)
           return await (async () => {
-            const again = update((s) => beginSubmission(s, slot, sampling, config, fidelity));
+            const again = update((s) => beginSubmission(s, slot, sampling, config, fidelity, true, `'${name}'`));
             return finishAndWait(again.seed);
           })();
         }
