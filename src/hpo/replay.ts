@@ -103,6 +103,14 @@ export interface ReplayedOptimizer {
   nextTrial: number;
   /** Applies one more event (e.g. a journal entry another process appended). */
   apply(event: OptimizerEvent): Promise<void>;
+  /**
+   * Asks the rebuilt optimizer for the next trial and returns it with the event to append to the
+   * journal. If the append is refused (another process appended first), this replica has asked
+   * ahead of the journal and must be rebuilt from it: an ask cannot be taken back.
+   */
+  ask(): Promise<{ event: AskEvent; trial: Trial }>;
+  /** Tells trial `number` (in flight) its result and returns the event to append. */
+  tell(number: number, result: EvalResult): Promise<TellEvent>;
 }
 
 /**
@@ -120,8 +128,9 @@ export interface ReplayedOptimizer {
 export async function replayOptimizer(optimizer: AskTellOptimizer, history: Iterable<OptimizerEvent>): Promise<ReplayedOptimizer> {
   const inFlight = new Map<number, Trial>();
   const evaluated = new Map<number, EvalResult>();
+  const unset = () => Promise.reject(new Error('replay: not ready'));
   const state: ReplayedOptimizer = {
-    optimizer, inFlight, nextTrial: 0,
+    optimizer, inFlight, nextTrial: 0, ask: unset, tell: unset,
     apply: async (event) => {
       if (event.type === 'ask') {
         if (event.trial !== state.nextTrial) throw new Error(`replay: ask of trial ${event.trial} where trial ${state.nextTrial} comes next; the history is out of order`);
@@ -143,6 +152,17 @@ export async function replayOptimizer(optimizer: AskTellOptimizer, history: Iter
       evaluated.delete(event.trial);
       await optimizer.tell(trial, event.result);
     },
+  };
+  state.ask = async () => {
+    const trial = await optimizer.ask();
+    const event: AskEvent = { type: 'ask', trial: state.nextTrial, config: trial.config, ...(trial.fidelity !== undefined ? { fidelity: trial.fidelity } : {}) };
+    inFlight.set(state.nextTrial++, trial);
+    return { event, trial };
+  };
+  state.tell = async (number, result) => {
+    const event: TellEvent = { type: 'tell', trial: number, result };
+    await state.apply(event);
+    return event;
   };
   for (const event of history) await state.apply(event);
   return state;

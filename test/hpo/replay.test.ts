@@ -50,8 +50,12 @@ describe('replayOptimizer: any optimizer rebuilt from its journal of asks and te
         }
         for (let i = 0; i < 20; i++) {
           const a = await original.ask();
-          const b = await rebuilt.optimizer.ask();
+          const { event, trial: b } = await rebuilt.ask();
           expect([b.config, b.fidelity]).toEqual([a.config, a.fidelity]);
+          expect(event.trial).toBe(history.filter((e) => e.type === 'ask').length + i);
+          const result = (await bench.objective(a.config, { fidelity: a.fidelity, seed: i })) as EvalResult;
+          await original.tell(a, result);
+          expect(await rebuilt.tell(event.trial, result)).toEqual({ type: 'tell', trial: event.trial, result });
         }
       },
     ), { numRuns: 100, seed: 5 });
