@@ -9,7 +9,7 @@ export type {
   SearchSpace, FidelityRange, Benchmark,
 } from './types.js';
 export { validateSearchSpace, sampleConfig, configKey } from './searchSpace.js';
-export { replayOptimizer, ReplayMismatchError, type OptimizerEvent, type AskEvent, type TellEvent, type ReplayedOptimizer } from './replay.js';
+export { replayOptimizer, ReplayMismatchError, type OptimizerEvent, type AskEvent, type TellEvent, type ReplayedOptimizer, type ReplicaAsk } from './replay.js';
 export { randomSearch, type RandomSearchOptions } from './randomSearch.js';
 export {
   hyperband, hyperbandWith, hyperbandBrackets, type HyperbandOptions, type HyperbandBracket, type HyperbandRound, type ConfigSampler,

@@ -93,6 +93,14 @@ export function checkSameValues(number: number, recorded: Record<string, number>
   }
 }
 
+/** What a live replica's `ask` returns. */
+export interface ReplicaAsk {
+  /** The event to append to the journal. */
+  event: AskEvent;
+  /** The trial (the live object, to evaluate and to tell). */
+  trial: Trial;
+}
+
 /** An optimizer rebuilt by {@link replayOptimizer}, which can take further events. */
 export interface ReplayedOptimizer {
   /** The optimizer (in the state the history left it). */
@@ -108,7 +116,7 @@ export interface ReplayedOptimizer {
    * journal. If the append is refused (another process appended first), this replica has asked
    * ahead of the journal and must be rebuilt from it: an ask cannot be taken back.
    */
-  ask(): Promise<{ event: AskEvent; trial: Trial }>;
+  ask(): Promise<ReplicaAsk>;
   /** Tells trial `number` (in flight) its result and returns the event to append. */
   tell(number: number, result: EvalResult): Promise<TellEvent>;
 }
