@@ -8,7 +8,8 @@
  */
 import { registerRules } from './autodiff/registerRules.js';
 
-export { initBackend, BACKEND_ORDER, type BackendName } from './backend/initBackend.js';
+export { initBackend, describeBackend, BACKEND_ORDER, type BackendName } from './backend/initBackend.js';
+export { registerWebGPU, webgpuInfo, describeWebGPU, type WebGPUInfo, type WebGPUOptions } from './backend/webgpu.js';
 
 export {
   type Tree, type TreeDef, type LeafDef, type ArrayDef, type RecordDef, type Flattened, isLeaf, treeFlatten, treeUnflatten, treeMap, treeLeaves, treeDispose, countLeaves,
