@@ -63,38 +63,11 @@ export {
 } from './multilevel/hypergradients/types.js';
 export { unrolled, neumann, cg, fixedPoint, finiteDifference, firstOrder } from './multilevel/hypergradients/methods.js';
 
-export {
-  type Config, type EvalResult, type RuntimeField, type EvalContext, type CachedState, type RunOptions, type Objective, type Trial, type AskTellOptimizer, type SimulationRecord,
-} from './simulator/types.js';
-export { simulate, configKey, type SimulateOptions, type SimulationResult } from './simulator/simulate.js';
-export { performanceOverTime, readRecords, type PerformanceCurve } from './simulator/performance.js';
-export { type Benchmark, type FidelityRange } from './simulator/benchmarks/types.js';
-export { mfBranin, mfHartmann, type SyntheticOptions } from './simulator/benchmarks/synthetic.js';
-export { lcbench, lcbenchBatch, LCBENCH_TASKS } from './simulator/benchmarks/lcbench.js';
-export { mnistMlp, trainMnistMlp, mlpLogits, initMlp, mlpValidation, type Mlp, type MnistMlpOptions, type MlpHyperparameters, type MlpTrainingResult } from './simulator/benchmarks/mnistMlp.js';
+export * from './hpo/index.js';
+export * from './simulator/index.js';
+export * from './models/index.js';
 export { mnistSplits, type Digits } from './data/mnist.js';
 export { incumbentPlotSvg, svgToPng, writeIncumbentPlot, type PlotSeries, type PlotOptions } from './simulator/plot.js';
-export { SimulationFinished, type SharedState } from './simulator/multiWorker/core.js';
-export { asyncSimulator, type AsyncSimulation, type MultiWorkerOptions, type SimulatedWorker } from './simulator/multiWorker/asyncSimulator.js';
-export { createFileSimulator, connectFileSimulator, fileSimulatorRecords, type FileWorkerOptions } from './simulator/multiWorker/fileSimulator.js';
-
-export {
-  type SearchSpace, type Param, type FloatParam, type IntParam, type CategoricalParam, validateSearchSpace, sampleConfig, fromUnit,
-} from './hpo/searchSpace.js';
-export { randomSearch, type RandomSearchOptions } from './hpo/randomSearch.js';
-export {
-  hyperband, hyperbandWith, hyperbandBrackets, type HyperbandOptions, type HyperbandBracket, type HyperbandRound, type ConfigSampler,
-} from './hpo/hyperband.js';
-export { tpe, tpeGamma, tpeSplit, type TpeOptions, type Valued, type TpeGroups } from './hpo/tpe.js';
-export { bohb, type BohbOptions } from './hpo/bohb.js';
-export {
-  OPTIMIZERS, type OptimizerName, makeOptimizer, incumbentAt, incumbentBand, compareOptimizers, finalIncumbent, type IncumbentBand,
-  type CompareOptions,
-} from './hpo/compare.js';
-export { mannWhitneyLess, type MannWhitney } from './hpo/stats.js';
-export { gradientHpo, lrWdProgram, randomBatches, type GradientHpoOptions, type LrWdProgram, type Batch as DigitBatch } from './hpo/gradientHpo.js';
-export { parzen, proposeByDensityRatio, toInternal, fromInternal, type Estimator } from './hpo/parzen.js';
-export { asha, ashaRungs, type AshaOptions } from './hpo/asha.js';
 
 export {
   type Grid, type GridAxis, type GridOptions, MAX_GRID_SIZE, axisLevels, landscapeGrid, gridOf, gridCoords, gridIndex, gridConfig, gridDistance,
