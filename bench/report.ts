@@ -9,7 +9,7 @@ export interface BenchLine {
   baseline?: number;
   /** `value / baseline`. */
   ratio?: number;
-  /** How many interleaved repeats `value` and `baseline` are the medians of. */
+  /** How many interleaved repeats the medians `value` and `baseline` were taken over. */
   repeats?: number;
 }
 

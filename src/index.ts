@@ -8,7 +8,8 @@
  */
 import { registerRules } from './autodiff/registerRules.js';
 
-export { initBackend, BACKEND_ORDER, type BackendName } from './backend/initBackend.js';
+export { initBackend, describeBackend, BACKEND_ORDER, type BackendName } from './backend/initBackend.js';
+export { registerWebGPU, webgpuInfo, describeWebGPU, type WebGPUInfo, type WebGPUOptions } from './backend/webgpu.js';
 
 export {
   type Tree, type TreeDef, type LeafDef, type ArrayDef, type RecordDef, type Flattened, isLeaf, treeFlatten, treeUnflatten, treeMap, treeLeaves, treeDispose, countLeaves,
@@ -78,37 +79,56 @@ export { type EsOptions } from './multilevel/hypergradients/es.js';
 export { type FirstOrderOptions } from './multilevel/hypergradients/firstOrder.js';
 export { type CustomOptions } from './multilevel/hypergradients/custom.js';
 
-export {
-  type Config, type EvalResult, type RuntimeField, type EvalContext, type CachedState, type RunOptions, type Objective, type Trial, type AskTellOptimizer, type SimulationRecord,
-} from './simulator/types.js';
-export { simulate, configKey, type SimulateOptions, type SimulationResult } from './simulator/simulate.js';
-export { performanceOverTime, readRecords, type PerformanceCurve } from './simulator/performance.js';
-export { type Benchmark, type FidelityRange } from './simulator/benchmarks/types.js';
-export { mfBranin, mfHartmann, type SyntheticOptions } from './simulator/benchmarks/synthetic.js';
-export { lcbench, lcbenchBatch, LCBENCH_TASKS } from './simulator/benchmarks/lcbench.js';
-export { mnistMlp, trainMnistMlp, mlpLogits, initMlp, mlpValidation, type Mlp, type MnistMlpOptions, type MlpHyperparameters, type MlpTrainingResult } from './simulator/benchmarks/mnistMlp.js';
+export * from './hpo/index.js';
+export * from './simulator/index.js';
+export * from './models/index.js';
 export { mnistSplits, type Digits } from './data/mnist.js';
 export { incumbentPlotSvg, svgToPng, writeIncumbentPlot, type PlotSeries, type PlotOptions } from './simulator/plot.js';
-export { SimulationFinished, type SharedState } from './simulator/multiWorker/core.js';
-export { asyncSimulator, type AsyncSimulation, type MultiWorkerOptions, type SimulatedWorker } from './simulator/multiWorker/asyncSimulator.js';
-export { createFileSimulator, connectFileSimulator, fileSimulatorRecords, type FileWorkerOptions } from './simulator/multiWorker/fileSimulator.js';
 
 export {
-  type SearchSpace, type Param, type FloatParam, type IntParam, type CategoricalParam, validateSearchSpace, sampleConfig, fromUnit,
-} from './hpo/searchSpace.js';
-export { randomSearch, type RandomSearchOptions } from './hpo/randomSearch.js';
+  type Grid, type GridAxis, type GridOptions, MAX_GRID_SIZE, axisLevels, landscapeGrid, gridOf, gridCoords, gridIndex, gridConfig, gridDistance,
+} from './landscape/grid.js';
 export {
-  hyperband, hyperbandWith, hyperbandBrackets, type HyperbandOptions, type HyperbandBracket, type HyperbandRound, type ConfigSampler,
-} from './hpo/hyperband.js';
-export { tpe, tpeGamma, tpeSplit, type TpeOptions, type Valued, type TpeGroups } from './hpo/tpe.js';
-export { bohb, type BohbOptions } from './hpo/bohb.js';
+  type Landscape, type Direction, type LandscapeOfOptions, type LandscapeJson, landscapeOf, nodeCount, gridIndexOf, orientedFitness, landscapeToJson,
+  landscapeFromJson,
+} from './landscape/landscape.js';
+export { type LandscapeGraph, type Neighbours, type LandscapeNodeAttributes, landscapeGraph, gridNeighbours } from './landscape/landscapeGraph.js';
 export {
-  OPTIMIZERS, type OptimizerName, makeOptimizer, incumbentAt, incumbentBand, compareOptimizers, finalIncumbent, type IncumbentBand,
-  type CompareOptions,
-} from './hpo/compare.js';
-export { mannWhitneyLess, type MannWhitney } from './hpo/stats.js';
-export { gradientHpo, lrWdProgram, randomBatches, type GradientHpoOptions, type LrWdProgram, type Batch as DigitBatch } from './hpo/gradientHpo.js';
-export { parzen, proposeByDensityRatio, toInternal, fromInternal, type Estimator } from './hpo/parzen.js';
-export { asha, ashaRungs, type AshaOptions } from './hpo/asha.js';
+  type EvaluateGridOptions, type BuildLandscapeOptions, type FromRecordsOptions, evaluateGrid, buildLandscape, landscapeFromRecords,
+} from './landscape/buildLandscape.js';
+export { averageRanks, pearson, spearman, kendallTau, quantile } from './landscape/rankCorrelation.js';
+export { globalOptima, distanceToOptimum, fitnessDistanceCorrelation } from './landscape/fitnessDistance.js';
+export { type WalkOptions, type Autocorrelation, randomWalkAutocorrelation } from './landscape/autocorrelation.js';
+export {
+  type NeutralityThreshold, type RelativeThreshold, type AbsoluteThreshold, type Neutrality, DEFAULT_NEUTRALITY, neutralityEpsilon, neutrality, neutralityDistanceCorrelation,
+} from './landscape/neutrality.js';
+export { type HillClimb, type BasinMetrics, hillClimb, basinSizes, basinMetrics } from './landscape/basins.js';
+export {
+  type LocalOptimaNetwork, type LonNodeAttributes, type LonEdgeAttributes, type LonOptions, type LonMetrics, localOptimaNetwork, lonMetrics,
+} from './landscape/localOptimaNetwork.js';
+export { toGraphml } from './landscape/graphml.js';
+export { type AnalyseOptions, type LandscapeMetrics, type LandscapeAnalysis, type BestConfig, type AppliedThreshold, type LonSummary, analyseLandscape } from './landscape/analyseLandscape.js';
+export { type LandscapeSimilarity, type CompareLandscapesOptions, topNodes, compareLandscapes } from './landscape/compareLandscapes.js';
+
+export {
+  type StudyObjective, type StudySplitPair, type StudyBenchmark, type StudyEvent, type StudyResumed, type StudyEvaluating, type StudyEvaluated, type StudyComparing,
+  type StudyMetrics, type StudyOptions, type StudyComparison, type StudyResult, runLandscapeStudy,
+} from './landscape/landscapeStudy.js';
+export { PAPER_FIGURES, medianQuartiles, comparisonTable, metricsTable, metricsCsv } from './landscape/studyTables.js';
+export { STUDY_PRESETS, type StudyPresetName, type StudyPresetOptions, studyPreset } from './landscape/studyPresets.js';
+
+export { type Probe, type ProbeOptions, type SourceSimilarity, type TransferOptions, type Transfer, probeIndices, probeTarget, transferConfigs } from './landscape/transfer.js';
+export {
+  WARM_START_OPTIMIZERS, type WarmStartOptions, type WarmStartRun, type WarmStartSummary, warmStartComparison, warmStartSummary, warmStartTable, warmStartTaskTable,
+} from './landscape/warmStart.js';
+export { type InitialConfigsOption, initialConfigQueue } from './hpo/initialConfigs.js';
+export { stringifyNumbers, parseNumbers } from './landscape/numbersJson.js';
+export { landscapeFileName } from './landscape/landscapeStudy.js';
+export {
+  rankShare, landscapeEmbedding, embeddingSpec, optimumSlices, sliceHeatmapSpec, basinHistogramSpec, similarityMatrixSpec, type EmbeddingOptions,
+  type EmbeddedNode, type SliceCell,
+} from './landscape/plots/landscapePlots.js';
+export { writeVegaLite } from './landscape/plots/renderVegaLite.js';
+export { writeLandscapePlots, writeStudyPlots } from './landscape/plots/writePlots.js';
 
 registerRules();

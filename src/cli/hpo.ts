@@ -1,11 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { OPTIMIZERS, compareOptimizers, finalIncumbent, incumbentBand } from '../hpo/compare.js';
+import { OPTIMIZERS } from '../hpo/registry.js';
+import { compareOptimizers, finalIncumbent, incumbentBand } from '../simulator/compare.js';
 import { LCBENCH_TASKS, lcbench } from '../simulator/benchmarks/lcbench.js';
 import { mnistMlp } from '../simulator/benchmarks/mnistMlp.js';
 import { mfBranin, mfHartmann } from '../simulator/benchmarks/synthetic.js';
 import { initBackend } from '../backend/initBackend.js';
-import type { Benchmark } from '../simulator/benchmarks/types.js';
+import type { Benchmark } from '../hpo/types.js';
+import type { SimulateOptions } from '../simulator/simulate.js';
 import { writeIncumbentPlot } from '../simulator/plot.js';
 
 export const HPO_USAGE = `usage: hypergrad hpo --benchmark NAME --optimizer LIST [--workers N] [--evals M] [--max-time H] [--seeds S] [--out DIR]
@@ -17,10 +19,18 @@ incumbent with quartiles against simulated time (SVG and PNG).
   --benchmark   mfbranin | mfhartmann3 | mfhartmann6 | mnist-mlp | lcbench:<task>  (tasks: ${LCBENCH_TASKS.slice(0, 4).join(', ')}, ... 34 in all)
   --optimizer   comma-separated: ${OPTIMIZERS.join(', ')}
   --workers     simulated parallel workers (default 4)
-  --evals       results per run (default 200; with --max-time, an upper bound)
+  --evals       results per run (default 200 without --max-time; with it, an upper bound)
   --max-time    simulated hours per run: compare optimizers at the same simulated time
   --seeds       runs per optimizer, seeds 0..S-1 (default 5)
-  --out         output directory (default runs/hpo)`;
+  --out         output directory (default runs/hpo)
+  --storage     also record every run as a study <prefix>/<optimizer>-seed<k> in this storage
+                (postgresql://..., a journal file, memory:); a study that holds a run is refused
+  --study       the studies' prefix (default: the benchmark's name)
+  --resume      URL: continue the runs recorded in this storage (a cut-off run resumes from its
+                records, a finished one is read back), with the same flags as the first run
+
+  hypergrad hpo worker --help   evaluate a shared study for real, on any number of machines
+  hypergrad hpo status --help   progress of the studies in a storage`;
 
 /** The benchmark a name selects. */
 export function benchmarkByName(name: string): Benchmark {
@@ -57,15 +67,30 @@ function positiveInt(flag: string, v: string | undefined, fallback: number): num
 
 const fmt = (x: number) => (Number.isFinite(x) ? x.toPrecision(4) : 'n/a');
 
+/** Records each run as a study of `url` (`--storage`), or continues them (`--resume`); null without a URL. */
+async function studyRecorder(url: string | undefined, prefix: string, resume: boolean) {
+  if (url === undefined) return null;
+  const { openStorage, simulateIntoStorage } = await import('../storage/index.js');
+  const storage = await openStorage(url);
+  return {
+    run: (options: SimulateOptions, optimizer: string, seed: number) => simulateIntoStorage({ ...options, storage, study: `${prefix}/${optimizer}-seed${seed}`, resume })
+      .catch((e: Error) => Promise.reject(new Error(`${resume ? '--resume' : '--storage'}: ${e.message}${resume ? '' : '; pass --resume URL to continue it'}`))),
+    close: () => storage.close(),
+  };
+}
+
 /** Runs `hypergrad hpo`; returns the exit code. */
 export async function hpoCommand(args: readonly string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+  if (args[0] === 'worker') return (await import('./hpoWorker.js')).hpoWorkerCommand(args.slice(1), out, err);
+  if (args[0] === 'status') return (await import('./hpoStatus.js')).hpoStatusCommand(args.slice(1), out, err);
   if (args.includes('--help') || args.includes('-h')) {
     out.write(`${HPO_USAGE}\n`);
     return 0;
   }
   let flags: Record<string, string>;
   try {
-    flags = parseFlags(args, ['benchmark', 'optimizer', 'workers', 'evals', 'max-time', 'seeds', 'out']);
+    flags = parseFlags(args, ['benchmark', 'optimizer', 'workers', 'evals', 'max-time', 'seeds', 'out', 'storage', 'study', 'resume']);
+    if (flags.storage !== undefined && flags.resume !== undefined) throw new Error('give --storage URL (a new run) or --resume URL (continue one), not both');
     if (flags.benchmark === undefined) throw new Error('--benchmark is required');
     if (flags.optimizer === undefined) throw new Error('--optimizer is required');
   } catch (e) {
@@ -86,7 +111,18 @@ export async function hpoCommand(args: readonly string[], out: NodeJS.WritableSt
     const dir = join(flags.out ?? join('runs', 'hpo'), benchmark.name.replace(':', '-'));
     mkdirSync(dir, { recursive: true });
     const t0 = performance.now();
-    const runs = await compareOptimizers({ benchmark, optimizers, nWorkers, nEvals: maxHours === undefined ? nEvals : Math.max(nEvals, 100_000), seeds, outDir: dir, ...(maxHours !== undefined ? { maxTotalEvalTime: maxHours * 3600 } : {}) });
+    const recorder = await studyRecorder(flags.storage ?? flags.resume, flags.study ?? benchmark.name, flags.resume !== undefined);
+    // --evals and --max-time both bound the run (whichever comes first); --evals defaults to 200 only without --max-time.
+    const evalBound = flags.evals !== undefined || maxHours === undefined ? { nEvals } : {};
+    let runs: Awaited<ReturnType<typeof compareOptimizers>>;
+    try {
+      runs = await compareOptimizers({
+        benchmark, optimizers, nWorkers, ...evalBound, seeds, outDir: dir,
+        ...(maxHours !== undefined ? { maxTotalEvalTime: maxHours * 3600 } : {}), ...(recorder !== null ? { runSimulation: recorder.run } : {}),
+      });
+    } finally {
+      await recorder?.close();
+    }
     const wall = (performance.now() - t0) / 1000;
     const objective = benchmark.objectives[0] ?? 'loss';
     const summary: Record<string, unknown> = { benchmark: benchmark.name, nWorkers, nEvals, seeds, wallSeconds: wall, optimizers: {} };

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { supportedKernels } from '../index.js';
 import { hpoCommand } from './hpo.js';
+import { landscapeCommand } from './landscape.js';
 import { listCommand, problemCommand } from './problems.js';
 
 const USAGE = `usage: hypergrad <command> [options]
@@ -16,6 +17,7 @@ commands:
   run          run a problem with one hypergradient method (hypergrad run --help)
   compare      compare hypergradient methods on a problem (hypergrad compare --help)
   hpo          compare HPO optimizers on a benchmark in simulated time (hypergrad hpo --help)
+  landscape    hyperparameter loss-landscape analysis, studies and comparisons (hypergrad landscape --help)
   kernels      list the tfjs kernels with second-order-verified gradient rules
   --help, -h   show this help
   --version    print the version`;
@@ -29,6 +31,7 @@ function version(): string {
 export async function main(argv: readonly string[], out = process.stdout, err = process.stderr): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'hpo') return hpoCommand(rest, out, err);
+  if (command === 'landscape') return landscapeCommand(rest, out, err);
   if (command === 'list') return listCommand(out);
   if (command === 'run' || command === 'compare') return problemCommand(command, rest, out, err);
   if (command === undefined || command === '--help' || command === '-h') {
@@ -47,7 +50,7 @@ export async function main(argv: readonly string[], out = process.stdout, err = 
     out.write(`${supportedKernels().join('\n')}\n`);
     return 0;
   }
-  err.write(`hypergrad: unknown command '${command}'; accepted: list, run, compare, hpo, kernels, --help, --version\n`);
+  err.write(`hypergrad: unknown command '${command}'; accepted: list, run, compare, hpo, landscape, kernels, --help, --version\n`);
   return 2;
 }
 

@@ -7,7 +7,7 @@ import { metaWeightNetProblem } from '../../problems/metaWeightNet.js';
 import { sinusoidProblem } from '../../problems/sinusoid.js';
 import { threeLevelProblem } from '../../problems/threeLevel.js';
 import type { ProblemReport, ProblemSpec } from '../../problems/types.js';
-import { initBackend } from '../backend/initBackend.js';
+import { describeBackend, initBackend } from '../backend/initBackend.js';
 import { withDefaults } from '../multilevel/hypergradients/index.js';
 import type { HypergradientOptions } from '../multilevel/hypergradients/types.js';
 import { barChartSvg, incumbentPlotSvg, svgToPng } from '../simulator/plot.js';
@@ -110,7 +110,7 @@ export async function problemCommand(kind: 'run' | 'compare', args: readonly str
     const first = reports[0] as ProblemReport<unknown>;
     const extraKeys = Object.keys(first.extras);
     const fmtMetric = (v: number) => (first.test.higherIsBetter && v <= 1 ? `${(100 * v).toFixed(1)}%` : v.toFixed(4));
-    out.write(`\n${spec.name} (${backend}, seed ${seed}): ${outerSteps} outer steps x ${innerSteps} inner steps\n`);
+    out.write(`\n${spec.name} (${describeBackend(backend)}, seed ${seed}): ${outerSteps} outer steps x ${innerSteps} inner steps\n`);
     out.write(`method             valid loss  ${first.test.name.padStart(9)}  (untuned)  ${extraKeys.map((k) => k.padStart(9)).join('  ')}  ` +
       (kind === 'compare' ? 'hypergrad cos  rel err  ' : '') + 's/outer step  peak MB\n');
     reports.forEach((r, i) => {
