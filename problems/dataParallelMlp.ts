@@ -9,12 +9,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  type DataParallel, type Digits, Engine, type HypergradientOptions, ImplicitProblem, type ReplicaProgram, type Shard, mnistSplits,
-  normalTensor, parallelTrainingStep, programTrainingStep, seededRandom, sgd, sparseSoftmaxCrossEntropy,
+  type DataParallel, type Digits, Engine, type HypergradientOptions, ImplicitProblem, type Mlp, type ReplicaProgram, type Shard, initMlp as heInitMlp,
+  mlpLogits, mnistSplits, programTrainingStep, seededRandom, sgd, sparseSoftmaxCrossEntropy,
 } from '../src/index.js';
 
-/** MLP parameters. */
-export type Mlp = { w1: tf.Tensor; b1: tf.Tensor; w2: tf.Tensor; b2: tf.Tensor; [k: string]: tf.Tensor };
+export { type Mlp, mlpLogits };
 /** A batch of digits. */
 export type DigitBatch = { x: tf.Tensor2D; y: tf.Tensor1D };
 
@@ -31,9 +30,6 @@ export interface MlpSizes {
 export const DEFAULT_SIZES: MlpSizes = { hidden: 256, batchSize: 512, trainSize: 8192 };
 /** The tests' sizes. */
 export const SMALL_SIZES: MlpSizes = { hidden: 16, batchSize: 64, trainSize: 512 };
-
-/** `x -> logits`. */
-export const mlpLogits = (p: Mlp, x: tf.Tensor2D) => tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, p.w1), p.b1)), p.w2), p.b2);
 
 /** The replica program for these sizes (MNIST split with seed 0: training, then validation). */
 export function mlpProgram(sizes: MlpSizes): ReplicaProgram<DigitBatch> {
@@ -69,11 +65,7 @@ export const smallProgram = () => mlpProgram(SMALL_SIZES);
 
 /** Initial MLP parameters for these sizes (seeded). */
 export function initMlp(sizes: MlpSizes): Mlp {
-  const r = seededRandom(3);
-  return tf.tidy(() => ({
-    w1: tf.mul(normalTensor([784, sizes.hidden], r), Math.sqrt(2 / 784)), b1: tf.zeros([sizes.hidden]),
-    w2: tf.mul(normalTensor([sizes.hidden, 10], r), Math.sqrt(2 / sizes.hidden)), b2: tf.zeros([10]),
-  }));
+  return heInitMlp(sizes.hidden, seededRandom(3));
 }
 
 /**
@@ -89,7 +81,7 @@ export function dataParallelMlp(o: { dp: DataParallel | null; local: ReplicaProg
   const mlp = new ImplicitProblem<Mlp, number>({
     name: 'mlp', module: { params: m0 }, optimizer: sgd({ lr: 0.1 }), data: () => key++,
     config: { hypergradient: o.method, unrollSteps: o.innerSteps },
-    ...(o.dp ? { parallel: o.dp, trainingStep: parallelTrainingStep<Mlp>(o.dp) } : { trainingStep: programTrainingStep<Mlp>(o.local as ReplicaProgram, ['decay']) }),
+    ...(o.dp ? { parallel: o.dp } : { trainingStep: programTrainingStep<Mlp>(o.local as ReplicaProgram, ['decay']) }),
   });
   const decay = new ImplicitProblem<tf.Tensor, DigitBatch>({
     name: 'decay', module: { params: a0 }, optimizer: sgd({ lr: 0.5 }), data: [vb],

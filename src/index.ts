@@ -44,65 +44,46 @@ export { sgd, adam, adamW, rmsprop, type SgdOptions, type AdamOptions, type Rmsp
 export { constantSchedule, stepSchedule, cosineSchedule, linearWarmup } from './optim/schedules.js';
 export { solveCg, solveNeumann, solveFixedPoint, type MatVec, type LinearSolver, type SolverOptions } from './implicit/linearSolvers.js';
 export {
-  Problem, ImplicitProblem, IterativeProblem, type AnyProblem, type ProblemOptions, type ProblemConfig, type StepContext, type StepResult, parallelTrainingStep, programTrainingStep,
-  type DataSource, type Module, type InnerLoopRecord, type StepOutput, type ResolvedProblemConfig,
+  Problem, ImplicitProblem, IterativeProblem, type AnyProblem, type ProblemOptions, type ProblemOptionsBase, type TrainingStep, type StepContext, type StepResult, type Module, type StepOutput, type ProblemRole,
 } from './multilevel/problem.js';
+export { type ProblemConfig, type ResolvedProblemConfig } from './multilevel/config.js';
+export { type DataSource } from './multilevel/batches.js';
+export { type InnerLoopRecord, type RecordedStep } from './multilevel/innerLoop.js';
+export { type GradientOracle, type OracleGradient, type ParallelBackend, type ProblemObjective, type Evaluation } from './multilevel/oracle.js';
+export {
+  type EngineEvent, type StepEvent, type SkipEvent, type ValidationEvent, type IterationEvent, type EventOf, type Listener, type Typed,
+} from './multilevel/events.js';
 export { type Precision, type HalfPrecision, PRECISIONS, encode16, decode16, roundArray } from './precision/formats.js';
 export { roundTo, roundTree } from './precision/round.js';
+export { type MixedPrecisionPolicy } from './precision/mixedPrecision.js';
 export { type LossScaleOptions, type LossScaleState, resolveLossScale, lossScaleInit, lossScaleUpdate } from './precision/lossScale.js';
 export { type Snapshot, type SnapshotLeaf, snapshotTree, restoreTree, snapshotBytes } from './precision/snapshot.js';
 export { DataParallel, type DataParallelOptions, type ReplicatedGradient } from './parallel/dataParallel.js';
 export { type ReplicaProgram, type ReplicaFactory, type Shard } from './parallel/types.js';
+export { programTrainingStep } from './parallel/programTrainingStep.js';
 export { Engine, type EngineOptions, type EngineConfig, type RunResult, type EarlyStopping, type Validation } from './multilevel/engine.js';
 export { type Dependencies, type Graph } from './multilevel/graph.js';
 export { type LoggingOptions } from './multilevel/logger.js';
 export {
-  type HypergradientOptions, type HypergradientMethod, type HypergradientContext, HYPERGRADIENT_METHODS,
-  type UnrolledOptions, type NeumannOptions, type CgOptions, type FixedPointOptions, type FiniteDifferenceOptions,
-  type FirstOrderOptions, type CustomOptions,
+  type HypergradientOptions, type HypergradientMethod, type HypergradientContext, type InnerLoopView, type OptimizerView, type MethodName, type MethodEntry,
+  type MethodOverrides, type InnerLoopNeeds, type OptionsOf, type WithMethod,
 } from './multilevel/hypergradients/types.js';
-export { unrolled, neumann, cg, fixedPoint, finiteDifference, firstOrder } from './multilevel/hypergradients/methods.js';
+export { HYPERGRADIENTS, HYPERGRADIENT_METHODS, REPLICA_SAFE_METHODS, withDefaults, buildMethod, innerLoopNeeds, validateHypergradient } from './multilevel/hypergradients/index.js';
+export { type UnrolledOptions, replayInnerLoop, reverseInnerLoop } from './multilevel/hypergradients/unrolled.js';
+export { type NeumannOptions } from './multilevel/hypergradients/neumann.js';
+export { type CgOptions } from './multilevel/hypergradients/cg.js';
+export { type FixedPointOptions } from './multilevel/hypergradients/fixedPoint.js';
+export { type FiniteDifferenceOptions } from './multilevel/hypergradients/finiteDifference.js';
+export { type SamaOptions } from './multilevel/hypergradients/sama.js';
+export { type EsOptions } from './multilevel/hypergradients/es.js';
+export { type FirstOrderOptions } from './multilevel/hypergradients/firstOrder.js';
+export { type CustomOptions } from './multilevel/hypergradients/custom.js';
 
-export {
-  type Config, type EvalResult, type RuntimeField, type EvalContext, type CachedState, type RunOptions, type Objective, type Trial, type AskTellOptimizer, type SimulationRecord,
-} from './simulator/types.js';
-export { simulate, configKey, type SimulateOptions, type SimulationResult } from './simulator/simulate.js';
-export { performanceOverTime, readRecords, type PerformanceCurve } from './simulator/performance.js';
-export { type Benchmark, type FidelityRange } from './simulator/benchmarks/types.js';
-export { mfBranin, mfHartmann, type SyntheticOptions } from './simulator/benchmarks/synthetic.js';
-export { lcbench, lcbenchBatch, LCBENCH_TASKS } from './simulator/benchmarks/lcbench.js';
-export { mnistMlp, trainMnistMlp, mlpLogits, initMlp, mlpValidation, type Mlp, type MnistMlpOptions, type MlpHyperparameters, type MlpTrainingResult } from './simulator/benchmarks/mnistMlp.js';
+export * from './hpo/index.js';
+export * from './simulator/index.js';
+export * from './models/index.js';
 export { mnistSplits, type Digits } from './data/mnist.js';
 export { incumbentPlotSvg, svgToPng, writeIncumbentPlot, type PlotSeries, type PlotOptions } from './simulator/plot.js';
-export { SimulationFinished, type SharedState } from './simulator/multiWorker/core.js';
-export { asyncSimulator, type AsyncSimulation, type MultiWorkerOptions, type SimulatedWorker } from './simulator/multiWorker/asyncSimulator.js';
-export { createFileSimulator, connectFileSimulator, fileSimulatorRecords, type FileWorkerOptions } from './simulator/multiWorker/fileSimulator.js';
-
-export {
-  type SearchSpace, type Param, type FloatParam, type IntParam, type CategoricalParam, validateSearchSpace, sampleConfig, fromUnit,
-} from './hpo/searchSpace.js';
-export { randomSearch, type RandomSearchOptions } from './hpo/randomSearch.js';
-export {
-  hyperband, hyperbandWith, hyperbandBrackets, type HyperbandOptions, type HyperbandBracket, type HyperbandRound, type ConfigSampler,
-} from './hpo/hyperband.js';
-export { tpe, tpeGamma, tpeSplit, type TpeOptions, type Valued, type TpeGroups } from './hpo/tpe.js';
-export { bohb, type BohbOptions } from './hpo/bohb.js';
-export {
-  OPTIMIZERS, type OptimizerName, makeOptimizer, incumbentAt, incumbentBand, compareOptimizers, finalIncumbent, type IncumbentBand,
-  type CompareOptions,
-} from './hpo/compare.js';
-export { mannWhitneyLess, type MannWhitney } from './hpo/stats.js';
-export { gradientHpo, lrWdProgram, randomBatches, type GradientHpoOptions, type LrWdProgram, type Batch as DigitBatch } from './hpo/gradientHpo.js';
-export { parzen, proposeByDensityRatio, toInternal, fromInternal, type Estimator } from './hpo/parzen.js';
-export { asha, ashaRungs, type AshaOptions } from './hpo/asha.js';
-export { dyhpo, type DyhpoOptions } from './hpo/dyhpo.js';
-export { fms, type FmsOptions } from './hpo/fms.js';
-export {
-  freezeThawBo, expectedImprovement, type FreezeThawOptions, type FreezeThawOptimizer, type FreezeThawStats, type CheckpointOptions, type TransferRun,
-} from './hpo/freezeThawBo.js';
-export { FREEZE_THAW_OPTIMIZERS, COMPARISON_SCHEDULE, makeFreezeThaw, type CheckpointBenchmark } from './hpo/freezeThawOptimizers.js';
-export { freezeThawExtractor, selectRows, type FreezeThawInputs, type FreezeThawExtractorOptions } from './hpo/dyhpoFeatures.js';
-export { encodeUnit, unitWidth } from './hpo/unitEncoding.js';
 export * from './gp/index.js';
 export * from './zoo/index.js';
 

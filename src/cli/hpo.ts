@@ -1,11 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { OPTIMIZERS, compareOptimizers, finalIncumbent, incumbentBand } from '../hpo/compare.js';
+import { OPTIMIZERS } from '../hpo/registry.js';
+import { compareOptimizers, finalIncumbent, incumbentBand } from '../simulator/compare.js';
 import { LCBENCH_TASKS, lcbench } from '../simulator/benchmarks/lcbench.js';
 import { mnistMlp } from '../simulator/benchmarks/mnistMlp.js';
 import { mfBranin, mfHartmann } from '../simulator/benchmarks/synthetic.js';
 import { initBackend } from '../backend/initBackend.js';
-import type { Benchmark } from '../simulator/benchmarks/types.js';
+import type { Benchmark } from '../hpo/types.js';
 import type { SimulateOptions } from '../simulator/simulate.js';
 import { writeIncumbentPlot } from '../simulator/plot.js';
 import { isZooBenchmark, zooBenchmarkByName } from '../zoo/zooBenchmark.js';
@@ -21,7 +22,7 @@ incumbent with quartiles against simulated time (SVG and PNG).
                 | zoo[:task] | zoo-live[:task]  (model-zoo fine-tuning; tasks: mirror (default), rotated180, inverted)
   --optimizer   comma-separated: ${OPTIMIZERS.join(', ')}
   --workers     simulated parallel workers (default 4)
-  --evals       results per run (default 200; with --max-time, an upper bound)
+  --evals       results per run (default 200 without --max-time; with it, an upper bound)
   --max-time    simulated hours per run: compare optimizers at the same simulated time
                 (zoo: default 50 mean epochs; regret and Kendall tau are reported at 50% and 100% of it)
   --seeds       runs per optimizer, seeds 0..S-1 (default 5)
@@ -117,10 +118,12 @@ export async function hpoCommand(args: readonly string[], out: NodeJS.WritableSt
     mkdirSync(dir, { recursive: true });
     const t0 = performance.now();
     const recorder = await studyRecorder(flags.storage ?? flags.resume, flags.study ?? benchmark.name, flags.resume !== undefined);
+    // --evals and --max-time both bound the run (whichever comes first); --evals defaults to 200 only without --max-time.
+    const evalBound = flags.evals !== undefined || maxHours === undefined ? { nEvals } : {};
     let runs: Awaited<ReturnType<typeof compareOptimizers>>;
     try {
       runs = await compareOptimizers({
-        benchmark, optimizers, nWorkers, nEvals: maxHours === undefined ? nEvals : Math.max(nEvals, 100_000), seeds, outDir: dir,
+        benchmark, optimizers, nWorkers, ...evalBound, seeds, outDir: dir,
         ...(maxHours !== undefined ? { maxTotalEvalTime: maxHours * 3600 } : {}), ...(recorder !== null ? { runSimulation: recorder.run } : {}),
       });
     } finally {

@@ -1,10 +1,10 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '../backend/initBackend.js';
-import { OPTIMIZERS, makeOptimizer } from '../hpo/compare.js';
+import { OPTIMIZERS, makeOptimizer } from '../hpo/registry.js';
 import { tpe } from '../hpo/tpe.js';
-import type { Benchmark } from '../simulator/benchmarks/types.js';
-import type { AskTellOptimizer } from '../simulator/types.js';
+import type { Benchmark } from '../hpo/types.js';
+import type { AskTellOptimizer } from '../hpo/types.js';
 import { openStorage } from '../storage/openStorage.js';
 import { studyProgress } from '../storage/replay.js';
 import { lockRunFolder } from '../storage/runFolderLock.js';

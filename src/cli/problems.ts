@@ -8,7 +8,8 @@ import { sinusoidProblem } from '../../problems/sinusoid.js';
 import { threeLevelProblem } from '../../problems/threeLevel.js';
 import type { ProblemReport, ProblemSpec } from '../../problems/types.js';
 import { describeBackend, initBackend } from '../backend/initBackend.js';
-import { HYPERGRADIENT_METHODS, type HypergradientOptions } from '../multilevel/hypergradients/types.js';
+import { withDefaults } from '../multilevel/hypergradients/index.js';
+import type { HypergradientOptions } from '../multilevel/hypergradients/types.js';
 import { barChartSvg, incumbentPlotSvg, svgToPng } from '../simulator/plot.js';
 import { parseFlags } from './hpo.js';
 import { progressBar } from './progress.js';
@@ -21,15 +22,7 @@ export const PROBLEMS = PROBLEM_TABLE.map((p) => p.name);
 
 /** A method with its defaults (`alpha`: the problem's Neumann/fixed-point step, below 2 / lambda_max of the inner Hessian). */
 export function defaultMethod(name: string, iterations: number | undefined, alpha: number | undefined, problemAlpha: number): HypergradientOptions {
-  switch (name) {
-    case 'cg': return { method: 'cg', iterations: iterations ?? 10 };
-    case 'neumann': return { method: 'neumann', iterations: iterations ?? 20, alpha: alpha ?? problemAlpha };
-    case 'fixedPoint': return { method: 'fixedPoint', iterations: iterations ?? 20, alpha: alpha ?? problemAlpha };
-    case 'unrolled': return iterations === undefined ? { method: 'unrolled' } : { method: 'unrolled', truncate: iterations };
-    case 'finiteDifference': return { method: 'finiteDifference', ...(alpha !== undefined ? { alpha } : {}) };
-    case 'firstOrder': return { method: 'firstOrder' };
-    default: throw new Error(`unknown method '${name}'; accepted: ${HYPERGRADIENT_METHODS.filter((m) => m !== 'custom').join(', ')}`);
-  }
+  return withDefaults(name, { iterations, alpha, seriesStep: problemAlpha });
 }
 
 export const RUN_USAGE = `usage: hypergrad run <problem> [--method NAME] [--iterations N] [--alpha A] [--outer-steps N] [--inner-steps N] [--seed S] [--out DIR]

@@ -3,13 +3,12 @@ import { GpNumericalError } from '../gp/numericalError.js';
 import type { MlpWeights } from '../gp/encoders/weightGraph.js';
 import { type WeightEncoder, type WeightEncoderOptions, weightEncoder } from '../gp/encoders/weightEncoder.js';
 import type { KernelSpec } from '../gp/kernels.js';
-import { configKey } from '../simulator/simulate.js';
-import type { AskTellOptimizer, Config, EvalResult, Trial } from '../simulator/types.js';
+import type { AskTellOptimizer, Config, EvalResult, SearchSpace, Trial } from './types.js';
 import { normalCdf } from '../util/normal.js';
 import { seededRandom } from '../util/random.js';
 import { checkFunction, checkInteger, checkNumber, checkPositive, checkSeed } from '../util/validate.js';
 import { type FreezeThawExtractorOptions, type FreezeThawInputs, freezeThawExtractor } from './dyhpoFeatures.js';
-import { type SearchSpace, sampleConfig, validateSearchSpace } from './searchSpace.js';
+import { configKey, sampleConfig, validateSearchSpace } from './searchSpace.js';
 import { encodeUnit, unitWidth } from './unitEncoding.js';
 
 /** A run of another task, for the surrogate transfer option: its configuration, curve and checkpoints. */

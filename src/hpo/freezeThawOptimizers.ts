@@ -1,6 +1,5 @@
 import type { MlpWeights } from '../gp/encoders/weightGraph.js';
-import type { Benchmark } from '../simulator/benchmarks/types.js';
-import type { Config } from '../simulator/types.js';
+import type { Benchmark, Config } from './types.js';
 import { dyhpo } from './dyhpo.js';
 import { fms } from './fms.js';
 import type { FreezeThawOptimizer, FreezeThawOptions, TransferRun } from './freezeThawBo.js';

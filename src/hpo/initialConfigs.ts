@@ -1,5 +1,5 @@
-import type { Config } from '../simulator/types.js';
-import type { Param, SearchSpace } from './searchSpace.js';
+import type { Config } from './types.js';
+import type { Param, SearchSpace } from './types.js';
 
 /** The warm-start option random search, TPE and BOHB share. */
 export interface InitialConfigsOption {

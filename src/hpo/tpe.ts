@@ -1,8 +1,10 @@
-import type { AskTellOptimizer, Config, EvalResult, Trial } from '../simulator/types.js';
+import type { AskTellOptimizer, Config, EvalResult, SearchSpace, Trial } from './types.js';
 import { seededRandom } from '../util/random.js';
+import { checkInteger, checkPositiveInteger, checkSeed } from '../util/validate.js';
+import { resultValue } from './checks.js';
 import { type InitialConfigsOption, initialConfigQueue } from './initialConfigs.js';
 import { proposeByDensityRatio } from './parzen.js';
-import { type SearchSpace, sampleConfig, validateSearchSpace } from './searchSpace.js';
+import { sampleConfig, validateSearchSpace } from './searchSpace.js';
 
 /** Options of {@link tpe}. */
 export interface TpeOptions extends InitialConfigsOption {
@@ -16,7 +18,7 @@ export interface TpeOptions extends InitialConfigsOption {
   candidates?: number;
   /** The result key to minimise; default 'loss'. */
   objective?: string;
-  /** Seed; default 0. */
+  /** Seed, an integer in [0, 2^32); default 0. */
   seed?: number;
   /**
    * Constant liar (Optuna's `constant_liar`): trials asked and not yet told count as observations
@@ -60,7 +62,9 @@ export function tpeSplit<T extends Valued>(observations: readonly T[]): TpeGroup
  */
 export function tpe({ searchSpace, fidelity, startupTrials = 10, candidates = 24, objective = 'loss', seed = 0, initialConfigs, constantLiar = false }: TpeOptions): AskTellOptimizer {
   validateSearchSpace(searchSpace);
-  const rand = seededRandom(seed);
+  checkInteger('tpe', 'startupTrials', startupTrials, { min: 0 });
+  checkPositiveInteger('tpe', 'candidates', candidates);
+  const rand = seededRandom(checkSeed('tpe', 'seed', seed));
   const observed: { config: Config; value: number }[] = [];
   const pending = new Set<Trial>();
   const initial = initialConfigQueue('tpe', searchSpace, initialConfigs);
@@ -78,8 +82,7 @@ export function tpe({ searchSpace, fidelity, startupTrials = 10, candidates = 24
       return trial;
     },
     tell: (trial, result: EvalResult) => {
-      const v = result[objective];
-      if (typeof v !== 'number') throw new Error(`tpe: the result has no '${objective}'; it has ${Object.keys(result).join(', ')}`);
+      const v = resultValue('tpe', result, objective);
       pending.delete(trial);
       observed.push({ config: trial.config, value: v });
     },

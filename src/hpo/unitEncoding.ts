@@ -1,5 +1,4 @@
-import type { Config } from '../simulator/types.js';
-import type { Param, SearchSpace } from './searchSpace.js';
+import type { Config, Param, SearchSpace } from './types.js';
 
 /** The width of {@link encodeUnit}'s vector: one per numeric parameter, one per categorical choice. */
 export function unitWidth(space: SearchSpace): number {

@@ -6,7 +6,7 @@ import { type Landscape, gridIndexOf } from './landscape.js';
 import { type LandscapeGraph, landscapeGraph } from './landscapeGraph.js';
 import { type LocalOptimaNetwork, type LonMetrics, localOptimaNetwork, lonMetrics } from './localOptimaNetwork.js';
 import { type NeutralityThreshold, DEFAULT_NEUTRALITY, neutrality, neutralityDistanceCorrelation } from './neutrality.js';
-import type { Config } from '../simulator/types.js';
+import type { Config } from '../hpo/types.js';
 
 /** Options of {@link analyseLandscape}. */
 export interface AnalyseOptions {

@@ -1,6 +1,7 @@
-import type { Param, SearchSpace } from '../hpo/searchSpace.js';
-import type { Benchmark } from '../simulator/benchmarks/types.js';
-import type { EvalResult, SimulationRecord } from '../simulator/types.js';
+import type { Param, SearchSpace } from '../hpo/types.js';
+import type { Benchmark } from '../hpo/types.js';
+import type { SimulationRecord } from '../simulator/types.js';
+import type { EvalResult } from '../hpo/types.js';
 import { checkFunction, checkInteger, checkNumber, checkSeed } from '../util/validate.js';
 import { type Grid, type GridOptions, gridConfig, landscapeGrid } from './grid.js';
 import { type Direction, type Landscape, landscapeOf } from './landscape.js';

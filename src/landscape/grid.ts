@@ -1,6 +1,6 @@
-import type { Param, SearchSpace } from '../hpo/searchSpace.js';
+import type { Param, SearchSpace } from '../hpo/types.js';
 import { validateSearchSpace } from '../hpo/searchSpace.js';
-import type { Config } from '../simulator/types.js';
+import type { Config } from '../hpo/types.js';
 import { checkInteger } from '../util/validate.js';
 
 /** One hyperparameter of a {@link Grid}: its name, kind and the values its levels take. */

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Benchmark } from '../simulator/benchmarks/types.js';
+import type { Benchmark } from '../hpo/types.js';
 import { checkNumber, checkSeed } from '../util/validate.js';
 import { type AnalyseOptions, type LandscapeMetrics, analyseLandscape } from './analyseLandscape.js';
 import { evaluateGrid } from './buildLandscape.js';

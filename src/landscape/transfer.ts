@@ -1,5 +1,5 @@
-import type { Benchmark } from '../simulator/benchmarks/types.js';
-import type { Config } from '../simulator/types.js';
+import type { Benchmark } from '../hpo/types.js';
+import type { Config } from '../hpo/types.js';
 import { checkInteger, checkNumber, checkSeed } from '../util/validate.js';
 import { seededRandom, shuffleInPlace } from '../util/random.js';
 import { topNodes } from './compareLandscapes.js';

@@ -1,10 +1,11 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { incumbentAt, makeOptimizer } from '../hpo/compare.js';
+import { makeOptimizer } from '../hpo/registry.js';
+import { incumbentAt } from '../simulator/compare.js';
 import { mannWhitneyLess } from '../hpo/stats.js';
-import type { Benchmark } from '../simulator/benchmarks/types.js';
+import type { Benchmark } from '../hpo/types.js';
 import { simulate } from '../simulator/simulate.js';
-import type { Config } from '../simulator/types.js';
+import type { Config } from '../hpo/types.js';
 import { checkInteger, checkNumber } from '../util/validate.js';
 import type { Landscape } from './landscape.js';
 import { quantile } from './rankCorrelation.js';

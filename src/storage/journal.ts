@@ -5,7 +5,7 @@
  * one worker), or finished as `complete`, `pruned` or `failed`.
  * @module
  */
-import type { Config } from '../simulator/types.js';
+import type { Config } from '../hpo/types.js';
 
 /** A trial's state (Optuna's `TrialState`, lower case). */
 export type TrialState = 'waiting' | 'running' | 'complete' | 'pruned' | 'failed';

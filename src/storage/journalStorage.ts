@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Config } from '../simulator/types.js';
+import type { Config } from '../hpo/types.js';
 import { checkAtLeast, checkInteger, checkOneOf } from '../util/validate.js';
 import type { JournalBackend } from './backend.js';
 import type { JournalEntry, JournalOp, JsonValue, OpBody, StudyRecord, TrialParams, TrialRecord } from './journal.js';

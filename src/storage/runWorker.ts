@@ -1,4 +1,4 @@
-import type { AskTellOptimizer, Config, EvalContext, EvalResult, Trial } from '../simulator/types.js';
+import type { AskTellOptimizer, Config, EvalContext, EvalResult, Trial } from '../hpo/types.js';
 import { checkInteger, checkPositive } from '../util/validate.js';
 import { type Heartbeats, startHeartbeats } from './heartbeats.js';
 import type { JsonValue, TrialRecord } from './journal.js';
@@ -162,12 +162,13 @@ export async function runWorker(options: RunWorkerOptions): Promise<WorkerSummar
       let result: EvalResult | null = null;
       try {
         const context: WorkerContext = { fidelity: trial.fidelity, seed: trialSeed(studySeed, t), trial: t, report: (step, value) => storage.report((t as TrialRecord).id, step, value) };
-        result = trial.result ?? (await objective(trial.config, context));
+        const evaluated = trial.evaluate !== undefined ? trial.evaluate({ ...(trial.fidelity !== undefined ? { fidelity: trial.fidelity } : {}), seed: context.seed }) : objective(trial.config, context);
+        result = await evaluated;
         const values = checkResult(result, trial.config);
         beats.watch(null);
         if (await storage.finish(t.id, values, 'complete', params)) summary.evaluated++;
         else summary.discarded++;
-        if (local !== null) await local.tell(trial, result);
+        if (local !== null) await local.tell(trial, result as EvalResult);
       } catch (e) {
         beats.watch(null);
         summary.failed++;

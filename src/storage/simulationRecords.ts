@@ -1,16 +1,32 @@
 import { simulate, type SimulateOptions, type SimulationResult } from '../simulator/simulate.js';
-import type { SimulationRecord } from '../simulator/types.js';
+import type { RunIdentity, SimulationRecord } from '../simulator/types.js';
 import type { JournalStorage } from './journalStorage.js';
-import type { TrialRecord } from './journal.js';
+import type { JsonValue, TrialRecord } from './journal.js';
 import { studyProgress } from './replay.js';
 
 /** The simulation record a complete trial of a simulated study holds (its attributes carry the simulated clock). */
 export function recordOfTrial(t: TrialRecord): SimulationRecord | null {
   if (t.state !== 'complete' || t.values === null || t.config === null || typeof t.attrs.cumtime !== 'number') return null;
   const { runtime = 0, ...values } = t.values;
+  const { trial, askTime, fullRuntime, run } = t.attrs;
   return {
     cumtime: t.attrs.cumtime, workerIndex: Number(t.attrs.workerIndex), config: t.config, seed: Number(t.attrs.seed), runtime, values,
     ...(t.fidelity !== null ? { fidelity: t.fidelity } : {}),
+    ...(typeof trial === 'number' ? { trial } : {}),
+    ...(typeof askTime === 'number' ? { askTime } : {}),
+    ...(typeof fullRuntime === 'number' ? { fullRuntime } : {}),
+    ...(run !== undefined && run !== null && typeof run === 'object' ? { run: run as unknown as RunIdentity } : {}),
+  };
+}
+
+/** The attributes a simulated trial carries: the record's simulator fields (see {@link recordOfTrial}). */
+function simulatorAttrs(r: SimulationRecord): Record<string, JsonValue> {
+  return {
+    cumtime: r.cumtime, workerIndex: r.workerIndex, seed: r.seed,
+    ...(r.trial !== undefined ? { trial: r.trial } : {}),
+    ...(r.askTime !== undefined ? { askTime: r.askTime } : {}),
+    ...(r.fullRuntime !== undefined ? { fullRuntime: r.fullRuntime } : {}),
+    ...(r.run !== undefined ? { run: { ...r.run } as unknown as JsonValue } : {}),
   };
 }
 
@@ -54,7 +70,7 @@ export async function simulateIntoStorage(options: SimulateIntoStorageOptions): 
   if (existing === undefined) await storage.createStudy(study, { budget: sim.nEvals, attrs: { simulated: true, nWorkers: sim.nWorkers, seed: sim.seed ?? 0 } });
   const done = await studyRecords(storage, study);
   if (existing !== undefined) {
-    if (existing.trials.length >= sim.nEvals || (existing.budget !== null && studyProgress(storage.state, study).byState.complete >= existing.budget)) {
+    if (existing.trials.length >= (sim.nEvals ?? Infinity) || (existing.budget !== null && studyProgress(storage.state, study).byState.complete >= existing.budget)) {
       if (resume) return { records: done, stoppedBy: 'nEvals' };
       throw new Error(`study '${study}' in ${storage.backend.description} is finished (${done.length} records); choose another study name to run again`);
     }
@@ -66,7 +82,7 @@ export async function simulateIntoStorage(options: SimulateIntoStorageOptions): 
     ...(done.length > 0 ? { resumeFrom: done } : {}),
     onRecord: async (r) => {
       await storage.recordTrial(study, {
-        config: r.config, fidelity: r.fidelity ?? null, values: { ...r.values, runtime: r.runtime }, attrs: { cumtime: r.cumtime, workerIndex: r.workerIndex, seed: r.seed },
+        config: r.config, fidelity: r.fidelity ?? null, values: { ...r.values, runtime: r.runtime }, attrs: simulatorAttrs(r),
       });
       await userOnRecord?.(r);
     },

@@ -1,5 +1,5 @@
-import { configKey } from '../simulator/simulate.js';
-import type { AskTellOptimizer, EvalResult, Trial } from '../simulator/types.js';
+import { configKey } from '../hpo/searchSpace.js';
+import type { AskTellOptimizer, EvalResult, Trial } from '../hpo/types.js';
 import type { JournalStorage } from './journalStorage.js';
 import type { JournalEntry, TrialRecord } from './journal.js';
 import type { JournalState, Outcome } from './replay.js';

@@ -1,5 +1,5 @@
 import type { MlpWeights } from '../gp/encoders/weightGraph.js';
-import type { Config } from '../simulator/types.js';
+import type { Config } from '../hpo/types.js';
 import { seededRandom } from '../util/random.js';
 import { checkInteger, checkNumber, checkOneOf, checkSeed } from '../util/validate.js';
 import type { TargetDigits } from './zooData.js';

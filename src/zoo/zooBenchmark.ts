@@ -1,8 +1,7 @@
 import type { MlpWeights } from '../gp/encoders/weightGraph.js';
 import type { TransferRun } from '../hpo/freezeThawBo.js';
-import type { Benchmark } from '../simulator/benchmarks/types.js';
-import { configKey } from '../simulator/simulate.js';
-import type { Config, EvalResult } from '../simulator/types.js';
+import { configKey } from '../hpo/searchSpace.js';
+import type { Benchmark, Config, EvalResult } from '../hpo/types.js';
 import { checkOneOf } from '../util/validate.js';
 import { FineTuneRun, type FineTuneConfig, checkEpoch, configRecord, fineTuneConfig } from './fineTune.js';
 import type { TaskTable, ZooTable } from './zooBuild.js';

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { incumbentBand } from '../hpo/compare.js';
+import { incumbentBand } from '../simulator/compare.js';
 import type { FreezeThawOptions } from '../hpo/freezeThawBo.js';
 import { FREEZE_THAW_OPTIMIZERS, makeFreezeThaw } from '../hpo/freezeThawOptimizers.js';
 import { writeIncumbentPlot } from '../simulator/plot.js';

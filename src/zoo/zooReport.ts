@@ -1,7 +1,8 @@
 import type { FreezeThawOptimizer } from '../hpo/freezeThawBo.js';
 import { kendallTau } from '../landscape/rankCorrelation.js';
 import { mannWhitneyLess } from '../hpo/stats.js';
-import type { Config, SimulationRecord } from '../simulator/types.js';
+import type { Config } from '../hpo/types.js';
+import type { SimulationRecord } from '../simulator/types.js';
 import type { ZooBenchmark } from './zooBenchmark.js';
 
 /** One run's scores at one point of the budget. */

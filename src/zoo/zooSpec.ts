@@ -1,4 +1,4 @@
-import type { SearchSpace } from '../hpo/searchSpace.js';
+import type { SearchSpace } from '../hpo/types.js';
 import type { DigitTransform } from './digits.js';
 
 /** A zoo network's architecture: an MLP 49 -> hidden... -> 10. */

@@ -1,9 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  type AskTellOptimizer, type EvalResult, type SearchSpace, type Trial, asha, ashaRungs, hyperband, hyperbandBrackets,
-  mfHartmann, randomSearch, sampleConfig, seededRandom, simulate, validateSearchSpace,
-} from '../../src/index.js';
+  type AskTellOptimizer, type EvalResult, type SearchSpace, type Trial, asha, ashaRungs, hyperband, hyperbandBrackets, randomSearch, sampleConfig,
+  validateSearchSpace,
+} from '../../src/hpo/index.js';
+import { mfHartmann, simulate } from '../../src/simulator/index.js';
+import { seededRandom } from '../../src/util/random.js';
 
 const space: SearchSpace = { x: { type: 'float', low: 0, high: 1 } };
 

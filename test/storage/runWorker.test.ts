@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { asha, hyperband, mfBranin, randomSearch, tpe } from '../../src/index.js';
-import type { AskTellOptimizer } from '../../src/simulator/types.js';
+import type { AskTellOptimizer } from '../../src/hpo/types.js';
 import { JournalStorage, memoryBackend, optimizerEvents, runWorker, studyProgress } from '../../src/storage/index.js';
 
 const bench = mfBranin();

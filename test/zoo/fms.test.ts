@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fms } from '../../src/hpo/fms.js';
 import { simulate } from '../../src/simulator/simulate.js';
-import type { Config } from '../../src/simulator/types.js';
+import type { Config } from '../../src/hpo/types.js';
 import { type ZooTable, buildZooTable } from '../../src/zoo/zooBuild.js';
 import { zooBenchmark, zooTransferRuns } from '../../src/zoo/zooBenchmark.js';
 import { useBackend } from '../helpers/backends.js';
