@@ -62,7 +62,7 @@ export function freezeThawExtractor(configDim: number, curveLength: number, opti
     dim: out,
     init: (rand) => ({
       config: [initDense(configDim, hidden, rand), initDense(hidden, half, rand)],
-      conv: tf.reshape(initWeights(3, filters, rand), [3, 1, filters]) as tf.Tensor3D,
+      conv: tf.tidy(() => tf.reshape(initWeights(3, filters, rand), [3, 1, filters])) as tf.Tensor3D,
       convBias: tf.zeros([filters]) as tf.Tensor1D,
       head: initDense(joined, out, rand),
       ...(weights ? { weights: weights.init(rand) } : {}),
