@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OPTIMIZERS } from '../hpo/registry.js';
+import { isFreezeThaw } from '../hpo/freezeThawOptimizers.js';
 import { compareOptimizers, finalIncumbent, incumbentBand } from '../simulator/compare.js';
 import { LCBENCH_TASKS, lcbench } from '../simulator/benchmarks/lcbench.js';
 import { mnistMlp } from '../simulator/benchmarks/mnistMlp.js';
@@ -104,8 +105,8 @@ export async function hpoCommand(args: readonly string[], out: NodeJS.WritableSt
   }
   try {
     const benchmark = benchmarkByName(flags.benchmark as string);
-    if (benchmark.name === 'mnist-mlp' || isZooBenchmark(benchmark) || /dyhpo|fms/.test(flags.optimizer as string)) await initBackend();
     const optimizers = (flags.optimizer as string).split(',').map((s) => s.trim()).filter((s) => s !== '');
+    if (benchmark.name === 'mnist-mlp' || isZooBenchmark(benchmark) || optimizers.some(isFreezeThaw)) await initBackend();
     const unknown = optimizers.filter((o) => !(OPTIMIZERS as readonly string[]).includes(o));
     if (unknown.length > 0) throw new Error(`--optimizer: unknown ${unknown.join(', ')}; accepted: ${OPTIMIZERS.join(', ')}`);
     const nWorkers = positiveInt('workers', flags.workers, 4);

@@ -7,6 +7,11 @@ import type { FreezeThawOptimizer, FreezeThawOptions, TransferRun } from './free
 /** The freeze-thaw optimizers by name: DyHPO, FMS, FMS with surrogate transfer, and FMS's two ablations. */
 export const FREEZE_THAW_OPTIMIZERS = ['dyhpo', 'fms', 'fms-transfer', 'fms-stats', 'fms-flat'] as const;
 
+/** Whether `name` is one of {@link FREEZE_THAW_OPTIMIZERS} (their surrogates are tfjs networks: the backend must be initialised). */
+export function isFreezeThaw(name: string): boolean {
+  return (FREEZE_THAW_OPTIMIZERS as readonly string[]).includes(name);
+}
+
 /** What a benchmark may offer checkpoint-informed optimizers (the zoo offers all of it). */
 export interface CheckpointBenchmark {
   /** A run's weights after `epoch` epochs (0: the network it starts from). */
@@ -36,7 +41,7 @@ export function makeFreezeThaw(name: string, bench: Benchmark & CheckpointBenchm
     ...(bench.candidates !== undefined ? { candidates: bench.candidates } : {}),
   };
   if (name === 'dyhpo') return dyhpo(base);
-  if (!(FREEZE_THAW_OPTIMIZERS as readonly string[]).includes(name)) throw new Error(`makeFreezeThaw: unknown optimizer '${name}'; accepted: ${FREEZE_THAW_OPTIMIZERS.join(', ')}`);
+  if (!isFreezeThaw(name)) throw new Error(`makeFreezeThaw: unknown optimizer '${name}'; accepted: ${FREEZE_THAW_OPTIMIZERS.join(', ')}`);
   const checkpoint = bench.checkpoint;
   if (checkpoint === undefined) throw new Error(`optimizer '${name}' reads checkpoint weights; use it with a benchmark that reports them (zoo), not '${bench.name}'`);
   const checkpoints = (c: Config, e: number) => checkpoint(c, e);

@@ -25,6 +25,6 @@ export { fms, type FmsOptions } from './fms.js';
 export {
   freezeThawBo, expectedImprovement, type FreezeThawOptions, type FreezeThawOptimizer, type FreezeThawStats, type CheckpointOptions, type TransferRun,
 } from './freezeThawBo.js';
-export { FREEZE_THAW_OPTIMIZERS, COMPARISON_SCHEDULE, makeFreezeThaw, type CheckpointBenchmark } from './freezeThawOptimizers.js';
+export { FREEZE_THAW_OPTIMIZERS, COMPARISON_SCHEDULE, makeFreezeThaw, isFreezeThaw, type CheckpointBenchmark } from './freezeThawOptimizers.js';
 export { freezeThawExtractor, selectRows, type FreezeThawInputs, type FreezeThawExtractorOptions } from './dyhpoFeatures.js';
 export { encodeUnit, unitWidth } from './unitEncoding.js';

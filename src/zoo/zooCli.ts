@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { incumbentBand } from '../simulator/compare.js';
 import type { FreezeThawOptions } from '../hpo/freezeThawBo.js';
-import { FREEZE_THAW_OPTIMIZERS, makeFreezeThaw } from '../hpo/freezeThawOptimizers.js';
+import { isFreezeThaw, makeFreezeThaw } from '../hpo/freezeThawOptimizers.js';
 import { writeIncumbentPlot } from '../simulator/plot.js';
 import type { SimulationRecord } from '../simulator/types.js';
 import type { ZooBenchmark } from './zooBenchmark.js';
@@ -35,7 +35,7 @@ export const FORECAST_SCHEDULE: Partial<Pick<FreezeThawOptions, 'fitSteps'>> = {
  * the table, and writes `zoo-summary.json` and a plot of the median regret over simulated time.
  */
 export async function writeZooReport(zoo: ZooBenchmark, runs: ReadonlyMap<string, SimulationRecord[][]>, budget: number, dir: string, out: NodeJS.WritableStream): Promise<void> {
-  const factory = (name: string, seed: number) => ((FREEZE_THAW_OPTIMIZERS as readonly string[]).includes(name) ? makeFreezeThaw(name, zoo, seed, FORECAST_SCHEDULE) : null);
+  const factory = (name: string, seed: number) => (isFreezeThaw(name) ? makeFreezeThaw(name, zoo, seed, FORECAST_SCHEDULE) : null);
   const scores = scoreZooRuns(zoo, runs, budget, factory);
   const rows = summarizeZooScores(scores);
   out.write(`\nregret (validation error minus the table's best, ${(zoo.bestLoss as number).toFixed(4)}) and Kendall tau of each model's forecast of the final error against the truth over all ${zoo.candidates?.length} tabulated configurations, medians over seeds; one-sided Mann-Whitney p-values against dyhpo\n`);
