@@ -1,6 +1,5 @@
-import {
-  type Benchmark, OPTIMIZERS, type Trial, compareOptimizers, finalIncumbent, lcbench, makeOptimizer, mfHartmann,
-} from '../src/index.js';
+import { OPTIMIZERS, type Trial, compareOptimizers, finalIncumbent, makeOptimizer } from '../src/entries/hpo.js';
+import { type Benchmark, lcbench, mfHartmann } from '../src/entries/simulator.js';
 import { mannWhitneyLess } from '../src/hpo/stats.js';
 import { report } from './report.js';
 

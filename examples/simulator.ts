@@ -6,9 +6,9 @@
  * Run: `npm run build && node dist/examples/simulator.js`.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import {
-  type Benchmark, type PlotSeries, lcbench, mfHartmann, performanceOverTime, randomSearch, simulate, writeIncumbentPlot,
-} from '../src/index.js';
+import { randomSearch } from '../src/entries/hpo.js';
+import { type Benchmark, lcbench, mfHartmann, performanceOverTime, simulate } from '../src/entries/simulator.js';
+import { type PlotSeries, writeIncumbentPlot } from '../src/entries/plot.js';
 
 /** Random search at the benchmark's full fidelity. */
 const randomAtFull = (bench: Benchmark, seed: number) => randomSearch({ searchSpace: bench.searchSpace, fidelity: bench.fidelity.max, seed });

@@ -8,10 +8,8 @@
  * the training split); replica r of R takes its r-th contiguous part.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  type DataParallel, type Digits, Engine, type HypergradientOptions, ImplicitProblem, type ReplicaProgram, type Shard, mnistSplits,
-  normalTensor, parallelTrainingStep, programTrainingStep, seededRandom, sgd, sparseSoftmaxCrossEntropy,
-} from '../src/index.js';
+import { type DataParallel, Engine, type HypergradientOptions, ImplicitProblem, type ReplicaProgram, type Shard, normalTensor, parallelTrainingStep, programTrainingStep, seededRandom, sgd, sparseSoftmaxCrossEntropy } from '../src/index.js';
+import { type Digits, mnistSplits } from '../src/data/mnist.js';
 
 /** MLP parameters. */
 export type Mlp = { w1: tf.Tensor; b1: tf.Tensor; w2: tf.Tensor; b2: tf.Tensor; [k: string]: tf.Tensor };

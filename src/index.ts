@@ -2,17 +2,28 @@
  * hypergrad: multilevel (bilevel and deeper) optimization with second-order-correct automatic
  * differentiation on TensorFlow.js.
  *
- * Importing this module registers hypergrad's gradient rules with tfjs-core (see
- * {@link registerRules}). Call {@link initBackend} once before computing.
+ * This entry holds the core: the backend, trees, differentiation (`grad`, `vjp`, `jvp`, `hvp`,
+ * `mixedHvp`, `customVjp`), losses, optimizers, linear solvers, and the multilevel `Problem` /
+ * `Engine` with its hypergradient methods. The rest is in subpath entries:
+ * `hypergrad/hpo` (search spaces and HPO optimizers), `hypergrad/simulator` (the HPO simulator and
+ * its benchmarks), `hypergrad/problems` (ready-made problems and the `ProblemSpec` the CLI runs) and
+ * `hypergrad/plot` (charts as Vega-Lite specs).
+ *
+ * Importing this module changes nothing in tfjs. {@link initBackend} selects the backend and
+ * installs hypergrad's gradient rules ({@link registerRules}); call it once before computing.
+ * @example
+ * ```ts
+ * import { initBackend, hvp } from 'hypergrad';
+ * await initBackend();
+ * ```
  * @packageDocumentation
+ * @module hypergrad
  */
-import { registerRules } from './autodiff/registerRules.js';
-
 export { initBackend, BACKEND_ORDER, type BackendName } from './backend/initBackend.js';
 
 export {
   type Tree, type TreeDef, type LeafDef, type ArrayDef, type RecordDef, type Flattened, isLeaf, treeFlatten, treeUnflatten, treeMap, treeLeaves, treeDispose, countLeaves,
-  sameDef, defToString, tidyTree, treeDisposeReplaced,
+  tidyTree,
 } from './tree/tree.js';
 export {
   treeAdd, treeSub, treeScale, treeAddScaled, treeZerosLike, treeOnesLike, treeDot, treeNorm, treeSize,
@@ -46,10 +57,10 @@ export {
   Problem, ImplicitProblem, IterativeProblem, type AnyProblem, type ProblemOptions, type ProblemConfig, type StepContext, type StepResult, parallelTrainingStep, programTrainingStep,
   type DataSource, type Module, type InnerLoopRecord, type StepOutput, type ResolvedProblemConfig,
 } from './multilevel/problem.js';
-export { type Precision, type HalfPrecision, PRECISIONS, encode16, decode16, roundArray } from './precision/formats.js';
+export { type Precision, type HalfPrecision, PRECISIONS, roundArray } from './precision/formats.js';
 export { roundTo, roundTree } from './precision/round.js';
-export { type LossScaleOptions, type LossScaleState, resolveLossScale, lossScaleInit, lossScaleUpdate } from './precision/lossScale.js';
-export { type Snapshot, type SnapshotLeaf, snapshotTree, restoreTree, snapshotBytes } from './precision/snapshot.js';
+export { type LossScaleOptions, type LossScaleState } from './precision/lossScale.js';
+export { type Snapshot, type SnapshotLeaf } from './precision/snapshot.js';
 export { DataParallel, type DataParallelOptions, type ReplicatedGradient } from './parallel/dataParallel.js';
 export { type ReplicaProgram, type ReplicaFactory, type Shard } from './parallel/types.js';
 export { Engine, type EngineOptions, type EngineConfig, type RunResult, type EarlyStopping, type Validation } from './multilevel/engine.js';
@@ -61,38 +72,3 @@ export {
   type FirstOrderOptions, type CustomOptions,
 } from './multilevel/hypergradients/types.js';
 export { unrolled, neumann, cg, fixedPoint, finiteDifference, firstOrder } from './multilevel/hypergradients/methods.js';
-
-export {
-  type Config, type EvalResult, type RuntimeField, type EvalContext, type CachedState, type RunOptions, type Objective, type Trial, type AskTellOptimizer, type SimulationRecord,
-} from './simulator/types.js';
-export { simulate, configKey, type SimulateOptions, type SimulationResult } from './simulator/simulate.js';
-export { performanceOverTime, readRecords, type PerformanceCurve } from './simulator/performance.js';
-export { type Benchmark, type FidelityRange } from './simulator/benchmarks/types.js';
-export { mfBranin, mfHartmann, type SyntheticOptions } from './simulator/benchmarks/synthetic.js';
-export { lcbench, lcbenchBatch, LCBENCH_TASKS } from './simulator/benchmarks/lcbench.js';
-export { mnistMlp, trainMnistMlp, mlpLogits, initMlp, mlpValidation, type Mlp, type MnistMlpOptions, type MlpHyperparameters, type MlpTrainingResult } from './simulator/benchmarks/mnistMlp.js';
-export { mnistSplits, type Digits } from './data/mnist.js';
-export { incumbentPlotSvg, svgToPng, writeIncumbentPlot, type PlotSeries, type PlotOptions } from './simulator/plot.js';
-export { SimulationFinished, type SharedState } from './simulator/multiWorker/core.js';
-export { asyncSimulator, type AsyncSimulation, type MultiWorkerOptions, type SimulatedWorker } from './simulator/multiWorker/asyncSimulator.js';
-export { createFileSimulator, connectFileSimulator, fileSimulatorRecords, type FileWorkerOptions } from './simulator/multiWorker/fileSimulator.js';
-
-export {
-  type SearchSpace, type Param, type FloatParam, type IntParam, type CategoricalParam, validateSearchSpace, sampleConfig, fromUnit,
-} from './hpo/searchSpace.js';
-export { randomSearch, type RandomSearchOptions } from './hpo/randomSearch.js';
-export {
-  hyperband, hyperbandWith, hyperbandBrackets, type HyperbandOptions, type HyperbandBracket, type HyperbandRound, type ConfigSampler,
-} from './hpo/hyperband.js';
-export { tpe, tpeGamma, tpeSplit, type TpeOptions, type Valued, type TpeGroups } from './hpo/tpe.js';
-export { bohb, type BohbOptions } from './hpo/bohb.js';
-export {
-  OPTIMIZERS, type OptimizerName, makeOptimizer, incumbentAt, incumbentBand, compareOptimizers, finalIncumbent, type IncumbentBand,
-  type CompareOptions,
-} from './hpo/compare.js';
-export { mannWhitneyLess, type MannWhitney } from './hpo/stats.js';
-export { gradientHpo, lrWdProgram, randomBatches, type GradientHpoOptions, type LrWdProgram, type Batch as DigitBatch } from './hpo/gradientHpo.js';
-export { parzen, proposeByDensityRatio, toInternal, fromInternal, type Estimator } from './hpo/parzen.js';
-export { asha, ashaRungs, type AshaOptions } from './hpo/asha.js';
-
-registerRules();

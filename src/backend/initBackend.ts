@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRequire } from 'node:module';
+import { registerRules } from '../autodiff/registerRules.js';
 
 /** A backend hypergrad can run on. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -37,7 +38,16 @@ function isBackendName(s: string): s is BackendName {
 }
 
 /**
- * Selects and initialises the tfjs backend hypergrad computes on, and returns its name.
+ * Selects and initialises the tfjs backend hypergrad computes on, installs hypergrad's gradient
+ * rules in tfjs's engine ({@link registerRules}), and returns the backend's name.
+ *
+ * This is the one call that changes tfjs: importing hypergrad patches nothing. Installing the rules
+ * replaces tfjs's stock gradients (first-order only, and silently wrong when nested for many
+ * kernels) by hypergrad's verified ones, makes single tapes share saved tensors' buffers, and lets
+ * shape-only kernels save nothing. Calling it again re-installs them (e.g. after importing
+ * `@tensorflow/tfjs`, which registers its stock gradients over them). Without it, second-order
+ * computations through tfjs kernels are refused with an error naming the kernel, never computed
+ * with tfjs's rules.
  *
  * Order when `name` is omitted and the environment variable `HYPERGRAD_BACKEND` is unset:
  * `tensorflow` (native, when the optional dependency `@tensorflow/tfjs-node` loads), else `wasm`
@@ -70,6 +80,7 @@ export async function initBackend(name?: BackendName | string): Promise<BackendN
       );
     }
     await activate(requested);
+    registerRules();
     return requested;
   }
   const reasons: string[] = [];
@@ -81,6 +92,7 @@ export async function initBackend(name?: BackendName | string): Promise<BackendN
     }
     try {
       await activate(candidate);
+      registerRules();
       return candidate;
     } catch (e) {
       reasons.push(`${candidate}: ${(e as Error).message}`);

@@ -1,5 +1,6 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { type ProgressReporter, progressReporter } from '../progress/progressReporter.js';
 
 /** Logging options of the engine. */
 export interface LoggingOptions {
@@ -16,7 +17,7 @@ export type LogRecord = Record<string, number | string | boolean | null>;
 
 /** Writes engine records to the console and a JSON-lines file. */
 export class Logger {
-  private lastDraw = 0;
+  private bar: ProgressReporter | null = null;
   constructor(private readonly options: LoggingOptions, private readonly total: number) {
     if (options.file !== undefined) mkdirSync(dirname(options.file), { recursive: true });
   }
@@ -26,16 +27,12 @@ export class Logger {
     if (this.options.file !== undefined) appendFileSync(this.options.file, `${JSON.stringify(r)}\n`);
   }
 
-  /** Redraws the progress bar (at most every 100 ms, and at the end). */
+  /** Updates the progress line (hypergrad's one progress reporter), and ends it at the last iteration. */
   progress(iteration: number, losses: Record<string, number>): void {
     if (!this.options.console) return;
-    const now = Date.now();
-    if (iteration < this.total && now - this.lastDraw < 100) return;
-    this.lastDraw = now;
-    const width = 24;
-    const done = Math.round((width * iteration) / this.total);
-    const bar = `${'#'.repeat(done)}${'.'.repeat(width - done)}`;
+    this.bar ??= progressReporter({ label: 'engine', total: this.total, unit: 'iteration' });
     const text = Object.entries(losses).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join('  ');
-    process.stderr.write(`\r[${bar}] ${iteration}/${this.total}  ${text}${iteration >= this.total ? '\n' : ''}`);
+    this.bar.update(iteration, text);
+    if (iteration >= this.total) this.bar.stop();
   }
 }

@@ -7,7 +7,6 @@
 import { workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { type BackendName, initBackend } from '../backend/initBackend.js';
-import '../index.js';
 import type { Tree } from '../tree/tree.js';
 import { CTRL, type Layout, OP, reduceChunk, views } from './layout.js';
 import { packRecord, packTree, unpackRecord, unpackTree } from './pack.js';

@@ -5,9 +5,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import {
-  type AskTellOptimizer, SimulationFinished, asyncSimulator, createFileSimulator, fileSimulatorRecords, simulate,
-} from '../../src/index.js';
+import { type AskTellOptimizer } from '../../src/entries/hpo.js';
+import { SimulationFinished, asyncSimulator, createFileSimulator, fileSimulatorRecords, simulate } from '../../src/entries/simulator.js';
 // @ts-expect-error a plain .mjs helper shared with the worker fixture
 import { runtimeOf } from './fixtures/runtimes.mjs';
 

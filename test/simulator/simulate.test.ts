@@ -2,9 +2,8 @@ import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  type AskTellOptimizer, type EvalResult, type Trial, mfBranin, mfHartmann, performanceOverTime, readRecords, simulate,
-} from '../../src/index.js';
+import { type AskTellOptimizer, type EvalResult, type Trial } from '../../src/entries/hpo.js';
+import { mfBranin, mfHartmann, performanceOverTime, readRecords, simulate } from '../../src/entries/simulator.js';
 
 /** An optimizer that proposes configs with scripted runtimes, a fake clock charging `askCost` per ask. */
 function scripted(runtimes: number[], askCost = 0) {
@@ -157,7 +156,7 @@ describe('performanceOverTime and the synthetic benchmarks', () => {
 
 describe('plots', () => {
   it('writes an SVG and a PNG of incumbents over simulated time', async () => {
-    const { writeIncumbentPlot } = await import('../../src/index.js');
+    const { writeIncumbentPlot } = await import('../../src/entries/plot.js');
     const dir = mkdtempSync(join(tmpdir(), 'hg-plot-'));
     const [svg, png] = await writeIncumbentPlot(join(dir, 'p'), [{ label: 'a', times: [1, 10, 100], values: [3, 2, 1] }, { label: 'b', times: [2, 20], values: [2.5, 0.5] }], { title: 'T' });
     const text = readFileSync(svg, 'utf8');
