@@ -65,13 +65,13 @@ function checkNodes(nodes: readonly TapeNode[], secondOrder: boolean): void {
   for (const node of nodes) {
     const status = ruleStatus(node);
     if (status === 'verified' || status === 'clone') continue;
-    if (status === 'missing') throw unverifiedError(node, 'has no gradient rule', secondOrder);
-    if (secondOrder && supportedKernels().length === 0) {
+    if (supportedKernels().length === 0) {
       throw new Error(
-        `hypergrad: a gradient of a gradient passes through '${node.kernelName}', but hypergrad's gradient rules are not ` +
-          'installed (importing hypergrad installs nothing): call initBackend() first, or registerRules() when you select the backend yourself.',
+        `hypergrad: a gradient passes through '${node.kernelName}', but hypergrad's gradient rules are not installed ` +
+          '(importing hypergrad installs nothing): call initBackend() first, or registerRules() when you select the backend yourself.',
       );
     }
+    if (status === 'missing') throw unverifiedError(node, 'has no gradient rule', secondOrder);
     if (secondOrder) {
       throw unverifiedError(
         node,

@@ -125,7 +125,7 @@ export async function runCli(argv: readonly string[], io: CliIo, commands: reado
     if (['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(e.code)) return 0;
     const options = chosen === undefined ? '' : Object.keys(chosen.options).map((k) => `--${kebab(k)}`).join(', ');
     const hint = e.code === 'commander.unknownOption' && options !== '' ? `; options are ${options}` : `; see ${who} --help`;
-    return report(io, who, new Error(`${e.message.replace(/^error: /, '')}${hint}`));
+    return report(io, who, new Error(`${e.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')}${hint}`));
   }
   if (parsed === null) return 0;
   try {
