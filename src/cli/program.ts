@@ -54,9 +54,9 @@ export function buildProgram(commands: readonly CommandSpec[], io: CliIo, onPars
     .helpCommand(false)
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s), outputError: () => {} })
-    .configureHelp({ helpWidth: width ?? 120, sortSubcommands: false, sortOptions: false, subcommandTerm: (c) => `${c.name()} ${c.usage()}` });
+    .configureHelp({ helpWidth: width ?? 120, sortSubcommands: false, sortOptions: false, subcommandTerm: (c) => `${c.name()} ${usage(commands.find((x) => x.name === c.name()) as CommandSpec)}`.trim() });
   for (const spec of orderedCommands(commands)) {
-    const sub = program.command(spec.name).summary(spec.summary).description(spec.description ?? spec.summary).usage(usage(spec));
+    const sub = program.command(spec.name).summary(spec.summary).description(spec.description ?? spec.summary).usage(usage(spec) || ' ');
     if (spec.group === 'tools') sub.helpGroup('Tools:');
     for (const a of spec.arguments ?? []) sub.argument(`[${a.name}]`, a.description);
     for (const [key, o] of Object.entries(spec.options)) sub.option(optionFlags(key, o), optionHelp(o));
@@ -125,7 +125,7 @@ export async function runCli(argv: readonly string[], io: CliIo, commands: reado
     if (['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(e.code)) return 0;
     const options = chosen === undefined ? '' : Object.keys(chosen.options).map((k) => `--${kebab(k)}`).join(', ');
     const hint = e.code === 'commander.unknownOption' && options !== '' ? `; options are ${options}` : `; see ${who} --help`;
-    return report(io, who, new Error(`${e.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')}${hint}`));
+    return report(io, who, new Error(`${e.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').replace(/\.$/, '')}${hint}`));
   }
   if (parsed === null) return 0;
   try {
