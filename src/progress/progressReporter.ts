@@ -45,19 +45,29 @@ function duration(s: number): string {
 }
 
 /**
- * One line: `label [#####...] 12/50  valid 0.5275  3.1s`, then on live lines `  3.9 step/s  ETA 10s`.
- * The final line (no `live`) ends at the elapsed time, so logs can be parsed.
+ * A live line, in tqdm's shape so it fits a terminal: `label [#####...] 12/50 [3.1s<10s, 3.9 step/s]  valid 0.5275`;
+ * the final line: `label [########] 50/50  valid 0.5275  12.3s` (ending at the elapsed time, so logs parse).
  */
-function formatLine({ label, value, total, detail, seconds, live }: LineState): string {
-  const count = total === undefined ? `${value}` : `[${bar(value / total)}] ${value}/${total}`;
+function formatLine({ label, value, total, detail, seconds, live }: LineState, barWidth = BAR_WIDTH): string {
+  const count = total === undefined ? `${value}` : `[${bar(value / total, barWidth)}] ${value}/${total}`;
   const extra = detail === '' ? '' : `  ${detail}`;
-  const rate = live === null ? '' : `  ${live.rate.toPrecision(3)} ${live.unit}/s${live.etaSeconds === null ? '' : `  ETA ${duration(live.etaSeconds)}`}`;
-  return `${label} ${count}${extra}  ${seconds.toFixed(1)}s${rate}`;
+  if (live === null) return `${label} ${count}${extra}  ${seconds.toFixed(1)}s`;
+  const known = value > 0 && Number.isFinite(live.rate);
+  const left = total === undefined ? '' : `<${known && live.etaSeconds !== null ? duration(live.etaSeconds) : '?'}`;
+  return `${label} ${count} [${seconds.toFixed(1)}s${left}, ${known ? live.rate.toPrecision(3) : '?'} ${live.unit}/s]${extra}`;
 }
 
-function bar(fraction: number): string {
-  const filled = Math.round(BAR_WIDTH * Math.min(1, Math.max(0, fraction)));
-  return `${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}`;
+function bar(fraction: number, width: number): string {
+  const filled = Math.round(width * Math.min(1, Math.max(0, fraction)));
+  return `${'#'.repeat(filled)}${'.'.repeat(width - filled)}`;
+}
+
+/** The line at most `columns - 1` wide: the bar shrinks first (to 8), then the end is cut. */
+function fitLine(state: LineState, columns: number): string {
+  const full = formatLine(state);
+  const over = full.length - (columns - 1);
+  if (over <= 0 || state.total === undefined) return full.slice(0, Math.max(20, columns - 1));
+  return formatLine(state, Math.max(8, BAR_WIDTH - over)).slice(0, Math.max(20, columns - 1));
 }
 
 /**
@@ -76,9 +86,10 @@ class DetachedBar extends cliProgress.SingleBar {
  * (outer steps) and `hpo` (evaluations) all draw through it.
  *
  * On a terminal it is a [cli-progress](https://github.com/npkgz/cli-progress) bar redrawn in place
- * (at most 10 times a second) with the rate and the time left, estimated from the last 20 updates.
- * On anything else (a file, a pipe, CI logs) it writes plain lines: one every `plainEvery` seconds
- * with the rate and time left, and a final line `label [####] n/n  detail  12.3s` at `stop()`.
+ * (at most 10 times a second) with the elapsed time, the time left (estimated by cli-progress from
+ * the last 20 updates) and the rate: `cg [#####.......] 12/50 [3.1s<10s, 3.9 step/s]  valid 0.5275`.
+ * On anything else (a file, a pipe, CI logs) it writes plain lines: one in that shape every
+ * `plainEvery` seconds, and a final line `label [####] n/n  detail  12.3s` at `stop()`.
  * @example
  * ```ts
  * const progress = progressReporter({ label: 'cg outer steps', total: 50, unit: 'step' });
@@ -95,11 +106,14 @@ export function progressReporter({ label, total, unit = 'it', stream = process.s
   const rate = () => value / Math.max(seconds(), 1e-9);
   if ((stream as { isTTY?: boolean }).isTTY === true) {
     const live = new DetachedBar({
-      stream, fps: 10, etaBuffer: 20, hideCursor: true, barsize: BAR_WIDTH, linewrap: false,
-      format: (_options, params) => formatLine({
+      // Nothing in the terminal's state changes (cursor, line wrapping), so a run that ends
+      // without stop() (an error, early stopping, Ctrl-C) leaves it as it was; lines fit the
+      // terminal's width instead (a shorter bar, then cut), so that they redraw in place.
+      stream, fps: 10, etaBuffer: 20, hideCursor: false, linewrap: true, barsize: BAR_WIDTH,
+      format: (_options, params) => fitLine({
         label, value: params.value, total, detail, seconds: seconds(),
         live: { rate: rate(), unit, etaSeconds: total === undefined || !Number.isFinite(Number(params.eta)) ? null : Number(params.eta) },
-      }),
+      }, params.maxWidth),
     });
     live.start(total ?? Number.MAX_SAFE_INTEGER, 0);
     return {
