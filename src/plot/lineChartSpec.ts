@@ -54,7 +54,7 @@ export function lineChartSpec(series: readonly LineSeries[], options: LineChartO
   if (values.length === 0) throw new Error(`lineChartSpec: no point to plot (every value is non-finite${logX || logY ? ' or not positive on a log axis' : ''})`);
   const labels = series.map((s) => s.label);
   const interpolate = step ? 'step-after' : 'linear';
-  const x = { field: 'x', type: 'quantitative', title: xLabel, scale: { ...axisScale(logX), nice: false } } as const;
+  const x = { field: 'x', type: 'quantitative', title: xLabel, scale: { ...axisScale(logX), nice: false, padding: 8 } } as const; // the last step's drop stays off the frame
   const color = { field: 'series', type: 'nominal', scale: { domain: labels }, title: seriesTitle ?? null } as const;
   const hasBand = values.some((v) => v.lower !== null);
   return {
