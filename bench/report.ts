@@ -9,6 +9,8 @@ export interface BenchLine {
   baseline?: number;
   /** `value / baseline`. */
   ratio?: number;
+  /** How many interleaved repeats the medians `value` and `baseline` were taken over. */
+  repeats?: number;
 }
 
 /** Prints one result line to stdout. */

@@ -9,8 +9,9 @@ import { hpoBench } from './hpo.js';
 import { problemsBench } from './problems.js';
 import { precisionBench } from './precision.js';
 import { parallelBench } from './parallel.js';
+import { webgpuBench } from './webgpu.js';
 
-const BENCHES: Record<string, () => Promise<void>> = { autodiff: autodiffBench, multilevel: multilevelBench, simulator: simulatorBench, hpo: hpoBench, problems: problemsBench, precision: precisionBench, parallel: parallelBench };
+const BENCHES: Record<string, () => Promise<void>> = { autodiff: autodiffBench, multilevel: multilevelBench, simulator: simulatorBench, hpo: hpoBench, problems: problemsBench, precision: precisionBench, parallel: parallelBench, webgpu: webgpuBench };
 
 const names = process.argv.slice(2);
 const unknown = names.filter((n) => !(n in BENCHES));

@@ -19,7 +19,8 @@
  * @packageDocumentation
  * @module hypergrad
  */
-export { initBackend, BACKEND_ORDER, type BackendName } from './backend/initBackend.js';
+export { initBackend, describeBackend, BACKEND_ORDER, type BackendName } from './backend/initBackend.js';
+export { registerWebGPU, webgpuInfo, describeWebGPU, type WebGPUInfo, type WebGPUOptions } from './backend/webgpu.js';
 
 export {
   type Tree, type TreeDef, type LeafDef, type ArrayDef, type RecordDef, type Flattened, isLeaf, treeFlatten, treeUnflatten, treeMap, treeLeaves, treeDispose, countLeaves,

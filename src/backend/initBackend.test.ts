@@ -32,7 +32,7 @@ describe('initBackend', () => {
     process.env.HYPERGRAD_BACKEND = 'cpu';
     expect(await initBackend()).toBe('cpu');
     process.env.HYPERGRAD_BACKEND = 'gpu';
-    await expect(initBackend()).rejects.toThrow(/unknown backend 'gpu'; accepted: tensorflow, wasm, cpu \(from the environment variable HYPERGRAD_BACKEND\)/);
+    await expect(initBackend()).rejects.toThrow(/unknown backend 'gpu'; accepted: tensorflow, webgpu, wasm, cpu \(from the environment variable HYPERGRAD_BACKEND\)/);
   });
 
   it('a named backend that cannot load is an error saying what to install', async () => {

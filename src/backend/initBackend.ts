@@ -1,15 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRequire } from 'node:module';
 import { registerRules } from '../autodiff/registerRules.js';
+import { describeWebGPU, registerWebGPU, webgpuInfo, webgpuWorthProbing } from './webgpu.js';
 
 /** A backend hypergrad can run on. */
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 
 /** The backends, in the order {@link initBackend} tries them when none is named. */
-export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 const PACKAGES: Record<BackendName, string> = {
   tensorflow: '@tensorflow/tfjs-node',
+  webgpu: '@tensorflow/tfjs-backend-webgpu',
   wasm: '@tensorflow/tfjs-backend-wasm',
   cpu: '@tensorflow/tfjs-backend-cpu',
 };
@@ -33,6 +35,29 @@ function loadPackage(name: BackendName): string | null {
     : `${PACKAGES[name]} loaded but did not register a '${name}' backend (is it built for tfjs-core ${tf.version_core}?)`;
 }
 
+/**
+ * Registers the webgpu backend (once): any adapter when named, only a real GPU in the automatic
+ * choice (a software rasteriser is slower than wasm). Returns the reason it failed, or null.
+ */
+async function loadWebGPU(automatic: boolean): Promise<string | null> {
+  if (webgpuInfo() !== undefined && tf.findBackendFactory('webgpu') != null) {
+    return automatic && webgpuInfo()?.software ? 'only a software adapter' : null;
+  }
+  if (automatic && !webgpuWorthProbing()) return 'no GPU device or packages';
+  try {
+    await registerWebGPU({ requireHardware: automatic });
+    return null;
+  } catch (e) {
+    return (e as Error).message.split('\n')[0] ?? String(e);
+  }
+}
+
+/** The backend in use, in words: its name, and for webgpu the adapter (`'webgpu (NVIDIA H200)'`). */
+export function describeBackend(name: string = tf.getBackend()): string {
+  const info = webgpuInfo();
+  return name === 'webgpu' && info !== undefined ? describeWebGPU(info) : name;
+}
+
 function isBackendName(s: string): s is BackendName {
   return (BACKEND_ORDER as readonly string[]).includes(s);
 }
@@ -45,13 +70,16 @@ function isBackendName(s: string): s is BackendName {
  * replaces tfjs's stock gradients (first-order only, and silently wrong when nested for many
  * kernels) by hypergrad's verified ones, makes single tapes share saved tensors' buffers, and lets
  * shape-only kernels save nothing. Calling it again re-installs them (e.g. after importing
- * `@tensorflow/tfjs`, which registers its stock gradients over them). Without it, second-order
- * computations through tfjs kernels are refused with an error naming the kernel, never computed
+ * `@tensorflow/tfjs`, which registers its stock gradients over them). Without it, hypergrad's
+ * gradients through tfjs kernels are refused with an error that says to call it, never computed
  * with tfjs's rules.
  *
  * Order when `name` is omitted and the environment variable `HYPERGRAD_BACKEND` is unset:
- * `tensorflow` (native, when the optional dependency `@tensorflow/tfjs-node` loads), else `wasm`
- * (`@tensorflow/tfjs-backend-wasm`, SIMD), else `cpu` (`@tensorflow/tfjs-backend-cpu`, pure JS).
+ * `tensorflow` (native, when the optional dependency `@tensorflow/tfjs-node` loads), else `webgpu`
+ * when a real GPU adapter is found (optional dependencies `@tensorflow/tfjs-backend-webgpu` and
+ * `webgpu`; see {@link registerWebGPU}), else `wasm` (`@tensorflow/tfjs-backend-wasm`, SIMD), else
+ * `cpu` (`@tensorflow/tfjs-backend-cpu`, pure JS). Named, `webgpu` also takes a software adapter
+ * (Mesa's llvmpipe), which is right but no faster than `cpu`; {@link describeBackend} says which.
  * A backend that is named (by argument or by `HYPERGRAD_BACKEND`) and cannot load is an error that
  * says why and what to install; no silent fallback.
  *
@@ -72,11 +100,11 @@ export async function initBackend(name?: BackendName | string): Promise<BackendN
           (name === undefined ? ' (from the environment variable HYPERGRAD_BACKEND)' : ''),
       );
     }
-    const why = loadPackage(requested);
+    const why = requested === 'webgpu' ? await loadWebGPU(false) : loadPackage(requested);
     if (why !== null) {
       throw new Error(
         `initBackend: backend '${requested}' cannot load: ${why}. Install it with ` +
-          `'npm install ${PACKAGES[requested]}@${tf.version_core}', or choose another of ${BACKEND_ORDER.join(', ')}.`,
+          `'npm install ${PACKAGES[requested]}@${tf.version_core}${requested === 'webgpu' ? ' webgpu' : ''}', or choose another of ${BACKEND_ORDER.join(', ')}.`,
       );
     }
     await activate(requested);
@@ -85,7 +113,7 @@ export async function initBackend(name?: BackendName | string): Promise<BackendN
   }
   const reasons: string[] = [];
   for (const candidate of BACKEND_ORDER) {
-    const why = loadPackage(candidate);
+    const why = candidate === 'webgpu' ? await loadWebGPU(true) : loadPackage(candidate);
     if (why !== null) {
       reasons.push(`${candidate}: ${why}`);
       continue;

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProblemReport, ProblemSpec } from '../../problems/types.js';
+import { describeBackend } from '../backend/initBackend.js';
 import { barChartSpec } from '../plot/barChartSpec.js';
 import { lineChartSpec } from '../plot/lineChartSpec.js';
 import { writePlot } from '../plot/writePlot.js';
@@ -40,7 +41,7 @@ export async function writeProblemResults(r: ProblemResults, out: NodeJS.Writabl
   const first = reports[0] as ProblemReport<unknown>;
   const extraKeys = Object.keys(first.extras);
   const fmtMetric = (v: number) => (first.test.higherIsBetter && v <= 1 ? `${(100 * v).toFixed(1)}%` : v.toFixed(4));
-  out.write(`\n${spec.name} (${backend}, seed ${seed}): ${outerSteps} outer steps x ${innerSteps} inner steps\n`);
+  out.write(`\n${spec.name} (${describeBackend(backend)}, seed ${seed}): ${outerSteps} outer steps x ${innerSteps} inner steps\n`);
   out.write(`method             valid loss  ${first.test.name.padStart(9)}  (untuned)  ${extraKeys.map((k) => k.padStart(9)).join('  ')}  ` +
     (kind === 'compare' ? 'hypergrad cos  rel err  ' : '') + 's/outer step  peak MB\n');
   reports.forEach((rep, i) => {

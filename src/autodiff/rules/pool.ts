@@ -13,9 +13,14 @@ function poolInfo(shape: number[], attrs: PoolAttrs): tf.backend_util.Conv2DInfo
 /**
  * The flat index (batch included) of each window's first maximum, computed on the host. tfjs's
  * wasm `MaxPoolWithArgmax` returns wrong indices for overlapping windows, so hypergrad does not
- * rely on it. A constant: argmax is piecewise constant in `x`.
+ * rely on it there; on webgpu (which cannot read synchronously in Node) it uses that kernel. A constant: argmax is piecewise constant in `x`.
  */
 export function maxPoolArgmax(x: tf.Tensor4D, attrs: PoolAttrs): tf.Tensor {
+  if (tf.getBackend() === 'webgpu' && attrs.dimRoundingMode == null) {
+    // On the GPU: the host loop would need a synchronous read. Checked against it in test/webgpu.
+    const { indexes } = tf.maxPoolWithArgmax(x, attrs.filterSize, attrs.strides, attrs.pad as 'valid' | 'same', true);
+    return tf.reshape(tf.cast(indexes, 'int32'), [indexes.size, 1]);
+  }
   const info = poolInfo(x.shape, attrs);
   const [b, h, w, c] = x.shape;
   const v = x.dataSync();
