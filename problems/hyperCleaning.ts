@@ -8,10 +8,8 @@
  * weights (`sigmoid(lambda_i) < 1/2`) at spotting the corrupted examples.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  type Digits, Engine, type HypergradientOptions, ImplicitProblem, adam, mnistSplits, seededRandom, sgd,
-  sparseSoftmaxCrossEntropy,
-} from '../src/index.js';
+import { Engine, type HypergradientOptions, ImplicitProblem, adam, seededRandom, sgd, sparseSoftmaxCrossEntropy } from '../src/index.js';
+import { type Digits, mnistSplits } from '../src/data/mnist.js';
 import { COMPARED_METHODS, hypergradientAfter, stepsBefore, trackOuterSteps } from './harness.js';
 import type { ProblemRunOptions, ProblemSpec } from './types.js';
 
@@ -62,7 +60,12 @@ export interface HyperCleaningResult {
   /** Seconds per outer step (its inner steps included). */
   secondsPerOuterStep: number;
   /** Validation cross-entropy after each outer step, with the wall time (s) since the start. */
-  history: { seconds: number; validationLoss: number }[];
+  history: {
+    /** Wall seconds since the start. */
+    seconds: number;
+    /** Validation cross-entropy then. */
+    validationLoss: number;
+  }[];
   /** Peak `tf.memory().numBytes` seen during the run. */
   peakBytes: number;
 }
@@ -70,7 +73,12 @@ export interface HyperCleaningResult {
 /** A snapshot of the bilevel state, to compare hypergradient methods at the same point. */
 export interface HyperCleaningState {
   /** Classifier weights and bias. */
-  classifier: { w: number[]; b: number[] };
+  classifier: {
+    /** Weights, 784 x 10 row-major. */
+    w: number[];
+    /** Biases, 10. */
+    b: number[];
+  };
   /** Example-weight logits. */
   lambda: number[];
 }

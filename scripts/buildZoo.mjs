@@ -10,7 +10,6 @@
  * About two minutes on two cores.
  */
 import { parseArgs } from 'node:util';
-import '../dist/src/index.js'; // registers hypergrad's gradient rules
 import { initBackend } from '../dist/src/backend/initBackend.js';
 import { buildZooTable } from '../dist/src/zoo/zooBuild.js';
 import { writeZooTable } from '../dist/src/zoo/zooStore.js';

@@ -2,18 +2,29 @@
  * hypergrad: multilevel (bilevel and deeper) optimization with second-order-correct automatic
  * differentiation on TensorFlow.js.
  *
- * Importing this module registers hypergrad's gradient rules with tfjs-core (see
- * {@link registerRules}). Call {@link initBackend} once before computing.
+ * This entry holds the core: the backend, trees, differentiation (`grad`, `vjp`, `jvp`, `hvp`,
+ * `mixedHvp`, `customVjp`), losses, optimizers, linear solvers, and the multilevel `Problem` /
+ * `Engine` with its hypergradient methods. The rest is in subpath entries:
+ * `hypergrad/hpo` (search spaces and HPO optimizers), `hypergrad/simulator` (the HPO simulator and
+ * its benchmarks), `hypergrad/problems` (ready-made problems and the `ProblemSpec` the CLI runs) and
+ * `hypergrad/plot` (charts as Vega-Lite specs).
+ *
+ * Importing this module changes nothing in tfjs. {@link initBackend} selects the backend and
+ * installs hypergrad's gradient rules ({@link registerRules}); call it once before computing.
+ * @example
+ * ```ts
+ * import { initBackend, hvp } from 'hypergrad';
+ * await initBackend();
+ * ```
  * @packageDocumentation
+ * @module hypergrad
  */
-import { registerRules } from './autodiff/registerRules.js';
-
 export { initBackend, describeBackend, BACKEND_ORDER, type BackendName } from './backend/initBackend.js';
 export { registerWebGPU, webgpuInfo, describeWebGPU, type WebGPUInfo, type WebGPUOptions } from './backend/webgpu.js';
 
 export {
   type Tree, type TreeDef, type LeafDef, type ArrayDef, type RecordDef, type Flattened, isLeaf, treeFlatten, treeUnflatten, treeMap, treeLeaves, treeDispose, countLeaves,
-  sameDef, defToString, tidyTree, treeDisposeReplaced,
+  tidyTree,
 } from './tree/tree.js';
 export {
   treeAdd, treeSub, treeScale, treeAddScaled, treeZerosLike, treeOnesLike, treeDot, treeNorm, treeSize,
@@ -53,11 +64,11 @@ export { type GradientOracle, type OracleGradient, type ParallelBackend, type Pr
 export {
   type EngineEvent, type StepEvent, type SkipEvent, type ValidationEvent, type IterationEvent, type EventOf, type Listener, type Typed,
 } from './multilevel/events.js';
-export { type Precision, type HalfPrecision, PRECISIONS, encode16, decode16, roundArray } from './precision/formats.js';
+export { type Precision, type HalfPrecision, PRECISIONS, roundArray } from './precision/formats.js';
 export { roundTo, roundTree } from './precision/round.js';
 export { type MixedPrecisionPolicy } from './precision/mixedPrecision.js';
-export { type LossScaleOptions, type LossScaleState, resolveLossScale, lossScaleInit, lossScaleUpdate } from './precision/lossScale.js';
-export { type Snapshot, type SnapshotLeaf, snapshotTree, restoreTree, snapshotBytes } from './precision/snapshot.js';
+export { type LossScaleOptions, type LossScaleState } from './precision/lossScale.js';
+export { type Snapshot, type SnapshotLeaf } from './precision/snapshot.js';
 export { DataParallel, type DataParallelOptions, type ReplicatedGradient } from './parallel/dataParallel.js';
 export { type ReplicaProgram, type ReplicaFactory, type Shard } from './parallel/types.js';
 export { programTrainingStep } from './parallel/programTrainingStep.js';
@@ -78,59 +89,3 @@ export { type SamaOptions } from './multilevel/hypergradients/sama.js';
 export { type EsOptions } from './multilevel/hypergradients/es.js';
 export { type FirstOrderOptions } from './multilevel/hypergradients/firstOrder.js';
 export { type CustomOptions } from './multilevel/hypergradients/custom.js';
-
-export * from './hpo/index.js';
-export * from './simulator/index.js';
-export * from './models/index.js';
-export { mnistSplits, type Digits } from './data/mnist.js';
-export { incumbentPlotSvg, svgToPng, writeIncumbentPlot, type PlotSeries, type PlotOptions } from './simulator/plot.js';
-export * from './gp/index.js';
-export * from './zoo/index.js';
-
-export {
-  type Grid, type GridAxis, type GridOptions, MAX_GRID_SIZE, axisLevels, landscapeGrid, gridOf, gridCoords, gridIndex, gridConfig, gridDistance,
-} from './landscape/grid.js';
-export {
-  type Landscape, type Direction, type LandscapeOfOptions, type LandscapeJson, landscapeOf, nodeCount, gridIndexOf, orientedFitness, landscapeToJson,
-  landscapeFromJson,
-} from './landscape/landscape.js';
-export { type LandscapeGraph, type Neighbours, type LandscapeNodeAttributes, landscapeGraph, gridNeighbours } from './landscape/landscapeGraph.js';
-export {
-  type EvaluateGridOptions, type BuildLandscapeOptions, type FromRecordsOptions, evaluateGrid, buildLandscape, landscapeFromRecords,
-} from './landscape/buildLandscape.js';
-export { averageRanks, pearson, spearman, kendallTau, quantile } from './landscape/rankCorrelation.js';
-export { globalOptima, distanceToOptimum, fitnessDistanceCorrelation } from './landscape/fitnessDistance.js';
-export { type WalkOptions, type Autocorrelation, randomWalkAutocorrelation } from './landscape/autocorrelation.js';
-export {
-  type NeutralityThreshold, type RelativeThreshold, type AbsoluteThreshold, type Neutrality, DEFAULT_NEUTRALITY, neutralityEpsilon, neutrality, neutralityDistanceCorrelation,
-} from './landscape/neutrality.js';
-export { type HillClimb, type BasinMetrics, hillClimb, basinSizes, basinMetrics } from './landscape/basins.js';
-export {
-  type LocalOptimaNetwork, type LonNodeAttributes, type LonEdgeAttributes, type LonOptions, type LonMetrics, localOptimaNetwork, lonMetrics,
-} from './landscape/localOptimaNetwork.js';
-export { toGraphml } from './landscape/graphml.js';
-export { type AnalyseOptions, type LandscapeMetrics, type LandscapeAnalysis, type BestConfig, type AppliedThreshold, type LonSummary, analyseLandscape } from './landscape/analyseLandscape.js';
-export { type LandscapeSimilarity, type CompareLandscapesOptions, topNodes, compareLandscapes } from './landscape/compareLandscapes.js';
-
-export {
-  type StudyObjective, type StudySplitPair, type StudyBenchmark, type StudyEvent, type StudyResumed, type StudyEvaluating, type StudyEvaluated, type StudyComparing,
-  type StudyMetrics, type StudyOptions, type StudyComparison, type StudyResult, runLandscapeStudy,
-} from './landscape/landscapeStudy.js';
-export { PAPER_FIGURES, medianQuartiles, comparisonTable, metricsTable, metricsCsv } from './landscape/studyTables.js';
-export { STUDY_PRESETS, type StudyPresetName, type StudyPresetOptions, studyPreset } from './landscape/studyPresets.js';
-
-export { type Probe, type ProbeOptions, type SourceSimilarity, type TransferOptions, type Transfer, probeIndices, probeTarget, transferConfigs } from './landscape/transfer.js';
-export {
-  WARM_START_OPTIMIZERS, type WarmStartOptions, type WarmStartRun, type WarmStartSummary, warmStartComparison, warmStartSummary, warmStartTable, warmStartTaskTable,
-} from './landscape/warmStart.js';
-export { type InitialConfigsOption, initialConfigQueue } from './hpo/initialConfigs.js';
-export { stringifyNumbers, parseNumbers } from './landscape/numbersJson.js';
-export { landscapeFileName } from './landscape/landscapeStudy.js';
-export {
-  rankShare, landscapeEmbedding, embeddingSpec, optimumSlices, sliceHeatmapSpec, basinHistogramSpec, similarityMatrixSpec, type EmbeddingOptions,
-  type EmbeddedNode, type SliceCell,
-} from './landscape/plots/landscapePlots.js';
-export { writeVegaLite } from './landscape/plots/renderVegaLite.js';
-export { writeLandscapePlots, writeStudyPlots } from './landscape/plots/writePlots.js';
-
-registerRules();

@@ -35,7 +35,7 @@ describe.skipIf(!existsSync(bin))('hypergrad hpo', () => {
     expect(r.stdout).toMatch(/^random\s+-?\d/m);
     expect(r.stdout).toMatch(/^asha\s+-?\d/m);
     const dir = join(out, 'mfhartmann3');
-    expect(readdirSync(dir).sort()).toEqual(['asha-seed0.jsonl', 'asha-seed1.jsonl', 'incumbent.png', 'incumbent.svg', 'random-seed0.jsonl', 'random-seed1.jsonl', 'summary.json']);
+    expect(readdirSync(dir).sort()).toEqual(['asha-seed0.jsonl', 'asha-seed1.jsonl', 'experiment.json', 'incumbent.png', 'incumbent.svg', 'incumbent.vl.json', 'random-seed0.jsonl', 'random-seed1.jsonl', 'summary.json']);
     const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
     expect(summary.optimizers.random.finalIncumbents).toHaveLength(2);
     expect(readFileSync(join(dir, 'asha-seed0.jsonl'), 'utf8').trim().split('\n')).toHaveLength(30);
@@ -45,7 +45,7 @@ describe.skipIf(!existsSync(bin))('hypergrad hpo', () => {
     const run = (...a: string[]) => spawnSync(process.execPath, [bin, 'hpo', ...a], { encoding: 'utf8' });
     expect(run('--optimizer', 'random').stderr).toMatch(/--benchmark is required/);
     expect(run('--benchmark', 'mfbranin', '--optimizer', 'grid').stderr).toMatch(/--optimizer: unknown grid; accepted: random, hyperband, asha, bohb, tpe/);
-    expect(run('--benchmark', 'nope', '--optimizer', 'random').stderr).toMatch(/--benchmark must be mfbranin, mfhartmann3, mfhartmann6, lcbench:<task>, mnist-mlp, zoo\[:task\] or zoo-live\[:task\], got 'nope'/);
+    expect(run('--benchmark', 'nope', '--optimizer', 'random').stderr).toMatch(/--benchmark must be mfbranin, mfhartmann3, mfhartmann6, lcbench:<task>, mnist-mlp, zoo, zoo:<task>, zoo-live or zoo-live:<task>, got 'nope'/);
     expect(run('--benchmark', 'mfbranin', '--optimizer', 'random', '--workers', '0').stderr).toMatch(/--workers must be a positive integer, got '0'/);
     expect(run('--benchmark', 'mfbranin', '--optimizer', 'random', '--frobs', '3').stderr).toMatch(/unknown option '--frobs'/);
     expect(run('--benchmark', 'lcbench:1', '--optimizer', 'random').stderr).toMatch(/unknown task '1'/);
@@ -68,7 +68,7 @@ describe.skipIf(!existsSync(bin))('hypergrad list, run and compare', () => {
     expect(r.stdout).toMatch(/precision\s+recall/);
     // Not a terminal: the progress bar writes its final line only.
     expect(r.stderr).toMatch(/^cg +outer steps \[#{24}\] 3\/3  valid \d\.\d{4}  \d+\.\ds$/m);
-    expect(readdirSync(out).sort()).toEqual(['cg.jsonl', 'summary.json', 'validation-loss.png', 'validation-loss.svg']);
+    expect(readdirSync(out).sort()).toEqual(['cg.jsonl', 'experiment.json', 'summary.json', 'validation-loss.png', 'validation-loss.svg', 'validation-loss.vl.json']);
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     expect(summary.results[0].method).toBe('cg');
     expect(readFileSync(join(out, 'cg.jsonl'), 'utf8').trim().split('\n')).toHaveLength(3);

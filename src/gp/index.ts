@@ -1,5 +1,5 @@
 /**
- * Gaussian processes in float64 (exact regression, RBF and Matern kernels, the marginal likelihood
+ * `hypergrad/gp`: Gaussian processes in float64 (exact regression, RBF and Matern kernels, the marginal likelihood
  * and its gradient), a deep kernel whose tfjs feature extractor is fitted jointly with the kernel
  * through hypergrad's autodiff, and encoders of network checkpoints for deep kernels.
  * @module

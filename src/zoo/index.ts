@@ -1,5 +1,5 @@
 /**
- * The model-zoo fine-tuning benchmark: 48 small MLPs pretrained on source tasks of down-sampled
+ * `hypergrad/zoo`: the model-zoo fine-tuning benchmark: 48 small MLPs pretrained on source tasks of down-sampled
  * MNIST digits, fine-tuned on target tasks; tabulated (data/zoo) or live.
  * @module
  */

@@ -3,9 +3,11 @@ import { join } from 'node:path';
 import { incumbentBand } from '../simulator/compare.js';
 import type { FreezeThawOptions } from '../hpo/freezeThawBo.js';
 import { isFreezeThaw, makeFreezeThaw } from '../hpo/freezeThawOptimizers.js';
-import { writeIncumbentPlot } from '../simulator/plot.js';
+import { writeIncumbentPlot } from '../plot/incumbentPlot.js';
+import type { Benchmark } from '../hpo/types.js';
 import type { SimulationRecord } from '../simulator/types.js';
-import type { ZooBenchmark } from './zooBenchmark.js';
+import { type ZooBenchmark, isZooBenchmark } from './zooBenchmark.js';
+import { TARGET_TASKS } from './zooSpec.js';
 import { formatZooSummary, scoreZooRuns, summarizeZooScores } from './zooReport.js';
 
 /** The paper's reported Kendall tau (Mehta et al. 2024): FMS against DyHPO on three hubs. */
@@ -51,3 +53,23 @@ export async function writeZooReport(zoo: ZooBenchmark, runs: ReadonlyMap<string
   const plots = await writeIncumbentPlot(join(dir, 'regret'), series, { title: `${zoo.name}: median regret and quartiles over seeds`, yLabel: 'regret (validation error)' });
   out.write(`zoo summary: ${file}\nplots: ${plots.join(', ')}\n`);
 }
+
+/** The zoo's tasks for `--help`: `zoo tasks: mirror (default), rotated180, inverted`. */
+export const ZOO_TASK_HELP = `zoo tasks: ${TARGET_TASKS.map((t, i) => (i === 0 ? `${t.name} (default)` : t.name)).join(', ')}`;
+
+/**
+ * What `hypergrad hpo` does for the zoo benchmarks (the hooks of their entries in the CLI's
+ * benchmark table): the backend is initialised (the live mode trains, the checkpoints are tfjs
+ * weights), a run without `--max-time` gets the zoo's budget (`defaultBudget`, 50 mean epochs per
+ * worker), and a tabulated zoo adds the report of {@link writeZooReport} once the runs are done.
+ */
+export const ZOO_CLI = {
+  needsBackend: true,
+  defaultMaxHours: (b: Benchmark): number => {
+    if (!isZooBenchmark(b)) throw new Error(`ZOO_CLI.defaultMaxHours: '${b.name}' is not a zoo benchmark`);
+    return b.defaultBudget / 3600;
+  },
+  report: async (b: Benchmark, runs: ReadonlyMap<string, SimulationRecord[][]>, at: { budgetSeconds?: number; dir: string; out: NodeJS.WritableStream }): Promise<void> => {
+    if (isZooBenchmark(b) && b.mode === 'tabulated' && at.budgetSeconds !== undefined) await writeZooReport(b, runs, at.budgetSeconds, at.dir, at.out);
+  },
+};

@@ -2,15 +2,15 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import '../../src/index.js'; // registers hypergrad's gradient rules, as the command line does
-import { hpoCommand } from '../../src/cli/hpo.js';
+import { COMMANDS } from '../../src/cli/commands.js';
+import { runCli } from '../../src/cli/program.js';
 
-/** Runs `hypergrad hpo` in-process; returns its exit code and outputs. */
+/** Runs `hypergrad hpo` in-process from the CLI's command table; returns its exit code and outputs. */
 async function hpo(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
   const sink = (f: (s: string) => void) => ({ write: (s: string) => (f(s), true) }) as unknown as NodeJS.WritableStream;
-  const code = await hpoCommand(args, sink((s) => (out += s)), sink((s) => (err += s)));
+  const code = await runCli(['hpo', ...args, '--progress', 'off'], { out: sink((s) => (out += s)), err: sink((s) => (err += s)) }, COMMANDS);
   return { code, out, err };
 }
 
