@@ -51,7 +51,7 @@ describe.skipIf(!existsSync(bin))('hypergrad hpo', () => {
     expect(run('--benchmark', 'lcbench:1', '--optimizer', 'random').stderr).toMatch(/unknown task '1'/);
     const help = run('--help');
     expect(help.status).toBe(0);
-    expect(help.stdout).toMatch(/mfbranin \| mfhartmann3 \| mfhartmann6 \| mnist-mlp \| lcbench:<task>/);
+    expect(help.stdout).toMatch(/mfbranin \| mfhartmann3 \| mfhartmann6 \| mnist-mlp \| zoo \| zoo-live \| lcbench:<task>/);
   });
 });
 
