@@ -5,6 +5,7 @@
  * @module
  */
 import { completionCommand } from './completionCommand.js';
+import { dashboardCommand } from './dashboardCommand.js';
 import type { CommandSpec } from './defineCommand.js';
 import { exportCommand } from './exportCommand.js';
 import { hpoCommand } from './hpoCommand.js';
@@ -12,4 +13,4 @@ import { kernelsCommand, listCommand } from './listCommand.js';
 import { compareCommand, runCommand } from './problemCommand.js';
 
 /** Every `hypergrad` command, in the order help lists them (core commands, then `group: 'tools'`). */
-export const COMMANDS: readonly CommandSpec[] = [listCommand, runCommand, compareCommand, hpoCommand, kernelsCommand, exportCommand, completionCommand];
+export const COMMANDS: readonly CommandSpec[] = [listCommand, runCommand, compareCommand, hpoCommand, kernelsCommand, exportCommand, dashboardCommand, completionCommand];
