@@ -38,8 +38,11 @@ export const dashboardCommand = defineCommand({
     }
     io.out.write(`${who}: ${dashboard.url} serving ${resolve(dir)} (Ctrl-C to stop)\n`);
     await new Promise<void>((done) => {
-      process.once('SIGINT', done);
-      process.once('SIGTERM', done);
+      const stop = () => {
+        process.off('SIGINT', stop).off('SIGTERM', stop);
+        done();
+      };
+      process.on('SIGINT', stop).on('SIGTERM', stop);
     });
     await dashboard.close();
     return 0;

@@ -62,15 +62,15 @@ function allowedHosts(host: string, port: number): Set<string> | null {
 /**
  * Serves the dashboard over a folder of runs: the page (built by Vite, drawn with vega-embed) and
  * a small read-only API under it.
- * - `GET /api/runs`: `{folder, runs}`, every run folder ({@link findRuns}) with its kind, config and files;
- * - `GET /api/run?id=<id>`: one run's view ({@link runView}: tables and Vega-Lite specs);
+ * - `GET /api/runs`: `{folder, runs}`, every run folder (`findRuns`) with its kind, config and files;
+ * - `GET /api/run?id=<id>`: one run's view (`runView`: tables and Vega-Lite specs);
  * - `GET /api/events`: server-sent events, `event: change` with `{"runs": [ids]}` when a run's files
- *   change (polled every `pollMs` while a page listens, see {@link watchRuns});
+ *   change (polled every `pollMs` while a page listens, see `watchRuns`);
  * - `GET /files/<path>`: a file of the folder as it is (records, plots, summaries).
  *
  * Files are read only from the folder: a path that tries to leave it (`../`, `%2e%2e/`, an
  * absolute path, a symlink pointing out) gets 404, as does a run id that is not a run found there
- * ({@link insideRoot}). It binds 127.0.0.1 unless `host` says otherwise, and then answers only
+ * (`insideRoot`). It binds 127.0.0.1 unless `host` says otherwise, and then answers only
  * requests addressed to this machine by name (a page elsewhere that rebinds its name to 127.0.0.1
  * gets 403). Only GET and HEAD are served.
  * @example

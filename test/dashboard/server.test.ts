@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Dashboard, startDashboard } from '../../src/dashboard/dashboardServer.js';
 import type { RunEntry } from '../../src/dashboard/findRuns.js';
 import type { RunView } from '../../src/dashboard/runView.js';
+import { COMMANDS } from '../../src/cli/commands.js';
+import { runCli } from '../../src/cli/program.js';
+import { bin, built, root } from '../cli/helpers.js';
 import { appendRecord, record, writeHpoRun } from './fixtures.js';
 
 const SECRET = 'the secret outside the folder';
@@ -20,6 +24,14 @@ function get(url: string, path: string, headers: Record<string, string> = {}, me
     });
     req.on('error', reject).end();
   });
+}
+
+/** Runs the CLI in-process; collects what it writes. */
+async function cli(...argv: string[]) {
+  const chunks = { out: '', err: '' };
+  const stream = (k: 'out' | 'err') => ({ write: (s: string) => { chunks[k] += s; return true; } }) as unknown as NodeJS.WritableStream;
+  const status = await runCli(argv, { out: stream('out'), err: stream('err') }, COMMANDS);
+  return { status, ...chunks };
 }
 
 describe('the dashboard server', () => {
@@ -133,5 +145,50 @@ describe('the dashboard server', () => {
   it('checks its options', async () => {
     await expect(startDashboard({ dir: join(base, 'missing') })).rejects.toThrow(/startDashboard: dir must be a folder, got ".*missing"/);
     await expect(startDashboard({ dir: runsDir, port: 70_000 })).rejects.toThrow('startDashboard: port must be an integer in [0, 65535], got 70000');
+  });
+});
+
+describe('hypergrad dashboard', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hg-dashboard-cli-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses a missing folder and a port out of range, naming them', async () => {
+    expect(await cli('dashboard', join(dir, 'missing'))).toMatchObject({ status: 2, err: expect.stringMatching(/^hypergrad dashboard: DIR must be a folder, got ".*missing"\n$/) });
+    expect(await cli('dashboard', dir, '--port', '70000')).toMatchObject({ status: 2, err: 'hypergrad dashboard: --port must be an integer in [0, 65535], got 70000\n' });
+    expect(await cli('dashboard', dir, '--port', 'http')).toMatchObject({ status: 2, err: "hypergrad dashboard: --port must be an integer >= 0, got 'http'\n" });
+  });
+
+  it.skipIf(!built)("starts from code through the package's subpath entry hypergrad/dashboard", () => {
+    const script = `import { startDashboard } from 'hypergrad/dashboard';
+      const d = await startDashboard({ dir: ${JSON.stringify(dir)} });
+      const r = await fetch(d.url + 'api/runs');
+      console.log(JSON.stringify({ url: d.url, status: r.status }));
+      await d.close();`;
+    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' }).trim()) as { url: string; status: number };
+    expect(out.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(out.status).toBe(200);
+  });
+
+  it.skipIf(!built)('serves on 127.0.0.1 until interrupted (the built CLI)', async () => {
+    writeHpoRun(join(dir, 'hpo'), ['random'], 1, 3);
+    const child = spawn(process.execPath, [bin, 'dashboard', dir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.setEncoding('utf8').on('data', (c: string) => {
+          out += c;
+          if (out.includes('\n')) resolve(out);
+        });
+        child.on('exit', () => reject(new Error(`exited before serving: ${out}`)));
+      });
+      const url = /(http:\/\/\S+\/)/.exec(line)?.[1] as string;
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+      const { runs } = JSON.parse((await get(url, '/api/runs')).body) as { runs: RunEntry[] };
+      expect(runs.map((r) => r.id)).toEqual(['hpo']);
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
   });
 });

@@ -107,7 +107,7 @@ function skeleton(id: string): Sections {
     id, title: el('div'), errors: el('ul', { className: 'errors' }), summary: el('div'), table: el('div', { id: 'table' }),
     charts: el('div', { className: 'charts', id: 'charts' }), params: el('div', { className: 'charts', id: 'params' }), paramsTitle: el('h3'), config: el('div'), files: el('div', { className: 'files' }),
   };
-  main.replaceChildren(s.title, s.errors, s.summary, s.charts, s.table, s.paramsTitle, s.params, el('h3', { textContent: 'Config' }), s.config, el('h3', { textContent: 'Files' }), s.files);
+  main.replaceChildren(s.title, s.errors, s.summary, s.charts, s.paramsTitle, s.params, s.table, el('h3', { textContent: 'Config' }), s.config, el('h3', { textContent: 'Files' }), s.files);
   return s;
 }
 
