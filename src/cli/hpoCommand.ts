@@ -7,14 +7,15 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '../backend/initBackend.js';
-import { OPTIMIZERS, compareOptimizers, finalIncumbent, incumbentBand } from '../hpo/compare.js';
-import { type PlotSeries, writeIncumbentPlot } from '../plot/incumbentPlot.js';
+import { OPTIMIZERS, compareOptimizers, finalIncumbent } from '../hpo/compare.js';
+import { writePlot } from '../plot/writePlot.js';
 import { progressReporter } from '../progress/progressReporter.js';
 import type { Benchmark } from '../simulator/benchmarks/types.js';
 import type { SimulationRecord } from '../simulator/types.js';
 import { benchmarkHelp, benchmarkValue } from './benchmarks.js';
 import { defineCommand, option } from './defineCommand.js';
 import { writeExperimentFile } from './experimentFile.js';
+import { hpoIncumbentSpec } from './hpoIncumbentSpec.js';
 import { list, positiveInteger, positiveNumber, text } from './optionValues.js';
 
 const fmt = (x: number) => (Number.isFinite(x) ? x.toPrecision(4) : 'n/a');
@@ -72,7 +73,6 @@ export const hpoCommand = defineCommand({
     const summary: Record<string, unknown> = { benchmark: benchmark.name, nWorkers, nEvals, seeds, wallSeconds: wall, optimizers: {} };
     io.out.write(`\n${benchmark.name}: ${nWorkers} workers, ${maxHours !== undefined ? `${maxHours} simulated hours` : `${nEvals} evaluations`}, ${seeds} seeds (${wall.toFixed(1)} s wall)\n`);
     io.out.write('optimizer   final incumbent: median [q25, q75]   simulated hours (median)   evaluations (median)\n');
-    const series: PlotSeries[] = [];
     for (const [name, rs] of runs) {
       const finals = rs.map((r) => finalIncumbent(r, objective)).sort((a, b) => a - b);
       const hours = rs.map((r) => (r[r.length - 1]?.cumtime ?? 0) / 3600).sort((a, b) => a - b);
@@ -80,14 +80,9 @@ export const hpoCommand = defineCommand({
       io.out.write(`${name.padEnd(11)} ${fmt(quantile(finals, 0.5)).padStart(16)} [${fmt(quantile(finals, 0.25))}, ${fmt(quantile(finals, 0.75))}]   ` +
         `${quantile(hours, 0.5).toPrecision(3).padStart(10)}   ${String(quantile(counts, 0.5)).padStart(19)}\n`);
       (summary.optimizers as Record<string, unknown>)[name] = { finalIncumbents: finals, simulatedHours: hours };
-      const band = incumbentBand(rs, objective);
-      series.push({ label: name, times: band.times, values: band.median, lower: band.lower, upper: band.upper });
     }
     writeFileSync(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-    const positive = series.every((sr) => sr.values.every((v) => !Number.isFinite(v) || v > 0) && (sr.lower ?? []).every((v) => !Number.isFinite(v) || v > 0));
-    const plots = await writeIncumbentPlot(join(dir, 'incumbent'), series, {
-      title: `${benchmark.name}: median incumbent and quartiles over ${seeds} seeds, ${nWorkers} workers`, yLabel: `best ${objective}`, logValue: positive, seriesTitle: 'optimizer',
-    });
+    const plots = await writePlot(join(dir, 'incumbent'), hpoIncumbentSpec(runs, { benchmark: benchmark.name, seeds, workers: nWorkers, objective }));
     io.out.write(`records: ${dir}/<optimizer>-seed<k>.jsonl, summary: ${join(dir, 'summary.json')}, experiment: ${join(dir, 'experiment.json')}\nplots: ${plots.join(', ')}\n`);
     return 0;
   },

@@ -32,10 +32,21 @@ function objectiveOf(records: readonly SimulationRecord[]): string {
   return Object.keys(first.values)[0] ?? 'loss';
 }
 
-/** A log axis where every value is positive and they span two orders of magnitude or more. */
+/** A log axis for the objective: every value positive, spanning two orders of magnitude or more. */
 function wideAndPositive(xs: readonly number[]): boolean {
   const finite = xs.filter(Number.isFinite);
   return finite.length > 0 && finite.every((x) => x > 0) && Math.max(...finite) / Math.min(...finite) >= 100;
+}
+
+/**
+ * A log axis for a parameter, whose scale the records do not say: wide and positive, and sampled
+ * as if log-uniformly (the median below a tenth of the largest value; a uniform parameter in
+ * [0, 1] has its median near the middle, a learning rate in [1e-4, 1e-1] drawn on a log scale near 3e-3).
+ */
+function looksLogSampled(xs: readonly number[]): boolean {
+  if (!wideAndPositive(xs)) return false;
+  const sorted = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  return (sorted[Math.floor(sorted.length / 2)] as number) < 0.1 * (sorted[sorted.length - 1] as number);
 }
 
 /**
@@ -106,7 +117,7 @@ export function hpoRunView(dir: string, entry: RunEntry): HpoView {
       if (!xs.every((x) => typeof x === 'number')) continue; // categorical parameters have no scatter axis
       chart(parameters, `${p} vs ${objective}`, () => scatterSpec(
         names.flatMap((n) => (runs.get(n) ?? []).flat().map((r) => ({ x: r.config[p] as number, y: r.values[objective] as number, group: n }))),
-        { title: `${p} vs ${objective}`, xLabel: p, yLabel: objective, logX: wideAndPositive(xs as number[]), logY: wideAndPositive(ys), groupTitle: 'optimizer', width: 380, height: 300 },
+        { title: `${p} vs ${objective}`, xLabel: p, yLabel: objective, logX: looksLogSampled(xs as number[]), logY: wideAndPositive(ys), groupTitle: 'optimizer', width: 380, height: 300 },
       ));
     }
   }

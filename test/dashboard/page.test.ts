@@ -75,7 +75,7 @@ const column = (page: Page, table: string, title: string) => page.evaluate(([t, 
 const browser = await launchChromium();
 
 describe.skipIf(typeof browser === 'string')('the dashboard in headless Chromium', () => {
-  const runs = mkdtempSync(join(tmpdir(), 'hg-dashboard-e2e-'));
+  const runs = mkdtempSync(join(tmpdir(), 'runs-'));
   const hpoDir = join(runs, 'hpo', 'mfbranin');
   const cmpDir = join(runs, 'l2-hpo');
   let dashboard: Dashboard;
@@ -87,7 +87,7 @@ describe.skipIf(typeof browser === 'string')('the dashboard in headless Chromium
     await cli('compare', 'l2-hpo', '--methods', 'cg,neumann', '--outer-steps', '2', '--inner-steps', '30', '--out', cmpDir);
     dashboard = await startDashboard({ dir: runs, pollMs: 100 });
     page = await openPage(browser as Browser, `${dashboard.url}#hpo%2Fmfbranin`, errors);
-    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.setViewportSize({ width: 1280, height: 1000 });
     await page.waitForFunction(() => (window as unknown as { hypergradDashboard?: DashboardState }).hypergradDashboard?.run?.id === 'hpo/mfbranin');
   }, 120_000);
   afterAll(async () => {
@@ -145,6 +145,7 @@ describe.skipIf(typeof browser === 'string')('the dashboard in headless Chromium
     expect(end.lower).toBeLessThan(endBefore.lower); // the new best of seed 2 pulls the lower quartile down
     await page.locator('#trials th', { hasText: /^loss$/ }).click(); // back to ascending: the new record first
     expect((await column(page, 'trials', 'loss'))[0]).toBe(shown(best));
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: SCREENSHOT });
     expect(errors).toEqual([]);
   });

@@ -100,6 +100,21 @@ describe('the dashboard server', () => {
     expect(view.optimizers).toEqual([{ name: 'random', seeds: [0, 1], expected: 2 }, { name: 'asha', seeds: [0, 1], expected: 2 }]);
   });
 
+  it('labels an optimizer still missing seeds, and keeps linear axes for parameters sampled uniformly', async () => {
+    const dir = join(runsDir, 'partial');
+    writeHpoRun(dir, ['tpe'], 2, 4);
+    writeFileSync(join(dir, 'experiment.json'), JSON.stringify({ command: 'hpo', benchmark: 'toy', optimizer: ['tpe'], workers: 2, seeds: 5 }));
+    try {
+      const view = JSON.parse((await get(dashboard.url, '/api/run?id=partial')).body) as RunView & { kind: 'hpo' };
+      const spec = view.charts[0]?.spec as { data: { values: { series: string }[] } };
+      expect(new Set(spec.data.values.map((v) => v.series))).toEqual(new Set(['tpe (2/5 seeds)']));
+      const scatter = view.parameters[0]?.spec as { encoding: { x: { scale: unknown } } };
+      expect(scatter.encoding.x.scale).toEqual({ zero: false });
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+
   it('reads the results table of a compare run from its summary', async () => {
     const view = JSON.parse((await get(dashboard.url, '/api/run?id=cmp')).body) as RunView & { kind: 'compare' };
     expect(view.results.columns).toEqual(['method', 'valid loss', 'test BCE', '(untuned)', 'hypergrad cos', 'rel err', 's/outer step', 'peak MB']);
