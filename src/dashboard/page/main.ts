@@ -181,7 +181,10 @@ function schedule(changed: readonly string[] | null): void {
 
 window.addEventListener('hashchange', () => schedule(null));
 const events = new EventSource('api/events');
+let connected = false;
 events.addEventListener('hello', () => {
+  if (connected) schedule(null); // reconnected: changes may have been missed
+  connected = true;
   live.dataset.state = 'live';
   live.textContent = 'live';
 });
