@@ -1,7 +1,7 @@
 /** A bench worker thread: random points on MFBranin through the file-backed simulator until it finishes. */
 import { workerData } from 'node:worker_threads';
-import { seededRandom } from '../src/index.js';
-import { SimulationFinished, connectFileSimulator, mfBranin } from '../src/entries/simulator.js';
+import { SimulationFinished, connectFileSimulator, mfBranin } from '../src/simulator/index.js';
+import { seededRandom } from '../src/util/random.js';
 
 const { dir, w } = workerData as { dir: string; w: number };
 const bench = mfBranin();

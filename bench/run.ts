@@ -10,8 +10,10 @@ import { problemsBench } from './problems.js';
 import { precisionBench } from './precision.js';
 import { parallelBench } from './parallel.js';
 import { webgpuBench } from './webgpu.js';
+import { landscapeBench } from './landscape.js';
+import { storageBench } from './storage.js';
 
-const BENCHES: Record<string, () => Promise<void>> = { autodiff: autodiffBench, multilevel: multilevelBench, simulator: simulatorBench, hpo: hpoBench, problems: problemsBench, precision: precisionBench, parallel: parallelBench, webgpu: webgpuBench };
+const BENCHES: Record<string, () => Promise<void>> = { autodiff: autodiffBench, multilevel: multilevelBench, simulator: simulatorBench, hpo: hpoBench, problems: problemsBench, precision: precisionBench, parallel: parallelBench, webgpu: webgpuBench, landscape: landscapeBench, storage: storageBench };
 
 const names = process.argv.slice(2);
 const unknown = names.filter((n) => !(n in BENCHES));

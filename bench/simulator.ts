@@ -2,9 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { seededRandom } from '../src/index.js';
-import { type AskTellOptimizer } from '../src/entries/hpo.js';
-import { SimulationFinished, asyncSimulator, createFileSimulator, lcbench, mfBranin, simulate } from '../src/entries/simulator.js';
+import type { AskTellOptimizer } from '../src/hpo/index.js';
+import { SimulationFinished, asyncSimulator, createFileSimulator, lcbench, mfBranin, simulate } from '../src/simulator/index.js';
+import { seededRandom } from '../src/util/random.js';
 import { report } from './report.js';
 
 /** A trivial optimizer: uniform random points in the unit square (its cost is part of the overhead). */

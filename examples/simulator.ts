@@ -5,10 +5,10 @@
  *
  * Run: `npm run build && node dist/examples/simulator.js`.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { randomSearch } from '../src/entries/hpo.js';
-import { type Benchmark, lcbench, mfHartmann, performanceOverTime, simulate } from '../src/entries/simulator.js';
+import { mkdirSync } from 'node:fs';
+import { type Benchmark, randomSearch } from '../src/hpo/index.js';
 import { type PlotSeries, writeIncumbentPlot } from '../src/entries/plot.js';
+import { lcbench, mfHartmann, performanceOverTime, simulate } from '../src/simulator/index.js';
 
 /** Random search at the benchmark's full fidelity. */
 const randomAtFull = (bench: Benchmark, seed: number) => randomSearch({ searchSpace: bench.searchSpace, fidelity: bench.fidelity.max, seed });
@@ -19,9 +19,8 @@ for (const [bench, nWorkers, nEvals] of runs) {
   const series: PlotSeries[] = [];
   for (const seed of [0, 1, 2]) {
     const file = `runs/${bench.name.replace(':', '-')}-random-seed${seed}.jsonl`;
-    writeFileSync(file, '');
     const t0 = performance.now();
-    const { records } = await simulate({ objective: bench.objective, optimizer: randomAtFull(bench, seed), nWorkers, nEvals, seed, resultsFile: file });
+    const { records } = await simulate({ objective: bench.objective, optimizer: randomAtFull(bench, seed), nWorkers, nEvals, seed, resultsFile: file, overwrite: true });
     const wall = (performance.now() - t0) / 1000;
     const simulated = records[records.length - 1]?.cumtime ?? 0;
     const curve = performanceOverTime(records);

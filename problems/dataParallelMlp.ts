@@ -8,11 +8,11 @@
  * the training split); replica r of R takes its r-th contiguous part.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { type DataParallel, Engine, type HypergradientOptions, ImplicitProblem, type ReplicaProgram, type Shard, normalTensor, parallelTrainingStep, programTrainingStep, seededRandom, sgd, sparseSoftmaxCrossEntropy } from '../src/index.js';
+import { type DataParallel, Engine, type HypergradientOptions, ImplicitProblem, type ReplicaProgram, type Shard, parallelTrainingStep, programTrainingStep, seededRandom, sgd, sparseSoftmaxCrossEntropy } from '../src/index.js';
 import { type Digits, mnistSplits } from '../src/data/mnist.js';
+import { type Mlp, initMlp as heInitMlp, mlpLogits } from '../src/models/mlp.js';
 
-/** MLP parameters. */
-export type Mlp = { w1: tf.Tensor; b1: tf.Tensor; w2: tf.Tensor; b2: tf.Tensor; [k: string]: tf.Tensor };
+export { type Mlp, mlpLogits };
 /** A batch of digits. */
 export type DigitBatch = { x: tf.Tensor2D; y: tf.Tensor1D };
 
@@ -29,9 +29,6 @@ export interface MlpSizes {
 export const DEFAULT_SIZES: MlpSizes = { hidden: 256, batchSize: 512, trainSize: 8192 };
 /** The tests' sizes. */
 export const SMALL_SIZES: MlpSizes = { hidden: 16, batchSize: 64, trainSize: 512 };
-
-/** `x -> logits`. */
-export const mlpLogits = (p: Mlp, x: tf.Tensor2D) => tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, p.w1), p.b1)), p.w2), p.b2);
 
 /** The replica program for these sizes (MNIST split with seed 0: training, then validation). */
 export function mlpProgram(sizes: MlpSizes): ReplicaProgram<DigitBatch> {
@@ -67,11 +64,7 @@ export const smallProgram = () => mlpProgram(SMALL_SIZES);
 
 /** Initial MLP parameters for these sizes (seeded). */
 export function initMlp(sizes: MlpSizes): Mlp {
-  const r = seededRandom(3);
-  return tf.tidy(() => ({
-    w1: tf.mul(normalTensor([784, sizes.hidden], r), Math.sqrt(2 / 784)), b1: tf.zeros([sizes.hidden]),
-    w2: tf.mul(normalTensor([sizes.hidden, 10], r), Math.sqrt(2 / sizes.hidden)), b2: tf.zeros([10]),
-  }));
+  return heInitMlp(sizes.hidden, seededRandom(3));
 }
 
 /**

@@ -9,8 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type HypergradientOptions, seededRandom } from '../src/index.js';
 import { type Digits, mnistSplits } from '../src/data/mnist.js';
-import { lrWdProgram, randomBatches } from '../src/hpo/gradientHpo.js';
-import { type Mlp, mlpValidation } from '../src/simulator/benchmarks/mnistMlp.js';
+import { type Mlp, lrWdProgram, mlpValidation, randomBatches } from '../src/models/index.js';
 import { type SavedRecord, hypergradientAfter, loadRecord, saveRecord, stepsBefore, trackOuterSteps } from './harness.js';
 import type { ProblemReport, ProblemRunOptions, ProblemSpec } from './types.js';
 

@@ -19,7 +19,7 @@ describe.skipIf(!existsSync(bin))('the hypergrad command', () => {
   it('rejects an unknown command with the accepted ones', () => {
     const r = spawnSync(process.execPath, [bin, 'frobnicate'], { encoding: 'utf8' });
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/unknown command 'frobnicate'; accepted: list, run, compare, hpo, kernels, --help, --version/);
+    expect(r.stderr).toMatch(/unknown command 'frobnicate'; accepted: list, run, compare, hpo, landscape, kernels, --help, --version/);
   });
 });
 

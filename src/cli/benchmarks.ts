@@ -1,7 +1,7 @@
 import { lcbench, LCBENCH_TASKS } from '../simulator/benchmarks/lcbench.js';
 import { mnistMlp } from '../simulator/benchmarks/mnistMlp.js';
 import { mfBranin, mfHartmann } from '../simulator/benchmarks/synthetic.js';
-import type { Benchmark } from '../simulator/benchmarks/types.js';
+import type { Benchmark } from '../hpo/types.js';
 import { argumentError } from '../util/validate.js';
 import type { ValueKind } from './optionValues.js';
 
@@ -56,3 +56,9 @@ export const benchmarkValue: ValueKind<BenchmarkChoice> = {
     throw argumentError(who, name, `${labels.slice(0, -1).join(', ')} or ${labels[labels.length - 1]}`, raw);
   },
 };
+
+/** The benchmark `name` selects (`lcbench:3945`), built; errors as `--benchmark`'s. */
+export function benchmarkByName(name: string, at = { who: 'hypergrad', name: '--benchmark' }): Benchmark {
+  const { entry, parameter } = benchmarkValue.parse(name, at);
+  return entry.make(parameter);
+}

@@ -9,8 +9,17 @@ import { dashboardCommand } from './dashboardCommand.js';
 import type { CommandSpec } from './defineCommand.js';
 import { exportCommand } from './exportCommand.js';
 import { hpoCommand } from './hpoCommand.js';
+import { landscapeCommand } from './landscapeCommand.js';
 import { kernelsCommand, listCommand } from './listCommand.js';
 import { compareCommand, runCommand } from './problemCommand.js';
+import { runCli } from './program.js';
 
 /** Every `hypergrad` command, in the order help lists them (core commands, then `group: 'tools'`). */
-export const COMMANDS: readonly CommandSpec[] = [listCommand, runCommand, compareCommand, hpoCommand, kernelsCommand, exportCommand, dashboardCommand, completionCommand];
+export const COMMANDS: readonly CommandSpec[] = [listCommand, runCommand, compareCommand, hpoCommand, landscapeCommand, kernelsCommand, exportCommand, dashboardCommand, completionCommand];
+
+/**
+ * `hypergrad <name> ...args` in this process (for tests and embedding), writing to `out` and `err`;
+ * resolves with the exit code. E.g. `const hpo = invoke('hpo'); await hpo(['--benchmark', 'mfbranin', ...], out, err)`.
+ */
+export const invoke = (name: string) => (args: readonly string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> =>
+  runCli([name, ...args], { out, err }, COMMANDS);

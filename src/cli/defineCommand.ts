@@ -20,7 +20,8 @@
  * `exportCommand.ts` for a small one.
  * @module
  */
-import type { ValueKind } from './optionValues.js';
+import { PROGRESS_MODES, type ProgressMode } from '../progress/progressReporter.js';
+import { type ValueKind, choice } from './optionValues.js';
 
 /** One option of a command: the kind of its value, its help, and its default. */
 export interface OptionSpec<T = unknown, Given extends boolean = boolean> {
@@ -108,6 +109,12 @@ export interface CommandSpec<O extends OptionTable = OptionTable> {
   helpAfter?: () => string;
   /** `core` commands are listed first everywhere (help, errors); default `core`. */
   group?: 'core' | 'tools';
+  /**
+   * Commands under this one (`hypergrad hpo worker`), each a full entry. The first argument picks
+   * one; without it, this command's own `run` runs. Options are read where they stand, so a
+   * subcommand may reuse a parent's option name.
+   */
+  subcommands?: readonly CommandSpec[];
   /** Runs the command; resolves with the exit code (0 success, 2 usage or run error). */
   run(input: CommandInput<O>): Promise<number> | number;
 }
@@ -116,6 +123,15 @@ export interface CommandSpec<O extends OptionTable = OptionTable> {
 export function defineCommand<O extends OptionTable>(spec: CommandSpec<O>): CommandSpec {
   return spec as unknown as CommandSpec;
 }
+
+/**
+ * The `--progress auto|tty|plain|off` option of commands that show progress (see
+ * {@link ProgressMode}); `tty` suits commands whose logs are their stdout.
+ */
+export const progressOption = (defaultMode: ProgressMode) => option(
+  choice('MODE', PROGRESS_MODES), 'progress on stderr: auto, tty (a terminal only), plain or off',
+  { default: defaultMode },
+);
 
 /** `outerSteps` -> `outer-steps`. */
 export const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

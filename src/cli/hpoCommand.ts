@@ -2,20 +2,27 @@
  * `hypergrad hpo`: HPO optimizers through the simulator (asynchronous parallel workers, simulated
  * time), compared over seeds: a table of final incumbents, records (JSON lines), `summary.json`, the
  * resolved experiment, and a plot of the median incumbent with quartiles against simulated time.
+ * With `--storage` each run is also recorded as a study; `hpo worker` and `hpo status` work on
+ * shared studies.
  * @module
  */
+import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '../backend/initBackend.js';
-import { OPTIMIZERS, compareOptimizers, finalIncumbent } from '../hpo/compare.js';
+import { OPTIMIZERS } from '../hpo/registry.js';
+import type { Benchmark } from '../hpo/types.js';
 import { writePlot } from '../plot/writePlot.js';
-import { progressReporter } from '../progress/progressReporter.js';
-import type { Benchmark } from '../simulator/benchmarks/types.js';
+import { type ProgressMode, progressReporter } from '../progress/progressReporter.js';
+import { compareOptimizers, finalIncumbent } from '../simulator/compare.js';
+import type { SimulateOptions } from '../simulator/simulate.js';
 import type { SimulationRecord } from '../simulator/types.js';
 import { benchmarkHelp, benchmarkValue } from './benchmarks.js';
-import { defineCommand, option } from './defineCommand.js';
+import { defineCommand, progressOption, option } from './defineCommand.js';
 import { writeExperimentFile } from './experimentFile.js';
 import { hpoIncumbentSpec } from './hpoIncumbentSpec.js';
+import { hpoStatusCommand } from './hpoStatusCommand.js';
+import { hpoWorkerCommand } from './hpoWorkerCommand.js';
 import { list, positiveInteger, positiveNumber, text } from './optionValues.js';
 
 const fmt = (x: number) => (Number.isFinite(x) ? x.toPrecision(4) : 'n/a');
@@ -24,6 +31,18 @@ const quantile = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.fl
 /** The benchmark with its objective counting evaluations into `tick` (the simulator's results are unchanged). */
 function counted(benchmark: Benchmark, tick: () => void): Benchmark {
   return { ...benchmark, objective: (config, context) => { tick(); return benchmark.objective(config, context); } };
+}
+
+/** Records each run as a study of `url` (`--storage`), or continues them (`--resume`); null without a URL. */
+async function studyRecorder(url: string | undefined, prefix: string, resume: boolean) {
+  if (url === undefined) return null;
+  const { openStorage, simulateIntoStorage } = await import('../storage/index.js');
+  const storage = await openStorage(url);
+  return {
+    run: (options: SimulateOptions, optimizer: string, seed: number) => simulateIntoStorage({ ...options, storage, study: `${prefix}/${optimizer}-seed${seed}`, resume })
+      .catch((e: Error) => Promise.reject(new Error(`${resume ? '--resume' : '--storage'}: ${e.message}${resume ? '' : '; pass --resume URL to continue it'}`))),
+    close: () => storage.close(),
+  };
 }
 
 /** `hypergrad hpo`. */
@@ -38,35 +57,47 @@ export const hpoCommand = defineCommand({
     benchmark: option(benchmarkValue, benchmarkHelp(), { required: true }),
     optimizer: option(list('LIST', () => OPTIMIZERS), `comma-separated: ${OPTIMIZERS.join(', ')}`, { required: true }),
     workers: option(positiveInteger(), 'simulated parallel workers', { default: 4 }),
-    evals: option(positiveInteger(), 'results per run (with --max-time, an upper bound)', { default: 200 }),
+    evals: option(positiveInteger(), 'results per run; with --max-time, whichever comes first', { defaultText: '200 without --max-time' }),
     maxTime: option(positiveNumber('HOURS'), 'simulated hours per run: compare optimizers at the same simulated time'),
     seeds: option(positiveInteger(), 'runs per optimizer, seeds 0..S-1', { default: 5 }),
     out: option(text('DIR'), 'output folder (the benchmark gets a subfolder)', { default: join('runs', 'hpo') }),
+    storage: option(text('URL'), 'also record every run as a study <prefix>/<optimizer>-seed<k> in this storage (postgresql://..., a journal file, memory:); a study that holds a run is refused'),
+    study: option(text('PREFIX'), "the studies' prefix", { defaultText: "the benchmark's name" }),
+    resume: option(text('URL'), 'continue the runs recorded in this storage (a cut-off run resumes from its records, a finished one is read back), with the same options as the first run'),
+    progress: progressOption('tty'),
   },
-  async run({ options: o, io }) {
+  subcommands: [hpoWorkerCommand, hpoStatusCommand],
+  async run({ options: o, io, who }) {
+    if (o.storage !== undefined && o.resume !== undefined) throw new Error(`${who}: give --storage URL (a new run) or --resume URL (continue one), not both`);
     const benchmark = o.benchmark.entry.make(o.benchmark.parameter);
     if (o.benchmark.entry.needsBackend) await initBackend();
-    const { workers: nWorkers, evals: nEvals, seeds, maxTime: maxHours } = o;
+    const { workers: nWorkers, seeds, maxTime: maxHours } = o;
+    const nEvals = o.evals ?? 200;
+    // --evals and --max-time both bound the run (whichever comes first); --evals defaults to 200 only without --max-time.
+    const evalBound = o.evals !== undefined || maxHours === undefined ? { nEvals } : {};
     const dir = join(o.out, benchmark.name.replace(':', '-'));
-    writeExperimentFile(dir, 'hpo', {
-      benchmark: benchmark.name, optimizer: o.optimizer, workers: nWorkers, evals: nEvals, maxTime: maxHours, seeds, out: o.out,
-    });
     const t0 = performance.now();
+    const recorder = await studyRecorder(o.storage ?? o.resume, o.study ?? benchmark.name, o.resume !== undefined);
+    const runId = randomUUID();
     const runs = new Map<string, SimulationRecord[][]>();
-    for (const name of o.optimizer) {
-      let started = 0;
-      const total = maxHours === undefined ? seeds * nEvals : undefined;
-      const bar = progressReporter({ label: `${name.padEnd(11)} evaluations`, ...(total === undefined ? {} : { total }), unit: 'eval', stream: io.err });
-      try {
-        const one = await compareOptimizers({
-          benchmark: counted(benchmark, () => bar.update(total === undefined ? ++started : Math.min(++started, total))), optimizers: [name], nWorkers,
-          nEvals: maxHours === undefined ? nEvals : Math.max(nEvals, 100_000), seeds, outDir: dir, ...(maxHours !== undefined ? { maxTotalEvalTime: maxHours * 3600 } : {}),
-        });
-        runs.set(name, one.get(name) as SimulationRecord[][]);
-        bar.update(total ?? started);
-      } finally {
-        bar.stop();
+    try {
+      for (const name of o.optimizer) {
+        let started = 0;
+        const total = 'nEvals' in evalBound ? seeds * nEvals : undefined;
+        const bar = progressReporter({ label: `${name.padEnd(11)} evaluations`, ...(total === undefined ? {} : { total }), unit: 'eval', stream: io.err, mode: o.progress });
+        try {
+          const one = await compareOptimizers({
+            benchmark: counted(benchmark, () => bar.update(total === undefined ? ++started : Math.min(++started, total))), optimizers: [name], nWorkers, ...evalBound, seeds,
+            outDir: dir, runId, ...(maxHours !== undefined ? { maxTotalEvalTime: maxHours * 3600 } : {}), ...(recorder !== null ? { runSimulation: recorder.run } : {}),
+          });
+          runs.set(name, one.get(name) as SimulationRecord[][]);
+          bar.update(total ?? started);
+        } finally {
+          bar.stop();
+        }
       }
+    } finally {
+      await recorder?.close();
     }
     const wall = (performance.now() - t0) / 1000;
     const objective = benchmark.objectives[0] ?? 'loss';
@@ -82,6 +113,11 @@ export const hpoCommand = defineCommand({
       (summary.optimizers as Record<string, unknown>)[name] = { finalIncumbents: finals, simulatedHours: hours };
     }
     writeFileSync(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    // Written once the folder has taken the run (a refused second run leaves the first one's alone).
+    writeExperimentFile(dir, 'hpo', {
+      benchmark: benchmark.name, optimizer: o.optimizer, workers: nWorkers, evals: o.evals ?? (maxHours === undefined ? nEvals : undefined), maxTime: maxHours, seeds, out: o.out,
+      storage: o.storage, study: o.study, resume: o.resume,
+    });
     const plots = await writePlot(join(dir, 'incumbent'), hpoIncumbentSpec(runs, { benchmark: benchmark.name, seeds, workers: nWorkers, objective }));
     io.out.write(`records: ${dir}/<optimizer>-seed<k>.jsonl, summary: ${join(dir, 'summary.json')}, experiment: ${join(dir, 'experiment.json')}\nplots: ${plots.join(', ')}\n`);
     return 0;

@@ -1,4 +1,4 @@
-import { incumbentBand } from '../hpo/compare.js';
+import { incumbentBand } from '../simulator/compare.js';
 import type { ChartSpec } from '../plot/chartFrame.js';
 import { type PlotSeries, incumbentPlotSpec } from '../plot/incumbentPlot.js';
 import type { SimulationRecord } from '../simulator/types.js';

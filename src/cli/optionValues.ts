@@ -6,7 +6,7 @@
  * @module
  */
 import {
-  argumentError, checkInteger, checkOneOf, checkPositive, checkPositiveInteger, checkSeed,
+  type Range, argumentError, checkInteger, checkNumber, checkOneOf, checkPositive, checkPositiveInteger, checkSeed,
 } from '../util/validate.js';
 
 /** Where a value came from, for its error: the command (`hypergrad hpo`) and the option (`--workers`, or `'workers' in exp.json`). */
@@ -67,6 +67,24 @@ export const integerAtLeast = (min: number, placeholder = 'N'): ValueKind<number
 
 /** A finite number > 0 (`a positive number`). */
 export const positiveNumber = (placeholder = 'X'): ValueKind<number> => numeric(placeholder, checkPositive);
+
+/** A finite number in `range` (`a number in [0.01, 3600]`). */
+export const numberIn = (range: Range, placeholder = 'X'): ValueKind<number> => numeric(placeholder, (who, name, x) => checkNumber(who, name, x, range));
+
+/**
+ * A number kept as typed, for a command that checks it against a range known only later (e.g. a
+ * benchmark's fidelities) with `parseNumberFlag`; a JSON number becomes its text.
+ */
+export function numberText(placeholder: string): ValueKind<string> {
+  return {
+    placeholder,
+    parse(raw, { who, name }) {
+      if (typeof raw === 'number') return String(raw);
+      if (typeof raw !== 'string' || raw === '') throw argumentError(who, name, 'a number', raw);
+      return raw;
+    },
+  };
+}
 
 /** A random seed: an integer in [0, 2^32). */
 export const seedValue = (placeholder = 'S'): ValueKind<number> => numeric(placeholder, checkSeed);

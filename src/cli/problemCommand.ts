@@ -9,8 +9,8 @@ import type { ProblemReport } from '../../problems/types.js';
 import { PROBLEMS } from '../../problems/index.js';
 import { initBackend } from '../backend/initBackend.js';
 import type { HypergradientOptions } from '../multilevel/hypergradients/types.js';
-import { progressReporter } from '../progress/progressReporter.js';
-import { defineCommand, option } from './defineCommand.js';
+import { type ProgressMode, progressReporter } from '../progress/progressReporter.js';
+import { defineCommand, progressOption, option } from './defineCommand.js';
 import { writeExperimentFile } from './experimentFile.js';
 import { CLI_METHODS, DEFAULT_COMPARE_METHODS, defaultMethod } from './methodOptions.js';
 import { integerAtLeast, list, positiveNumber, seedValue, text } from './optionValues.js';
@@ -23,6 +23,7 @@ const common = {
   innerSteps: option(integerAtLeast(1), 'inner steps per outer step', { defaultText: "the problem's" }),
   seed: option(seedValue(), 'data split and corruption seed', { default: 0 }),
   out: option(text('DIR'), 'output folder', { defaultText: 'runs/<problem>' }),
+  progress: progressOption('auto'),
 };
 
 const problemArgument = {
@@ -49,6 +50,7 @@ interface Resolved {
   innerSteps: number | undefined;
   seed: number;
   out: string | undefined;
+  progress: ProgressMode;
 }
 
 async function runProblem(r: Resolved, io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream }): Promise<number> {
@@ -69,7 +71,7 @@ async function runProblem(r: Resolved, io: { out: NodeJS.WritableStream; err: No
   const base = { outerSteps, innerSteps, seed: r.seed };
   const reports: ProblemReport<unknown>[] = [];
   for (const method of options) {
-    const bar = progressReporter({ label: `${method.method.padEnd(16)} outer steps`, total: outerSteps, unit: 'step', stream: io.err });
+    const bar = progressReporter({ label: `${method.method.padEnd(16)} outer steps`, total: outerSteps, unit: 'step', stream: io.err, mode: r.progress });
     try {
       reports.push(await spec.run({ ...base, method, onOuterStep: (step, _total, loss) => bar.update(step, loss === undefined ? '' : `valid ${loss.toFixed(4)}`) }));
     } finally {
@@ -105,7 +107,7 @@ export const runCommand = defineCommand({
   helpAfter,
   run: ({ args, options: o, io }) => runProblem({
     kind: 'run', problem: args.problem as string, methods: o.method === undefined ? [] : [o.method], iterations: o.iterations, alpha: o.alpha,
-    outerSteps: o.outerSteps, innerSteps: o.innerSteps, seed: o.seed, out: o.out,
+    outerSteps: o.outerSteps, innerSteps: o.innerSteps, seed: o.seed, out: o.out, progress: o.progress,
   }, io),
 });
 
@@ -124,6 +126,6 @@ export const compareCommand = defineCommand({
   helpAfter,
   run: ({ args, options: o, io }) => runProblem({
     kind: 'compare', problem: args.problem as string, methods: o.methods ?? [], iterations: undefined, alpha: undefined,
-    outerSteps: o.outerSteps, innerSteps: o.innerSteps, seed: o.seed, out: o.out,
+    outerSteps: o.outerSteps, innerSteps: o.innerSteps, seed: o.seed, out: o.out, progress: o.progress,
   }, io),
 });

@@ -5,7 +5,7 @@
  * the command. See `defineCommand.ts` for how to add a command or an option.
  * @module
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
 import type { CliIo, CommandSpec, OptionSpec } from './defineCommand.js';
 import { kebab } from './defineCommand.js';
 import { readExperimentFile } from './experimentFile.js';
@@ -31,13 +31,18 @@ function optionHelp(o: OptionSpec): string {
   return `${o.description}${o.required ? ' (required)' : def === undefined ? '' : ` (default: ${def})`}`;
 }
 
-function usage(spec: CommandSpec): string {
-  const options = Object.keys(spec.options).length > 0 || spec.experimentFile ? ['[options]'] : [];
-  return [...(spec.arguments ?? []).map((a) => (a.required ? `<${a.name}>` : `[${a.name}]`)), ...options].join(' ');
+/** `<problem> --benchmark NAME [options]`: arguments, required options, then the rest. */
+export function usage(spec: CommandSpec): string {
+  const entries = Object.entries(spec.options);
+  const required = entries.filter(([, o]) => o.required).map(([k, o]) => optionFlags(k, o).replace(/[<>]/g, ''));
+  const rest = entries.some(([, o]) => !o.required) || spec.experimentFile ? ['[options]'] : [];
+  return [...(spec.arguments ?? []).map((a) => (a.required ? `<${a.name}>` : `[${a.name}]`)), ...required, ...rest].join(' ');
 }
 
 /** What commander parsed for the chosen command. */
 interface Parsed {
+  /** The command as errors name it: `hypergrad hpo worker`. */
+  who: string;
   spec: CommandSpec;
   args: (string | undefined)[];
   options: Record<string, unknown>;
@@ -54,26 +59,41 @@ export function buildProgram(commands: readonly CommandSpec[], io: CliIo, onPars
     .helpCommand(false)
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s), outputError: () => {} })
-    .configureHelp({ helpWidth: width ?? 120, sortSubcommands: false, sortOptions: false, subcommandTerm: (c) => `${c.name()} ${usage(commands.find((x) => x.name === c.name()) as CommandSpec)}`.trim() });
-  for (const spec of orderedCommands(commands)) {
-    const sub = program.command(spec.name).summary(spec.summary).description(spec.description ?? spec.summary).usage(usage(spec) || ' ');
+    .configureHelp({
+      helpWidth: width ?? 120, sortSubcommands: false, sortOptions: false, subcommandTerm: (c) => `${c.name()} ${c.usage().trim()}`.trim(),
+      // A command's own subcommands are listed after its options, in full (`hypergrad hpo worker ...`), not in commander's
+      // table, whose long terms would widen the options' column.
+      visibleCommands: (c) => (c.parent === null ? Help.prototype.visibleCommands.call(new Help(), c) : []),
+    });
+  const add = (parent: Command, spec: CommandSpec, who: string) => {
+    const sub = parent.command(spec.name).summary(spec.summary).description(spec.description ?? spec.summary).usage(usage(spec) || ' ');
     if (spec.group === 'tools') sub.helpGroup('Tools:');
     for (const a of spec.arguments ?? []) sub.argument(`[${a.name}]`, a.description);
     for (const [key, o] of Object.entries(spec.options)) sub.option(optionFlags(key, o), optionHelp(o));
     if (spec.experimentFile) sub.option('--config <FILE>', 'an experiment file: any of these options as JSON; the command line overrides it');
-    if (spec.helpAfter !== undefined) sub.addHelpText('after', () => `\n${(spec.helpAfter as () => string)()}`);
+    const subWho = `${who} ${spec.name}`;
+    const after = (spec.subcommands ?? []).map((c) => `  ${`${subWho} ${c.name} ${usage(c)}`.trimEnd()}\n      ${c.summary}`);
+    const subcommandHelp = after.length > 0 ? [`Subcommands (${subWho} <command> --help for each):\n${after.join('\n')}`] : [];
+    if (spec.helpAfter !== undefined || after.length > 0) {
+      sub.addHelpText('after', () => `\n${[...subcommandHelp, ...(spec.helpAfter ? [spec.helpAfter()] : [])].join('\n\n')}`);
+    }
+    if (spec.subcommands !== undefined) {
+      sub.enablePositionalOptions();
+      for (const child of spec.subcommands) add(sub, child, subWho);
+    }
     sub.action((...values: unknown[]) => {
       const n = spec.arguments?.length ?? 0;
-      onParsed({ spec, args: values.slice(0, n) as (string | undefined)[], options: (values[n + 1] as Command).opts() });
+      onParsed({ who: subWho, spec, args: values.slice(0, n) as (string | undefined)[], options: (values[n + 1] as Command).opts() });
     });
-  }
+  };
+  program.enablePositionalOptions();
+  for (const spec of orderedCommands(commands)) add(program, spec, 'hypergrad');
   program.commandsGroup('Commands:');
   return program;
 }
 
 /** Checks the parsed values (command line over experiment file over defaults) and runs the command. */
-async function execute({ spec, args: cliArgs, options: cli }: Parsed, io: CliIo, commands: readonly CommandSpec[]): Promise<number> {
-  const who = `hypergrad ${spec.name}`;
+async function execute({ who, spec, args: cliArgs, options: cli }: Parsed, io: CliIo, commands: readonly CommandSpec[]): Promise<number> {
   const argSpecs = spec.arguments ?? [];
   const configPath = cli.config as string | undefined;
   const file = configPath === undefined ? {} : readExperimentFile(configPath, spec.name, [...argSpecs.map((a) => a.name), ...Object.keys(spec.options)], who);
@@ -116,21 +136,24 @@ export async function runCli(argv: readonly string[], io: CliIo, commands: reado
     io.err.write(`hypergrad: unknown command '${first}'; accepted: ${acceptedCommands(orderedCommands(commands))}\n`);
     return 2;
   }
-  const who = chosen === undefined ? 'hypergrad' : `hypergrad ${chosen.name}`;
+  const child = chosen?.subcommands?.find((c) => c.name === argv[1]);
+  const target = child ?? chosen;
+  const who = chosen === undefined ? 'hypergrad' : `hypergrad ${chosen.name}${child === undefined ? '' : ` ${child.name}`}`;
   let parsed: Parsed | null = null;
   try {
     await buildProgram(commands, io, (p) => { parsed = p; }).parseAsync([...argv], { from: 'user' });
   } catch (e) {
     if (!(e instanceof CommanderError)) throw e;
     if (['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(e.code)) return 0;
-    const options = chosen === undefined ? '' : Object.keys(chosen.options).map((k) => `--${kebab(k)}`).join(', ');
+    const options = target === undefined ? '' : Object.keys(target.options).map((k) => `--${kebab(k)}`).join(', ');
     const hint = e.code === 'commander.unknownOption' && options !== '' ? `; options are ${options}` : `; see ${who} --help`;
     return report(io, who, new Error(`${e.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').replace(/\.$/, '')}${hint}`));
   }
   if (parsed === null) return 0;
+  const done: Parsed = parsed;
   try {
-    return await execute(parsed, io, commands);
+    return await execute(done, io, commands);
   } catch (e) {
-    return report(io, who, e);
+    return report(io, done.who, e);
   }
 }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { hpoIncumbentSpec } from '../cli/hpoIncumbentSpec.js';
 import type { ChartSpec } from '../plot/chartFrame.js';
 import { scatterSpec } from '../plot/scatterSpec.js';
-import { readRecords } from '../simulator/performance.js';
+import { readRecords } from '../simulator/records.js';
 import type { SimulationRecord } from '../simulator/types.js';
 import { HPO_RECORDS, type RunEntry } from './findRuns.js';
 import type { NamedChart, Table } from './runView.js';
@@ -85,7 +85,7 @@ export function hpoRunView(dir: string, entry: RunEntry): HpoView {
     seedsOf.set(name, mine.map((p) => p.seed));
     for (const { seed, records } of mine) {
       records.forEach((r, i) => {
-        rows.push([name, seed, (r as SimulationRecord & { trial?: number }).trial ?? i, r.cumtime, r.workerIndex, r.fidelity ?? null,
+        rows.push([name, seed, r.trial ?? i, r.cumtime, r.workerIndex, r.fidelity ?? null,
           ...params.map((k) => r.config[k] ?? null), ...values.map((k) => r.values[k] ?? null)]);
       });
     }

@@ -1,5 +1,8 @@
-import type { AskTellOptimizer, Config, EvalResult, Trial } from '../simulator/types.js';
+import type { AskTellOptimizer, Config, EvalResult, Trial } from './types.js';
 import { seededRandom } from '../util/random.js';
+import { checkOneOf, checkSeed } from '../util/validate.js';
+import { AshaRung } from './ashaRung.js';
+import { checkResources, resultValue } from './checks.js';
 import type { HyperbandOptions } from './hyperband.js';
 import { sampleConfig, validateSearchSpace } from './searchSpace.js';
 
@@ -13,13 +16,11 @@ export interface AshaOptions extends HyperbandOptions {
   variant?: 'promotion' | 'stopping';
 }
 
-interface Entry { id: number; value: number; order: number }
 type AshaTrial = Trial & { id: number; rung: number };
 
 /** The rung resources `r eta^k` up to R. */
 export function ashaRungs(minResource: number, maxResource: number, eta = 3): number[] {
-  if (!(minResource > 0 && maxResource >= minResource)) throw new Error(`asha: needs 0 < minResource <= maxResource, got ${minResource}, ${maxResource}`);
-  if (!(eta > 1)) throw new Error(`asha: eta must be > 1, got ${eta}`);
+  checkResources('asha', minResource, maxResource, eta);
   const out: number[] = [];
   for (let r = minResource; r <= maxResource * (1 + 1e-9); r *= eta) out.push(Number.isInteger(minResource) ? Math.round(r) : r);
   return out;
@@ -34,30 +35,27 @@ export function ashaRungs(minResource: number, maxResource: number, eta = 3): nu
  */
 export function asha({ searchSpace, minResource, maxResource, eta = 3, variant = 'promotion', objective = 'loss', seed = 0 }: AshaOptions): AskTellOptimizer {
   validateSearchSpace(searchSpace);
-  if (variant !== 'promotion' && variant !== 'stopping') throw new Error(`asha: variant must be 'promotion' or 'stopping', got '${String(variant)}'`);
+  checkOneOf('asha', 'variant', variant, ['promotion', 'stopping'] as const);
   const rungs = ashaRungs(minResource, maxResource, eta);
-  const rand = seededRandom(seed);
+  const rand = seededRandom(checkSeed('asha', 'seed', seed));
   const configs: Config[] = [];
-  const recorded: Entry[][] = rungs.map(() => []);
-  const promoted: Set<number>[] = rungs.map(() => new Set());
+  const recorded = rungs.map(() => new AshaRung(eta));
   const continuations: { id: number; rung: number }[] = [];
-  let order = 0;
-  /** The trials of rung k that rank in its top 1/eta (at least the best). */
-  const top = (k: number): Entry[] => {
-    const entries = [...(recorded[k] as Entry[])].sort((a, b) => a.value - b.value || a.order - b.order);
-    return entries.slice(0, Math.max(1, Math.floor(entries.length / eta)));
-  };
+  let nextContinuation = 0;
   const trial = (id: number, rung: number): AshaTrial => ({ config: configs[id] as Config, fidelity: rungs[rung] as number, id, rung });
   return {
     ask: () => {
       if (variant === 'stopping') {
-        const c = continuations.shift();
-        if (c !== undefined) return trial(c.id, c.rung);
+        const c = continuations[nextContinuation];
+        if (c !== undefined) {
+          nextContinuation++;
+          return trial(c.id, c.rung);
+        }
       } else {
         for (let k = rungs.length - 2; k >= 0; k--) {
-          const candidate = top(k).find((e) => !(promoted[k] as Set<number>).has(e.id));
+          const candidate = (recorded[k] as AshaRung).promotable();
           if (candidate !== undefined) {
-            (promoted[k] as Set<number>).add(candidate.id);
+            candidate.promoted = true;
             return trial(candidate.id, k + 1);
           }
         }
@@ -67,13 +65,12 @@ export function asha({ searchSpace, minResource, maxResource, eta = 3, variant =
     },
     tell: (t, result: EvalResult) => {
       const { id, rung } = t as AshaTrial;
-      const v = result[objective];
-      if (typeof v !== 'number') throw new Error(`asha: the result has no '${objective}'; it has ${Object.keys(result).join(', ')}`);
-      const entries = recorded[rung] as Entry[];
-      if (entries.some((e) => e.id === id)) return; // each trial is recorded once per rung
-      entries.push({ id, value: v, order: order++ });
-      if (variant === 'stopping' && rung + 1 < rungs.length && top(rung).some((e) => e.id === id)) {
-        (promoted[rung] as Set<number>).add(id);
+      const v = resultValue('asha', result, objective);
+      const r = recorded[rung] as AshaRung;
+      if (r.has(id)) return; // each trial is recorded once per rung
+      const entry = r.add(id, v);
+      if (variant === 'stopping' && rung + 1 < rungs.length && entry.inTop) {
+        entry.promoted = true;
         continuations.push({ id, rung: rung + 1 });
       }
     },

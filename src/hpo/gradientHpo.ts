@@ -1,13 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Digits, mnistSplits } from '../data/mnist.js';
-import { sparseSoftmaxCrossEntropy } from '../losses/losses.js';
-import { Engine } from '../multilevel/engine.js';
-import type { HypergradientOptions } from '../multilevel/hypergradients/types.js';
-import { ImplicitProblem } from '../multilevel/problem.js';
-import { adam, sgd } from '../optim/optimizers.js';
-import type { AskTellOptimizer, Trial } from '../simulator/types.js';
-import { type Mlp, initMlp, mlpLogits, mlpValidation } from '../simulator/benchmarks/mnistMlp.js';
+import { type LrWdProgram, lrWdProgram, randomBatches } from '../models/lrWdProgram.js';
+import { mlpValidation } from '../models/mlp.js';
 import { seededRandom } from '../util/random.js';
+import { checkPositive, checkPositiveInteger, checkSeed } from '../util/validate.js';
+import type { AskTellOptimizer, EvalResult, Trial } from './types.js';
 
 /** Options of {@link gradientHpo}. */
 export interface GradientHpoOptions {
@@ -29,76 +26,50 @@ export interface GradientHpoOptions {
   initialLr?: number;
   /** Initial weight decay; default 1e-4. */
   initialWeightDecay?: number;
-  /** Seed; default 0. */
+  /** Seed, an integer in [0, 2^32); default 0. */
   seed?: number;
+  /**
+   * The clock that measures a segment's training time, in seconds (its runtime on the simulated
+   * clock); default `performance.now() / 1000`. A deterministic clock makes whole runs reproducible.
+   */
+  now?: () => number;
 }
 
-/** A minibatch of digits. */
-export interface Batch {
-  /** Pixels `[b, 784]`. */
-  x: tf.Tensor2D;
-  /** Labels `[b]`. */
-  y: tf.Tensor1D;
-}
-
-/** The bilevel program tuning an MLP's learning rate and weight decay (see {@link lrWdProgram}). */
-export interface LrWdProgram {
-  /** The engine (one outer step per `segmentSteps` inner steps). */
-  engine: Engine;
-  /** The MLP, trained by SGD (unit rate, momentum 0.9) on `exp(log lr) * (CE + exp(log wd)/2 |W|^2)`. */
-  inner: ImplicitProblem<Mlp, Batch>;
-  /** `[log lr, log wd]`, trained by Adam on the validation cross-entropy. */
-  outer: ImplicitProblem<tf.Tensor1D, Batch>;
-}
-
-/**
- * Builds the program: the learning rate enters as a factor on the inner loss under a unit-rate SGD
- * (exactly SGD at that rate), so a hypergradient through the recorded steps (`unrolled`, the
- * default) reaches it; implicit methods see only the weight decay (the rate does not move the optimum).
- */
-export function lrWdProgram(o: { hidden: number; segmentSteps: number; outerLr: number; initialLr: number; initialWeightDecay: number;
-  rand: () => number; trainBatches: () => Batch; validBatches: () => Batch; method?: HypergradientOptions }): LrWdProgram {
-  const inner = new ImplicitProblem<Mlp, Batch>({
-    name: 'inner', module: { params: initMlp(o.hidden, o.rand) }, optimizer: sgd({ lr: 1, momentum: 0.9 }), data: o.trainBatches,
-    config: { hypergradient: o.method ?? { method: 'unrolled' }, unrollSteps: o.segmentSteps },
-    trainingStep: (b, ctx) => {
-      const [logLr, logWd] = tf.unstack(ctx.get<tf.Tensor1D>('outer')) as [tf.Scalar, tf.Scalar];
-      const p = ctx.params;
-      const l2 = tf.addN([tf.sum(tf.square(p.w1)), tf.sum(tf.square(p.w2))]);
-      return tf.mul(tf.exp(logLr), tf.add(sparseSoftmaxCrossEntropy(b.y, mlpLogits(p, b.x)), tf.mul(0.5, tf.mul(tf.exp(logWd), l2))));
-    },
-  });
-  const outer = new ImplicitProblem<tf.Tensor1D, Batch>({
-    name: 'outer', module: { params: tf.tensor1d([Math.log(o.initialLr), Math.log(o.initialWeightDecay)]) }, optimizer: adam({ lr: o.outerLr }),
-    data: o.validBatches,
-    paramCallback: (h) => tf.clipByValue(h, Math.log(1e-6), Math.log(1)) as tf.Tensor1D,
-    trainingStep: (b, ctx) => sparseSoftmaxCrossEntropy(b.y, mlpLogits(ctx.get<Mlp>('inner'), b.x)),
-  });
-  const engine = new Engine({ problems: [outer, inner], dependencies: { u2l: { outer: ['inner'] }, l2u: { inner: ['outer'] } }, config: { iterations: o.segmentSteps } });
-  return { engine, inner, outer };
+/** A gradient-based HPO optimizer: an ask/tell optimizer that holds tensors, so it must be disposed. */
+export interface GradientHpo extends AskTellOptimizer {
+  /** Frees every run's model and optimizer state and the data (about 21 MiB); the optimizer is unusable after. */
+  dispose(): void;
 }
 
 interface Run extends LrWdProgram {
   steps: number;
 }
 
-
 /**
  * Gradient-based HPO of an MLP on MNIST as an ask/tell optimizer (`gradient`): the learning rate
- * and weight decay are tuned by hypergradient with the multilevel Engine. Each `ask` trains one
- * segment: `segmentSteps` inner SGD steps (momentum 0.9) on the training split, then one outer Adam
- * step on (log lr, log wd) from the validation loss, differentiated through those steps (deferred
+ * and weight decay are tuned by hypergradient with the multilevel Engine. Each trial is a segment
+ * of one run, evaluated by the optimizer itself (`Trial.evaluate`): `segmentSteps` inner SGD steps
+ * (momentum 0.9) on the training split at the trial's hyperparameters, then one outer Adam step on
+ * (log lr, log wd) from the validation loss, differentiated through those steps (deferred
  * `unrolled`). The learning rate enters as a factor on the inner loss under a unit-rate SGD, which
- * is exactly SGD at that rate. The trial carries its validation error and, as runtime, the
- * measured training time, so it competes with black-box optimizers on the same simulated clock.
- * Each simulated worker continues its own run (a population of independent runs).
+ * is exactly SGD at that rate. The trial reports its validation error and, as runtime, the measured
+ * training time, so it competes with black-box optimizers on the same simulated clock. Each
+ * simulated worker continues its own run (a population of independent runs). Call `dispose()`
+ * when done.
  */
-export function gradientHpo(o: GradientHpoOptions = {}): AskTellOptimizer {
+export function gradientHpo(o: GradientHpoOptions = {}): GradientHpo {
   const { trainSize = 4000, validSize = 2000, dataSeed = 0, hidden = 64, batchSize = 64, segmentSteps = 20, outerLr = 0.1,
     initialLr = 0.01, initialWeightDecay = 1e-4, seed = 0 } = o;
+  for (const [k, v] of Object.entries({ trainSize, validSize, hidden, batchSize, segmentSteps })) checkPositiveInteger('gradientHpo', k, v);
+  for (const [k, v] of Object.entries({ outerLr, initialLr, initialWeightDecay })) checkPositive('gradientHpo', k, v);
+  checkSeed('gradientHpo', 'seed', seed);
+  checkSeed('gradientHpo', 'dataSeed', dataSeed);
+  const now = o.now ?? (() => performance.now() / 1000);
   let data: { train: Digits; valid: Digits; tx: tf.Tensor2D; ty: tf.Tensor1D; vx: tf.Tensor2D; vy: tf.Tensor1D } | null = null;
   const rand = seededRandom(seed);
+  const runs: Run[] = [];
   const free: Run[] = [];
+  let disposed = false;
 
   const load = () => {
     if (data !== null) return data;
@@ -106,34 +77,39 @@ export function gradientHpo(o: GradientHpoOptions = {}): AskTellOptimizer {
     data = { train, valid, tx: tf.tensor2d(train.x, [train.n, 784]), ty: tf.tensor1d(train.y, 'int32'), vx: tf.tensor2d(valid.x, [valid.n, 784]), vy: tf.tensor1d(valid.y, 'int32') };
     return data;
   };
-  const batches = (x: tf.Tensor2D, y: tf.Tensor1D, n: number, r: () => number) => randomBatches(x, y, n, batchSize, r);
-
   const newRun = (): Run => {
     const d = load();
     const r = seededRandom(Math.floor(rand() * 2 ** 30));
     const program = lrWdProgram({
       hidden, segmentSteps, outerLr, initialLr: initialLr * 3 ** (2 * r() - 1), initialWeightDecay, rand: r,
-      trainBatches: batches(d.tx, d.ty, d.train.n, r), validBatches: batches(d.vx, d.vy, d.valid.n, r),
+      trainBatches: randomBatches(d.tx, d.ty, d.train.n, batchSize, r), validBatches: randomBatches(d.vx, d.vy, d.valid.n, batchSize, r),
     });
     const run = { ...program, steps: 0 };
+    runs.push(run);
     return run;
+  };
+  /** Trains one segment of `run`; reports the validation error after it and the measured training time. */
+  const segment = async (run: Run): Promise<EvalResult> => {
+    if (disposed) throw new Error('gradientHpo: the optimizer was disposed; build a new one');
+    const t0 = now();
+    await run.engine.run();
+    const runtime = now() - t0;
+    run.steps += segmentSteps;
+    const d = load();
+    const { error, loss } = mlpValidation(run.inner.params, d.vx, d.vy);
+    return { loss: error, validCrossEntropy: loss, runtime };
   };
 
   const runOf = new WeakMap<Trial, Run>();
   return {
-    ask: async () => {
+    ask: () => {
+      if (disposed) throw new Error('gradientHpo: the optimizer was disposed; build a new one');
       const run = free.shift() ?? newRun();
-      const t0 = performance.now();
-      await run.engine.run();
-      const seconds = (performance.now() - t0) / 1000;
-      run.steps += segmentSteps;
-      const d = load();
-      const { error: err, loss: ce } = mlpValidation(run.inner.params, d.vx, d.vy);
       const h = run.outer.params.dataSync();
       const trial: Trial = {
         config: { learning_rate: Math.exp(h[0] as number), weight_decay: Math.exp(h[1] as number), hidden_units: hidden, batch_size: batchSize },
-        fidelity: Math.max(1, Math.ceil((run.steps * batchSize) / d.train.n)),
-        result: { loss: err, validCrossEntropy: ce, runtime: seconds },
+        fidelity: Math.max(1, Math.ceil(((run.steps + segmentSteps) * batchSize) / load().train.n)),
+        evaluate: () => segment(run),
       };
       runOf.set(trial, run);
       return trial;
@@ -142,13 +118,14 @@ export function gradientHpo(o: GradientHpoOptions = {}): AskTellOptimizer {
       const run = runOf.get(trial);
       if (run !== undefined) free.push(run);
     },
+    dispose: () => {
+      if (disposed) return;
+      disposed = true;
+      for (const run of runs) run.engine.dispose();
+      if (data !== null) tf.dispose([data.tx, data.ty, data.vx, data.vy]);
+      runs.length = 0;
+      free.length = 0;
+      data = null;
+    },
   };
-}
-
-/** A function drawing random minibatches of `size` from `(x, y)` (n rows) with `rand`. */
-export function randomBatches(x: tf.Tensor2D, y: tf.Tensor1D, n: number, size: number, rand: () => number): () => Batch {
-  return () => tf.tidy(() => {
-    const idx = tf.tensor1d(Array.from({ length: size }, () => Math.floor(rand() * n)), 'int32');
-    return { x: tf.keep(tf.gather(x, idx)) as tf.Tensor2D, y: tf.keep(tf.gather(y, idx)) as tf.Tensor1D };
-  });
 }

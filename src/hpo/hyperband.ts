@@ -1,6 +1,8 @@
-import type { AskTellOptimizer, Config, EvalResult, Trial } from '../simulator/types.js';
+import type { AskTellOptimizer, Config, EvalResult, SearchSpace, Trial } from './types.js';
 import { seededRandom } from '../util/random.js';
-import { type SearchSpace, sampleConfig, validateSearchSpace } from './searchSpace.js';
+import { checkSeed } from '../util/validate.js';
+import { checkResources, resultValue } from './checks.js';
+import { sampleConfig, validateSearchSpace } from './searchSpace.js';
 
 /** One round of a bracket: how many configurations, at which resource. */
 export interface HyperbandRound {
@@ -24,8 +26,7 @@ export interface HyperbandBracket {
  * `floor(n eta^-i)` of them at `R eta^(i-s)`. Resources are rounded to integers when `r` and `R` are.
  */
 export function hyperbandBrackets(minResource: number, maxResource: number, eta = 3): HyperbandBracket[] {
-  if (!(minResource > 0 && maxResource >= minResource)) throw new Error(`hyperband: needs 0 < minResource <= maxResource, got ${minResource}, ${maxResource}`);
-  if (!(eta > 1)) throw new Error(`hyperband: eta must be > 1, got ${eta}`);
+  checkResources('hyperband', minResource, maxResource, eta);
   const sMax = Math.floor(Math.log(maxResource / minResource) / Math.log(eta) + 1e-9);
   const integral = Number.isInteger(minResource) && Number.isInteger(maxResource);
   const out: HyperbandBracket[] = [];
@@ -53,7 +54,7 @@ export interface HyperbandOptions {
   eta?: number;
   /** The result key to minimise; default 'loss'. */
   objective?: string;
-  /** Seed; default 0. */
+  /** Seed, an integer in [0, 2^32); default 0. */
   seed?: number;
 }
 
@@ -68,7 +69,7 @@ type HbTrial = Trial & { id: number; bracket: LiveBracket };
  * bracket opens, so parallel workers are never idle. Ties rank the earlier trial first.
  */
 export function hyperband(options: HyperbandOptions): AskTellOptimizer {
-  const rand = seededRandom(options.seed ?? 0);
+  const rand = seededRandom(checkSeed('hyperband', 'seed', options.seed ?? 0));
   return hyperbandWith(options, { sample: () => sampleConfig(options.searchSpace, rand), observe: () => {} });
 }
 
@@ -103,8 +104,7 @@ export function hyperbandWith({ searchSpace, minResource, maxResource, eta = 3, 
     },
     tell: (trial, result: EvalResult) => {
       const { id, bracket: b } = trial as HbTrial;
-      const v = result[objective];
-      if (typeof v !== 'number') throw new Error(`hyperband: the result has no '${objective}'; it has ${Object.keys(result).join(', ')}`);
+      const v = resultValue('hyperband', result, objective);
       const job = b.jobs.find((j) => j.id === id);
       if (job === undefined || (b.rounds[b.round] as HyperbandRound).resource !== trial.fidelity) return; // a stale result
       job.value = v;

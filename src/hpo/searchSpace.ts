@@ -1,42 +1,4 @@
-import type { Config } from '../simulator/types.js';
-
-/** A float hyperparameter in [low, high], on a linear or log scale. */
-export interface FloatParam {
-  /** Discriminant. */
-  type: 'float';
-  /** Lower bound. */
-  low: number;
-  /** Upper bound. */
-  high: number;
-  /** Sample uniformly in log space (needs low > 0). */
-  log?: boolean;
-}
-
-/** An integer hyperparameter in [low, high], on a linear or log scale. */
-export interface IntParam {
-  /** Discriminant. */
-  type: 'int';
-  /** Lower bound (inclusive). */
-  low: number;
-  /** Upper bound (inclusive). */
-  high: number;
-  /** Sample uniformly in log space (needs low >= 1). */
-  log?: boolean;
-}
-
-/** A categorical hyperparameter. */
-export interface CategoricalParam {
-  /** Discriminant. */
-  type: 'categorical';
-  /** The choices (at least one). */
-  choices: readonly (string | number | boolean)[];
-}
-
-/** One hyperparameter's domain. */
-export type Param = FloatParam | IntParam | CategoricalParam;
-
-/** A search space: hyperparameter names to domains. */
-export type SearchSpace = Record<string, Param>;
+import type { Config, Param, SearchSpace } from './types.js';
 
 /** Checks a search space; errors name the parameter, the value and what is accepted. */
 export function validateSearchSpace(space: SearchSpace): void {
@@ -78,4 +40,13 @@ export function sampleConfig(space: SearchSpace, rand: () => number): Config {
   const config: Config = {};
   for (const name of Object.keys(space).sort()) config[name] = fromUnit(space[name] as Param, rand());
   return config;
+}
+
+/**
+ * A key that identifies a configuration: its entries sorted by name, as JSON. Two configurations
+ * with the same values get the same key whatever the order of their fields (continual fidelity
+ * finds a configuration's cached states by it; a replay compares trials by it).
+ */
+export function configKey(config: Config): string {
+  return JSON.stringify(Object.keys(config).sort().map((k) => [k, config[k]]));
 }

@@ -51,4 +51,15 @@ describe('progressReporter', () => {
     expect(chunks.some((c) => c.includes('\x1b[?25l'))).toBe(false); // the cursor is never hidden
     expect(chunks.filter((c) => c.includes('[#')).length).toBeGreaterThan(0);
   });
+
+  it("modes: 'tty' is silent off a terminal, 'plain' writes lines on one, 'off' writes nothing", () => {
+    for (const [mode, isTTY, lines] of [['tty', false, 0], ['tty', true, -1], ['plain', true, 1], ['off', true, 0]] as const) {
+      const { chunks, s } = stream(isTTY);
+      const bar = progressReporter({ label: 'x', total: 2, stream: s, mode });
+      bar.update(2);
+      bar.stop();
+      if (lines >= 0) expect(chunks, mode).toHaveLength(lines);
+      else expect(visible(chunks)).toMatch(/x \[#{24}\] 2\/2 /);
+    }
+  });
 });

@@ -12,7 +12,19 @@ export interface ProgressOptions {
   stream?: NodeJS.WritableStream;
   /** On a stream that is not a terminal: seconds between plain progress lines; default 10. */
   plainEvery?: number;
+  /** Where to draw what; default `auto` (see {@link ProgressMode}). */
+  mode?: ProgressMode;
 }
+
+/**
+ * How progress shows: `auto` a bar on a terminal and plain lines elsewhere; `tty` a bar on a
+ * terminal and nothing elsewhere (for commands whose logs are their stdout); `plain` plain lines
+ * always; `off` nothing.
+ */
+export type ProgressMode = 'auto' | 'tty' | 'plain' | 'off';
+
+/** The modes, for option checks. */
+export const PROGRESS_MODES: readonly ProgressMode[] = ['auto', 'tty', 'plain', 'off'];
 
 /** A live progress line: {@link progressReporter} makes one. */
 export interface ProgressReporter {
@@ -89,7 +101,8 @@ class DetachedBar extends cliProgress.SingleBar {
  * (at most 10 times a second) with the elapsed time, the time left (estimated by cli-progress from
  * the last 20 updates) and the rate: `cg [#####.......] 12/50 [3.1s<10s, 3.9 step/s]  valid 0.5275`.
  * On anything else (a file, a pipe, CI logs) it writes plain lines: one in that shape every
- * `plainEvery` seconds, and a final line `label [####] n/n  detail  12.3s` at `stop()`.
+ * `plainEvery` seconds, and a final line `label [####] n/n  detail  12.3s` at `stop()`. `mode`
+ * changes that (see {@link ProgressMode}).
  * @example
  * ```ts
  * const progress = progressReporter({ label: 'cg outer steps', total: 50, unit: 'step' });
@@ -97,14 +110,16 @@ class DetachedBar extends cliProgress.SingleBar {
  * progress.stop();
  * ```
  */
-export function progressReporter({ label, total, unit = 'it', stream = process.stderr, plainEvery = 10 }: ProgressOptions): ProgressReporter {
+export function progressReporter({ label, total, unit = 'it', stream = process.stderr, plainEvery = 10, mode = 'auto' }: ProgressOptions): ProgressReporter {
+  const tty = (stream as { isTTY?: boolean }).isTTY === true;
+  if (mode === 'off' || (mode === 'tty' && !tty)) return { update() {}, stop() {} };
   const t0 = Date.now();
   let value = 0;
   let detail = '';
   let stopped = false;
   const seconds = () => (Date.now() - t0) / 1000;
   const rate = () => value / Math.max(seconds(), 1e-9);
-  if ((stream as { isTTY?: boolean }).isTTY === true) {
+  if (tty && mode !== 'plain') {
     const live = new DetachedBar({
       // Nothing in the terminal's state changes (cursor, line wrapping), so a run that ends
       // without stop() (an error, early stopping, Ctrl-C) leaves it as it was; lines fit the

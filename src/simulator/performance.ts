@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { SimulationRecord } from './types.js';
 
 /** The incumbent (best value so far) after each arrival. */
@@ -29,21 +28,4 @@ export function performanceOverTime(
     values.push(best);
   }
   return { times, values };
-}
-
-/**
- * Reads records written by `simulate({resultsFile})`. A last line cut off by a crash is skipped,
- * so a file stays readable after a crash.
- */
-export function readRecords(file: string): SimulationRecord[] {
-  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
-  const out: SimulationRecord[] = [];
-  lines.forEach((line, i) => {
-    try {
-      out.push(JSON.parse(line) as SimulationRecord);
-    } catch (e) {
-      if (i !== lines.length - 1) throw new Error(`readRecords: ${file} line ${i + 1} is not JSON: ${(e as Error).message}`);
-    }
-  });
-  return out;
 }

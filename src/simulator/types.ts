@@ -1,49 +1,27 @@
-/** A configuration: hyperparameter names to values. */
-export type Config = Record<string, number | string | boolean>;
+import type { Config, Objective } from '../hpo/types.js';
 
-/** What an objective returns: objective values by name and the `runtime` (simulated seconds). */
-export type EvalResult = Record<string, number> & RuntimeField;
-
-/** The runtime an evaluation reports. */
-export interface RuntimeField {
-  /** Simulated seconds the evaluation would take. */
-  runtime: number;
-}
-
-/** Where an evaluation runs: its fidelity (e.g. epochs) and a seed for its noise. */
-export interface EvalContext {
-  /** The fidelity asked for, or undefined for a single-fidelity evaluation. */
-  fidelity?: number;
-  /** A seed for the evaluation's randomness (the simulator draws one per evaluation). */
+/**
+ * Who produced a record: enough to tell runs apart when their files meet (two runs into one
+ * folder, a resumed run checked against its records). Every field is copied into each record.
+ */
+export interface RunIdentity {
+  /** A unique id of the run (e.g. a random UUID, kept when the run is resumed). */
+  id: string;
+  /** The run's seed (the simulator's `seed`). */
   seed: number;
+  /** The optimizer's name, e.g. `asha`. */
+  optimizer?: string;
+  /** The benchmark's name, e.g. `mfhartmann6`. */
+  benchmark?: string;
+  /** The command line that started the run, if any. */
+  command?: string;
 }
 
-/** A benchmark objective: `(config, {fidelity, seed}) => {[objective]: number, runtime}`, sync or async. */
-export type Objective = (config: Config, context: EvalContext) => EvalResult | Promise<EvalResult>;
-
-/** What an optimizer's `ask` returns: a configuration and, for multi-fidelity optimizers, a fidelity. */
-export interface Trial {
-  /** The configuration to evaluate. */
-  config: Config;
-  /** The fidelity to evaluate it at. */
-  fidelity?: number;
-  /**
-   * A result the optimizer computed itself (gradient-based HPO trains inside `ask`): the simulator
-   * uses it instead of calling the objective, charges its `runtime` (the measured training time)
-   * and not the `ask` time, which it already contains.
-   */
-  result?: EvalResult;
-}
-
-/** An ask/tell optimizer (Optuna's and mfhpo-simulator's interface). */
-export interface AskTellOptimizer {
-  /** The next trial to evaluate (its time is charged to the simulated clock). */
-  ask(): Trial | Promise<Trial>;
-  /** The result of a trial, in the order results arrive. */
-  tell(trial: Trial, result: EvalResult): void | Promise<void>;
-}
-
-/** One result, as it arrives. */
+/**
+ * One result, as it arrives: a line of a results file (JSON lines). The fields after `fidelity`
+ * are what an exact resume needs (see `simulate`'s `resumeFrom`); older files without them can
+ * still be read and plotted.
+ */
 export interface SimulationRecord {
   /** Simulated time (seconds) at which the result arrives. */
   cumtime: number;
@@ -59,6 +37,17 @@ export interface SimulationRecord {
   runtime: number;
   /** The objective values. */
   values: Record<string, number>;
+  /** The trial's number: its position in the order of asks (0-based). */
+  trial?: number;
+  /** Simulated seconds charged for the optimizer's ask before the evaluation (absent: 0). */
+  askTime?: number;
+  /**
+   * The runtime the objective reported, when continual fidelity credited part of it (so
+   * `runtime = max(0, fullRuntime - credit)`); absent when nothing was credited.
+   */
+  fullRuntime?: number;
+  /** The run that produced it. */
+  run?: RunIdentity;
 }
 
 /** A cached lower-fidelity result that continual fidelity can resume. */
@@ -73,16 +62,23 @@ export interface CachedState {
   seed: number;
 }
 
-/** Options every simulation mode takes. */
-export interface RunOptions {
-  /** The benchmark objective. */
-  objective: Objective;
-  /** Parallel workers (simulated), an integer >= 1. */
-  nWorkers: number;
-  /** Stop once this many results have arrived (been told or released), an integer >= 1. */
-  nEvals: number;
+/**
+ * When a run stops: after `nEvals` results, or before the first result that would arrive after
+ * `maxTotalEvalTime` simulated seconds, whichever comes first. At least one must be given.
+ */
+export interface StoppingRule {
+  /** Stop once this many results have arrived, an integer >= 1; default unbounded when `maxTotalEvalTime` is given. */
+  nEvals?: number;
   /** Stop before a result that arrives after this simulated time (seconds); default none. */
   maxTotalEvalTime?: number;
+}
+
+/** Options every simulation mode takes. */
+export interface RunOptions extends StoppingRule {
+  /** The benchmark objective. */
+  objective: Objective;
+  /** Parallel workers (simulated), an integer in [1, {@link MAX_WORKERS}]. */
+  nWorkers: number;
   /**
    * Charge the optimizer's time to the simulated clock (single-process: the measured `ask`, default
    * true; multi-worker: each worker's wall time between a release and its next submission, default false).
@@ -94,8 +90,17 @@ export interface RunOptions {
    * it is not cached); default off.
    */
   continualMaxFidelity?: number;
-  /** Seed of the per-evaluation seeds; default 0. */
+  /** Seed of the per-evaluation seeds, an integer in [0, 2^32); default 0. */
   seed?: number;
   /** Append each record to this JSON-lines file as it arrives (nothing is lost if the run dies). */
   resultsFile?: string;
+  /** Stamp every record with this identity (see {@link RunIdentity}). */
+  run?: RunIdentity;
 }
+
+/**
+ * The most simulated workers a run accepts. Each worker asks once before the first result can
+ * arrive, so a run costs at least this many asks; beyond it a typo (`--workers 1e9`) would exhaust
+ * memory instead of failing.
+ */
+export const MAX_WORKERS = 65_536;

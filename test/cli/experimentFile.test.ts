@@ -27,7 +27,7 @@ describe.skipIf(!built)('experiment files', () => {
 
   it('hpo: a run from the written experiment prints the same summary and writes the same records', () => {
     const tmp = mkdtempSync(join(tmpdir(), 'hg-exp-'));
-    const first = hypergrad('hpo', '--benchmark', 'mfhartmann3', '--optimizer', 'random,tpe', '--workers', '2', '--evals', '15', '--seeds', '2', '--out', join(tmp, 'a'));
+    const first = hypergrad('hpo', '--benchmark', 'mfhartmann3', '--optimizer', 'random,tpe', '--workers', '2', '--evals', '15', '--seeds', '2', '--out', join(tmp, 'a'), '--progress', 'plain');
     expect(first.status, first.stderr).toBe(0);
     const file = join(tmp, 'a', 'mfhartmann3', 'experiment.json');
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ command: 'hpo', benchmark: 'mfhartmann3', optimizer: ['random', 'tpe'], workers: 2, evals: 15, seeds: 2 });
@@ -36,8 +36,15 @@ describe.skipIf(!built)('experiment files', () => {
     const table = (s: string) => s.split('\n').filter((l) => /^(random|tpe) /.test(l));
     expect(table(first.stdout)).toHaveLength(2);
     expect(table(again.stdout)).toEqual(table(first.stdout));
-    expect(readFileSync(join(tmp, 'b', 'mfhartmann3', 'tpe-seed1.jsonl'), 'utf8')).toBe(readFileSync(join(tmp, 'a', 'mfhartmann3', 'tpe-seed1.jsonl'), 'utf8'));
-    // Progress off a terminal: one final line per optimizer.
+    // The same records, each run with its own identity (`run.id`, a fresh UUID per run).
+    const records = (dir: string) => readFileSync(join(tmp, dir, 'mfhartmann3', 'tpe-seed1.jsonl'), 'utf8').trim().split('\n').map((l) => {
+      const r = JSON.parse(l) as { run: { id?: string } };
+      expect(r.run.id).toMatch(/^[0-9a-f-]{36}$/);
+      delete r.run.id;
+      return r;
+    });
+    expect(records('b')).toEqual(records('a'));
+    // Plain progress: one final line per optimizer (hpo's default, tty, writes none off a terminal).
     expect(first.stderr).toMatch(/^tpe +evaluations \[#{24}\] 30\/30  \d+\.\ds$/m);
   });
 });

@@ -59,7 +59,7 @@ function checkIncumbents(dir: string, data: readonly Point[]): void {
   }
 }
 
-const trialOf = (r: SimulationRecord) => (r as SimulationRecord & { trial?: number }).trial;
+const trialOf = (r: SimulationRecord) => r.trial;
 const shown = (v: number) => (Number.isInteger(v) ? String(v) : v.toPrecision(4));
 const state = (page: Page) => page.evaluate(() => {
   const s = (window as unknown as { hypergradDashboard: DashboardState }).hypergradDashboard;

@@ -1,9 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../../src/index.js';
-import { type AskTellOptimizer, type EvalResult, type SearchSpace, type Trial, asha, hyperband, hyperbandBrackets, randomSearch, sampleConfig, validateSearchSpace } from '../../src/entries/hpo.js';
-import { mfHartmann, simulate } from '../../src/entries/simulator.js';
-import { ashaRungs } from '../../src/hpo/asha.js';
+import {
+  type AskTellOptimizer, type EvalResult, type SearchSpace, type Trial, asha, ashaRungs, hyperband, hyperbandBrackets, randomSearch, sampleConfig,
+  validateSearchSpace,
+} from '../../src/hpo/index.js';
+import { mfHartmann, simulate } from '../../src/simulator/index.js';
+import { seededRandom } from '../../src/util/random.js';
 
 const space: SearchSpace = { x: { type: 'float', low: 0, high: 1 } };
 

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type EvalResult, randomSearch } from '../../src/entries/hpo.js';
-import { mnistMlp, simulate } from '../../src/entries/simulator.js';
 import { mnistSplits } from '../../src/data/mnist.js';
+import { type EvalResult, randomSearch } from '../../src/hpo/index.js';
+import { mnistMlp, simulate } from '../../src/simulator/index.js';
 import { useBackend } from '../helpers/backends.js';
 
 beforeAll(async () => useBackend('wasm'));
@@ -45,7 +45,7 @@ describe('MNIST data and the mnist-mlp benchmark', () => {
 
 describe('gradient-based HPO (gradient) on mnist-mlp', () => {
   it('tunes lr and weight decay by hypergradient; each segment is charged its measured training time', async () => {
-    const { gradientHpo } = await import('../../src/entries/hpo.js');
+    const { gradientHpo } = await import('../../src/hpo/index.js');
     const bench = mnistMlp({ trainSize: 500, validSize: 300 });
     const { records } = await simulate({
       objective: bench.objective, optimizer: gradientHpo({ trainSize: 500, validSize: 300, segmentSteps: 5, batchSize: 32 }), nWorkers: 1, nEvals: 6,
@@ -60,8 +60,8 @@ describe('gradient-based HPO (gradient) on mnist-mlp', () => {
   });
 
   it('needs a training problem', async () => {
-    const { makeOptimizer } = await import('../../src/entries/hpo.js');
-    const { mfBranin } = await import('../../src/entries/simulator.js');
+    const { makeOptimizer } = await import('../../src/hpo/index.js');
+    const { mfBranin } = await import('../../src/simulator/index.js');
     expect(() => makeOptimizer('gradient', mfBranin(), 0)).toThrow(/use it with --benchmark mnist-mlp, not 'mfbranin'/);
   });
 });

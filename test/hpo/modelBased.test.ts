@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../../src/index.js';
-import { type AskTellOptimizer, type EvalResult, type FloatParam, type IntParam, type SearchSpace, type Trial, bohb, hyperband, randomSearch, tpe } from '../../src/entries/hpo.js';
+import { type AskTellOptimizer, type EvalResult, type FloatParam, type IntParam, type SearchSpace, type Trial, bohb, hyperband, randomSearch, tpe } from '../../src/hpo/index.js';
 import { parzen } from '../../src/hpo/parzen.js';
 import { tpeGamma, tpeSplit } from '../../src/hpo/tpe.js';
+import { seededRandom } from '../../src/util/random.js';
 
 const space2: SearchSpace = { x: { type: 'float', low: -5, high: 5 }, y: { type: 'float', low: 1e-3, high: 10, log: true } };
 const quad = (c: Trial['config']) => ((c.x as number) - 1.5) ** 2 + (Math.log10(c.y as number) - 0.5) ** 2;

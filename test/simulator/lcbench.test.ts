@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type EvalResult, type Trial } from '../../src/entries/hpo.js';
-import { lcbench, simulate } from '../../src/entries/simulator.js';
+import type { EvalResult, Trial } from '../../src/hpo/index.js';
+import { lcbench, simulate } from '../../src/simulator/index.js';
 
 const sample = { batch_size: 91, learning_rate: 0.00316, momentum: 0.5, weight_decay: 0.01, num_layers: 2, max_units: 256, max_dropout: 0.5 };
 

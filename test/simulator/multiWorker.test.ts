@@ -5,41 +5,20 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { type AskTellOptimizer } from '../../src/entries/hpo.js';
-import { SimulationFinished, asyncSimulator, createFileSimulator, fileSimulatorRecords, simulate } from '../../src/entries/simulator.js';
-// @ts-expect-error a plain .mjs helper shared with the worker fixture
-import { runtimeOf } from './fixtures/runtimes.mjs';
+import { SimulationFinished, asyncSimulator, createFileSimulator, fileSimulatorRecords } from '../../src/simulator/index.js';
+import { key, objective, reference } from './fixtures/workerReference.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixture = join(here, 'fixtures', 'fileWorker.mjs');
-const built = existsSync(resolve(here, '../../dist/src/index.js'));
+const built = existsSync(resolve(here, '../../dist/src/simulator/index.js'));
 const N = 4;
 const EVALS = 24;
-const objective = (c: Record<string, unknown>) => ({ loss: (c.w as number) + (c.j as number), runtime: runtimeOf(c.w, c.j) as number });
-const key = (c: Record<string, unknown>) => `${c.w}:${c.j}`;
-
-/** The single-process reference: worker i asks its own sequence; the freed worker asks next. */
-async function reference(): Promise<string[]> {
-  let asks = 0;
-  let freed = 0;
-  const next = new Array(N).fill(0);
-  const optimizer: AskTellOptimizer = {
-    ask: () => {
-      const w = asks < N ? asks : freed;
-      asks++;
-      return { config: { w, j: next[w]++ } };
-    },
-    tell: (trial) => {
-      freed = trial.config.w as number;
-    },
-  };
-  const { records } = await simulate({ objective, optimizer, nWorkers: N, nEvals: EVALS, chargeSamplingTime: false });
-  return records.map((r) => key(r.config));
-}
+/** The reference for N workers and EVALS results. */
+const singleProcessOrder = () => reference(N, EVALS);
 
 describe('multi-worker mode: the order of results equals the single-process mode', () => {
   it('async workers in one process', async () => {
-    const ref = await reference();
+    const ref = await singleProcessOrder();
     const sim = asyncSimulator({ objective, nWorkers: N, nEvals: EVALS });
     await Promise.all(Array.from({ length: N }, async (_v, w) => {
       const worker = sim.worker();
@@ -53,7 +32,7 @@ describe('multi-worker mode: the order of results equals the single-process mode
   });
 
   it.skipIf(!built)('worker threads through the file store', async () => {
-    const ref = await reference();
+    const ref = await singleProcessOrder();
     const dir = mkdtempSync(join(tmpdir(), 'hg-mw-'));
     createFileSimulator(dir, { nWorkers: N, nEvals: EVALS });
     await Promise.all(Array.from({ length: N }, (_v, w) => new Promise<void>((ok, fail) => {
@@ -65,7 +44,7 @@ describe('multi-worker mode: the order of results equals the single-process mode
   });
 
   it.skipIf(!built)('separate processes through the file store', async () => {
-    const ref = await reference();
+    const ref = await singleProcessOrder();
     const dir = mkdtempSync(join(tmpdir(), 'hg-mp-'));
     createFileSimulator(dir, { nWorkers: N, nEvals: EVALS });
     await Promise.all(Array.from({ length: N }, (_v, w) => new Promise<void>((ok, fail) => {
@@ -93,5 +72,41 @@ describe('multi-worker mode: the order of results equals the single-process mode
   it('errors: bad worker counts', () => {
     expect(() => asyncSimulator({ objective, nWorkers: 0, nEvals: 3 })).toThrow(/nWorkers must be an integer >= 1, got 0/);
     expect(() => createFileSimulator(mkdtempSync(join(tmpdir(), 'hg-bad-')), { nWorkers: 2, nEvals: 0 })).toThrow(/nEvals must be an integer >= 1, got 0/);
+  });
+});
+
+describe('asyncSimulator never waits forever', () => {
+  /** Worker w evaluates {w, j} for j < stopAt (then its loop ends); collects how each loop ended. */
+  const loop = async (sim: ReturnType<typeof asyncSimulator>, w: number, stopAt = Infinity, name?: string) => {
+    const worker = sim.worker(name);
+    try {
+      for (let j = 0; j < stopAt; j++) await worker.evaluate({ w, j });
+      return 'stopped';
+    } catch (e) {
+      return e instanceof SimulationFinished ? 'finished' : (e as Error).message;
+    }
+  };
+
+  it('a worker that stops submitting: the others fail after stallTimeoutMs with an error naming it', async () => {
+    const sim = asyncSimulator({ objective, nWorkers: 3, nEvals: 40, stallTimeoutMs: 200 });
+    const ends = await Promise.all([loop(sim, 0, Infinity, 'a'), loop(sim, 1, 2, 'quitter'), loop(sim, 2, Infinity, 'c')]);
+    expect(ends[1]).toBe('stopped');
+    for (const e of [ends[0], ends[2]]) expect(e).toMatch(/worker 'quitter' must submit next \(its clock is the smallest\) and has not for 200 ms/);
+    await expect(sim.records).rejects.toThrow(/'quitter' must submit next/);
+  });
+
+  it('a worker that leaves, or whose objective throws: the others fail at once, naming it', async () => {
+    const left = asyncSimulator({ objective, nWorkers: 2, nEvals: 20 });
+    const leaver = left.worker('leaver');
+    const other = loop(left, 0, Infinity, 'stays');
+    await leaver.evaluate({ w: 1, j: 0 });
+    leaver.leave();
+    expect(await other).toMatch(/worker 'leaver' left before the run finished \(\d+ of 20 results\)/);
+    const throwing = asyncSimulator({ objective: (c) => {
+      if (c.w === 1 && c.j === 2) throw new Error('out of memory');
+      return objective(c);
+    }, nWorkers: 2, nEvals: 20 });
+    const ends = await Promise.all([loop(throwing, 0), loop(throwing, 1, Infinity, 'gpu-1')]);
+    for (const e of ends) expect(e).toMatch(/the objective failed on worker 'gpu-1' for config \{"w":1,"j":2\}: out of memory/);
   });
 });

@@ -2,8 +2,8 @@ import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type AskTellOptimizer, type EvalResult, type Trial } from '../../src/entries/hpo.js';
-import { mfBranin, mfHartmann, performanceOverTime, readRecords, simulate } from '../../src/entries/simulator.js';
+import { type AskTellOptimizer, type EvalResult, type Trial, asha, randomSearch } from '../../src/hpo/index.js';
+import { asyncSimulator, mfBranin, mfHartmann, performanceOverTime, readRecords, simulate } from '../../src/simulator/index.js';
 
 /** An optimizer that proposes configs with scripted runtimes, a fake clock charging `askCost` per ask. */
 function scripted(runtimes: number[], askCost = 0) {
@@ -58,7 +58,7 @@ describe('simulate: hand-computed timelines', () => {
   });
 
   it('the order equals that of a real run that waits (runtimes scaled to milliseconds)', async () => {
-    const runtimes = [9, 3, 7, 2, 5, 11, 4, 6, 8, 1, 3, 5].map((r) => r * 15);
+    const runtimes = [9, 3, 7, 2, 5, 11, 4, 6, 8, 1, 3, 5].map((r) => r * 50);
     const s = scripted(runtimes);
     const sim = await simulate({ objective: byRuntime, optimizer: s.optimizer, nWorkers: 4, nEvals: 10, chargeSamplingTime: false, now: s.now });
     // Real: 4 async workers, each asks, sleeps the runtime in ms, then tells.
@@ -186,7 +186,8 @@ describe('resuming a crashed run', () => {
     const saved = readRecords(file);
     // told before the crash (at w1's ask of id 5): ids 1, 0, 3, 2; id 4 was in flight on w0.
     expect(saved.map((r) => r.config.id)).toEqual([1, 0, 3, 2]);
-    // The resumed optimizer proposes the not-yet-told ids again, from where the script continues.
+    // A fresh optimizer is rebuilt by replay: re-asked ids 0..4 (checked against the records) and
+    // re-told the four results; id 4, in flight at the crash, is evaluated again.
     const second = scripted(runtimes);
     const seen: number[] = [];
     const optimizer: AskTellOptimizer = {
@@ -195,12 +196,53 @@ describe('resuming a crashed run', () => {
         seen.push(t.config.id as number);
       },
     };
-    for (let i = 0; i < 5; i++) second.optimizer.ask(); // ids 0..4 were asked before the crash
     const { records } = await simulate({ objective: byRuntime, optimizer, nWorkers: 2, nEvals: 6, resultsFile: file, resumeFrom: saved, now: second.now });
     expect(seen.slice(0, 4)).toEqual([1, 0, 3, 2]);
-    // clocks restart at w0 = 6 and w1 = 7: w0 asks id 5 (runtime 6) -> 12, w1 asks id 6 (2) -> 9
-    // and is told first; w1 asks id 7 (3) -> 12; at the tie w0 (lower index) is told.
-    expect(timeline(records).slice(4)).toEqual([[9, 1, 6], [12, 0, 5]]);
-    expect(readRecords(file).map((r) => r.config.id)).toEqual([1, 0, 3, 2, 6, 5]);
+    // exactly the uninterrupted run: w0 finishes id 4 at 8 and asks id 6 (2) -> 10, before w1's id 5 (-> 13).
+    expect(timeline(records).slice(4)).toEqual([[8, 0, 4], [10, 0, 6]]);
+    const uninterrupted = await simulate({ objective: byRuntime, optimizer: scripted(runtimes).optimizer, nWorkers: 2, nEvals: 6, now: () => 0 });
+    expect(records).toEqual(uninterrupted.records);
+    expect(readRecords(file).map((r) => r.config.id)).toEqual([1, 0, 3, 2, 4, 6]);
+  });
+});
+
+describe('bounds: the stopping rule, the number of workers, seeds', () => {
+  const random = (seed = 0) => {
+    let i = 0;
+    return { ask: () => ({ config: { id: i++, r: 1 + ((seed + i) % 3) } }), tell: () => {} };
+  };
+  it('nEvals and maxTotalEvalTime both bound a run, whichever comes first; either alone is enough', async () => {
+    const both = await simulate({ objective: byRuntime, optimizer: random(), nWorkers: 2, nEvals: 10, maxTotalEvalTime: 1000 });
+    expect(both.records).toHaveLength(10);
+    expect(both.stoppedBy).toBe('nEvals');
+    const timeOnly = await simulate({ objective: byRuntime, optimizer: random(), nWorkers: 2, maxTotalEvalTime: 30 });
+    expect(timeOnly.stoppedBy).toBe('maxTotalEvalTime');
+    expect(timeOnly.records.every((r) => r.cumtime <= 30)).toBe(true);
+    expect(timeOnly.records.length).toBeGreaterThan(10);
+    await expect(simulate({ objective: byRuntime, optimizer: random(), nWorkers: 2 })).rejects.toThrow(/simulate: give nEvals \(results\) or maxTotalEvalTime/);
+    await expect(simulate({ objective: byRuntime, optimizer: random(), nWorkers: 2, maxTotalEvalTime: 0 })).rejects.toThrow(/maxTotalEvalTime must be > 0 seconds, got 0/);
+  });
+
+  it('the number of workers is bounded with a clear error (1e9 aborted V8, 1e6 hung)', async () => {
+    for (const n of [1e9, 1_000_000, 65_537]) {
+      await expect(simulate({ objective: byRuntime, optimizer: random(), nWorkers: n, nEvals: 1 })).rejects.toThrow(/simulate: nWorkers must be an integer in \[1, 65536\], got \d+/);
+    }
+    expect(() => asyncSimulator({ objective: byRuntime, nWorkers: 1e6, nEvals: 1 })).toThrow(/nWorkers must be an integer in \[1, 65536\]/);
+  });
+
+  it('many workers cost O(log n) per step: 4,096 workers, 20,000 results', async () => {
+    const { records } = await simulate({ objective: byRuntime, optimizer: random(), nWorkers: 4096, nEvals: 20_000, chargeSamplingTime: false });
+    expect(records).toHaveLength(20_000);
+    expect(new Set(records.map((r) => r.workerIndex)).size).toBe(4096);
+  });
+
+  it('seeds are integers in [0, 2^32): 2^32 and 1e300 no longer wrap to other seeds', async () => {
+    for (const seed of [2 ** 32, 1e300, -1, 0.5]) {
+      await expect(simulate({ objective: byRuntime, optimizer: random(), nWorkers: 1, nEvals: 1, seed })).rejects.toThrow(/simulate: seed must be an integer in \[0, 4294967296\), got/);
+    }
+    const space = { x: { type: 'float' as const, low: 0, high: 1 } };
+    expect(() => randomSearch({ searchSpace: space, seed: 2 ** 32 })).toThrow(/randomSearch: seed must be an integer in \[0, 4294967296\)/);
+    expect(() => asha({ searchSpace: space, minResource: 1, maxResource: 9, seed: 1e300 })).toThrow(/asha: seed must be an integer/);
+    expect((await simulate({ objective: byRuntime, optimizer: random(), nWorkers: 1, nEvals: 1, seed: 2 ** 32 - 1 })).records).toHaveLength(1);
   });
 });

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Config, EvalResult } from '../types.js';
-import type { Benchmark } from './types.js';
+import type { Benchmark, Config, EvalResult } from '../../hpo/types.js';
+import { checkInteger, checkNumber } from '../../util/validate.js';
 
 /**
  * The LCBench surrogate (Zimmer et al. 2021, as published by YAHPO Gym, Pfisterer et al. 2022;
@@ -60,12 +60,8 @@ function load() {
 
 function checkConfig(config: Config, task: string): number[] {
   return HP_ORDER.map((k) => {
-    const v = config[k];
     const r = SEARCH_SPACE[k] as { low: number; high: number };
-    if (typeof v !== 'number' || !(v >= r.low && v <= r.high)) {
-      throw new Error(`lcbench:${task}: config.${k} must be a number in [${r.low}, ${r.high}], got ${String(v)}`);
-    }
-    return v;
+    return checkNumber(`lcbench:${task}`, `config.${k}`, config[k], { min: r.low, max: r.high });
   });
 }
 
@@ -81,7 +77,7 @@ export async function lcbenchBatch(task: string, rows: { config: Config; epoch: 
   const n = rows.length;
   const cont = new Float32Array(n * 8);
   rows.forEach(({ config, epoch }, i) => {
-    if (!(Number.isInteger(epoch) && epoch >= 1 && epoch <= 52)) throw new Error(`lcbench:${task}: fidelity (epoch) must be an integer in [1, 52], got ${epoch}`);
+    checkInteger(`lcbench:${task}`, 'fidelity (epoch)', epoch, { min: 1, max: 52 });
     cont.set([epoch, ...checkConfig(config, task)], i * 8);
   });
   const out = await session.run({

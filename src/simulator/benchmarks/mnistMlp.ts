@@ -4,10 +4,11 @@ import { type Digits, mnistSplits } from '../../data/mnist.js';
 import { sparseSoftmaxCrossEntropy } from '../../losses/losses.js';
 import { sgd } from '../../optim/optimizers.js';
 import { applyUpdates } from '../../optim/transforms.js';
+import type { Benchmark, Config, EvalResult } from '../../hpo/types.js';
+import { type Mlp, initMlp, mlpLogits, mlpValidation } from '../../models/mlp.js';
 import { type Tree, tidyTree, treeDispose } from '../../tree/tree.js';
-import { normalTensor, seededRandom, shuffleInPlace } from '../../util/random.js';
-import type { Config, EvalResult } from '../types.js';
-import type { Benchmark } from './types.js';
+import { seededRandom, shuffleInPlace } from '../../util/random.js';
+import { checkInteger, checkNumber } from '../../util/validate.js';
 
 /** Options of {@link mnistMlp}. */
 export interface MnistMlpOptions {
@@ -41,42 +42,6 @@ export interface MlpTrainingResult {
   loss: number;
   /** Wall-clock training time in seconds. */
   seconds: number;
-}
-
-/** A one-hidden-layer MLP's parameters (784-h-10). */
-export interface Mlp {
-  /** First layer weights `[784, h]`. */
-  w1: tf.Tensor2D;
-  /** First layer bias `[h]`. */
-  b1: tf.Tensor1D;
-  /** Output weights `[h, 10]`. */
-  w2: tf.Tensor2D;
-  /** Output bias `[10]`. */
-  b2: tf.Tensor1D;
-  [key: string]: tf.Tensor;
-}
-
-/** Logits of the MLP: `relu(x W1 + b1) W2 + b2`. */
-export function mlpLogits(p: Mlp, x: tf.Tensor2D): tf.Tensor2D {
-  return tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, p.w1), p.b1)), p.w2), p.b2) as tf.Tensor2D;
-}
-
-/** He-initialised MLP parameters (784-h-10), drawn from `rand`. */
-export function initMlp(hidden: number, rand: () => number): Mlp {
-  return {
-    w1: tf.tidy(() => tf.mul(normalTensor([784, hidden], rand), Math.sqrt(2 / 784))) as tf.Tensor2D, b1: tf.zeros([hidden]),
-    w2: tf.tidy(() => tf.mul(normalTensor([hidden, 10], rand), Math.sqrt(2 / hidden))) as tf.Tensor2D, b2: tf.zeros([10]),
-  };
-}
-
-/** Validation error (fraction misclassified) and cross-entropy of the MLP on `(x, y)`. */
-export function mlpValidation(p: Mlp, x: tf.Tensor2D, y: tf.Tensor1D): Omit<MlpTrainingResult, 'seconds'> {
-  return tf.tidy(() => {
-    const z = mlpLogits(p, x);
-    const wrong = tf.sum(tf.cast(tf.notEqual(tf.argMax(z, 1), y), 'float32')).dataSync()[0] as number;
-    const loss = sparseSoftmaxCrossEntropy(y, z).dataSync()[0] as number;
-    return { error: wrong / (y.shape[0] as number), loss: Number.isFinite(loss) ? loss : 1e6 };
-  });
 }
 
 /**
@@ -139,13 +104,8 @@ export function mnistMlp({ trainSize = 4000, validSize = 2000, maxEpochs = 20, d
     fidelity: { name: 'epoch', min: 1, max: maxEpochs },
     objectives: ['loss', 'validCrossEntropy'],
     objective: (config: Config, { fidelity, seed }): EvalResult => {
-      const epochs = fidelity ?? maxEpochs;
-      if (!(Number.isInteger(epochs) && epochs >= 1 && epochs <= maxEpochs)) throw new Error(`mnist-mlp: fidelity (epochs) must be an integer in [1, ${maxEpochs}], got ${epochs}`);
-      const num = (k: string, lo: number, hi: number) => {
-        const v = config[k];
-        if (typeof v !== 'number' || !(v >= lo && v <= hi)) throw new Error(`mnist-mlp: config.${k} must be a number in [${lo}, ${hi}], got ${String(v)}`);
-        return v;
-      };
+      const epochs = checkInteger('mnist-mlp', 'fidelity (epochs)', fidelity ?? maxEpochs, { min: 1, max: maxEpochs });
+      const num = (k: string, min: number, max: number) => checkNumber('mnist-mlp', `config.${k}`, config[k], { min, max });
       const hp = { lr: num('learning_rate', 1e-3, 1), weightDecay: num('weight_decay', 1e-6, 1e-1), hidden: Math.round(num('hidden_units', 16, 128)), batchSize: Math.round(num('batch_size', 32, 256)) };
       splits ??= mnistSplits([trainSize, validSize], dataSeed);
       const [train, valid] = splits as [Digits, Digits];

@@ -1,6 +1,6 @@
 import { normalSamples, seededRandom } from '../../util/random.js';
-import type { Config } from '../types.js';
-import type { Benchmark } from './types.js';
+import type { Benchmark, Config } from '../../hpo/types.js';
+import { argumentError, checkNumber } from '../../util/validate.js';
 
 /** Fidelity range of the synthetic benchmarks (mfhpo-benchmark-api's): z in [11, 100], scaled to z/100. */
 const FIDELITY = { name: 'z0', min: 11, max: 100 };
@@ -10,16 +10,12 @@ function unitBox(dim: number): Benchmark['searchSpace'] {
 }
 
 function read(config: Config, dim: number, who: string): number[] {
-  return Array.from({ length: dim }, (_v, d) => {
-    const x = config[`x${d}`];
-    if (typeof x !== 'number' || !(x >= 0 && x <= 1)) throw new Error(`${who}: config.x${d} must be a number in [0, 1], got ${String(x)}`);
-    return x;
-  });
+  return Array.from({ length: dim }, (_v, d) => checkNumber(who, `config.x${d}`, config[`x${d}`], { min: 0, max: 1 }));
 }
 
 function fidelityOf(fidelity: number | undefined, who: string): number {
   const z = fidelity ?? FIDELITY.max;
-  if (!(z >= FIDELITY.min && z <= FIDELITY.max)) throw new Error(`${who}: fidelity must be in [${FIDELITY.min}, ${FIDELITY.max}], got ${z}`);
+  if (!(z >= FIDELITY.min && z <= FIDELITY.max)) throw argumentError(who, 'fidelity', `in [${FIDELITY.min}, ${FIDELITY.max}]`, z);
   return z / FIDELITY.max;
 }
 
