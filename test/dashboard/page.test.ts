@@ -59,7 +59,6 @@ function checkIncumbents(dir: string, data: readonly Point[]): void {
   }
 }
 
-const trialOf = (r: SimulationRecord) => r.trial;
 const shown = (v: number) => (Number.isInteger(v) ? String(v) : v.toPrecision(4));
 const state = (page: Page) => page.evaluate(() => {
   const s = (window as unknown as { hypergradDashboard: DashboardState }).hypergradDashboard;
@@ -134,8 +133,10 @@ describe.skipIf(typeof browser === 'string')('the dashboard in headless Chromium
     const before = await state(page);
     const endBefore = ((await chartData(page, 'incumbent')) as Point[]).filter((d) => d.series === 'asha').at(-1) as Point;
     const best = Math.min(...old.map((r) => r.values.loss as number)) / 2;
-    appendFileSync(file, `${JSON.stringify({ ...last, cumtime: last.cumtime + 600, values: { ...last.values, loss: best }, ...(trialOf(last) === undefined ? {} : { trial: (trialOf(last) as number) + 1 }) })}\n`);
+    const trial = last.trial === undefined ? {} : { trial: Math.max(...old.map((r) => r.trial as number)) + 1 }; // the next ask's number
+    appendFileSync(file, `${JSON.stringify({ ...last, cumtime: last.cumtime + 600, values: { ...last.values, loss: best }, ...trial })}\n`);
     await page.waitForFunction((n) => (window as unknown as { hypergradDashboard: DashboardState }).hypergradDashboard.renders > n, before.renders, { timeout: 20_000 });
+    expect(await page.locator('.errors').allTextContents()).toEqual(['']);
     expect(await page.locator('#hpo-summary').textContent()).toMatch(/^91 trials/);
     expect(await column(page, 'trials', 'loss')).toHaveLength(91);
     const data = (await chartData(page, 'incumbent')) as Point[];
