@@ -1,9 +1,23 @@
+/**
+ * `npm run bench -- multilevel`: the cost of the Problem/Engine layer. Each case runs one
+ * algorithm twice, through the public API and written by hand with the same differentiation
+ * primitives (`grad`, `hvp`, `mixedHvp`, tfjs ops) and no Problem or Engine, and reports the median
+ * of interleaved repeats of each (`repeats`) and their ratio (library / hand-written).
+ *
+ * Cases: L2-regularisation HPO on a logistic regression (1000 x 20, 100 inner steps per outer
+ * step) and on an MLP (32-64-4, 20 inner steps), per method; and BETTY's own regression test as a
+ * workload (logistic-regression L2 HPO, 2,000 inner SGD steps, 20 hypergradients; see
+ * `bettyRegression.ts`).
+ */
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   Engine, type HypergradientOptions, ImplicitProblem, IterativeProblem, type ProblemOptions, grad, hvp, initBackend,
   mixedHvp, normalTensor, seededRandom, sgd, sigmoidCrossEntropy, softmaxCrossEntropy, solveCg, solveNeumann,
   type Tree, tidyTree, treeAddScaled, treeLeaves, treeNorm, treeScale, treeSub,
 } from '../src/index.js';
+import { BETTY_OUTER_STEPS, bettyWorkload } from './bettyRegression.js';
 import { report } from './report.js';
 
 type Batch = { x: tf.Tensor2D; y: tf.Tensor };
@@ -57,8 +71,16 @@ function mlpTask(): Task {
   };
 }
 
-/** The engine version: ms per outer step (each including its inner steps). */
-async function viaEngine(task: Task, method: HypergradientOptions): Promise<number> {
+/** One outer step at a time (its inner steps included), and the disposal of what it holds. */
+export interface OuterStepper {
+  /** Runs one outer step. */
+  step(): void | Promise<void>;
+  /** Frees its tensors. */
+  dispose(): void;
+}
+
+/** The library version: one `engine.run()` per outer step. */
+function viaEngine(task: Task, method: HypergradientOptions): OuterStepper {
   const innerOptions: ProblemOptions<Tree, Batch> = {
     name: 'inner', module: { params: task.init() }, optimizer: sgd({ lr: 0.1 }), data: [task.train],
     config: { hypergradient: method, unrollSteps: task.innerSteps },
@@ -71,24 +93,18 @@ async function viaEngine(task: Task, method: HypergradientOptions): Promise<numb
     trainingStep: (b, ctx) => task.dataLoss(ctx.get('inner'), b),
   });
   const engine = new Engine({ problems: [outer, inner], dependencies: { u2l: { outer: ['inner'] }, l2u: { inner: ['outer'] } }, config: { iterations: task.innerSteps } });
-  await engine.run(); // warm-up
-  const t0 = performance.now();
-  const timed = new Engine({ problems: [outer, inner], dependencies: { u2l: { outer: ['inner'] }, l2u: { inner: ['outer'] } }, config: { iterations: task.innerSteps * task.outerSteps } });
-  await timed.run();
-  const ms = (performance.now() - t0) / task.outerSteps;
-  timed.dispose();
-  return ms;
+  return { step: async () => { await engine.run(); }, dispose: () => engine.dispose() };
 }
 
 /** The same algorithm written by hand with hypergrad's differentiation primitives and no Problem/Engine. */
-function byHand(task: Task, method: HypergradientOptions): number {
+function byHand(task: Task, method: HypergradientOptions): OuterStepper {
   let w: Tree = task.init();
   let lam = task.lambda();
   let mom: tf.Tensor = tf.zerosLike(lam);
   const w0 = task.init();
   const inner = (p: Tree, l: tf.Tensor) => tf.add(task.dataLoss(p, task.train), l2(p, l));
   const sgdStep = (p: Tree, l: tf.Tensor) => treeAddScaled(p, -0.1, grad((q: Tree) => inner(q, l))(p));
-  const outerStep = () => {
+  const step = () => {
     const [nw, nl, nm] = tidyTree(() => {
       let hyper: tf.Tensor;
       let p: Tree = w;
@@ -118,30 +134,78 @@ function byHand(task: Task, method: HypergradientOptions): number {
     tf.dispose([lam, mom]);
     [w, lam, mom] = [nw, nl, nm];
   };
-  outerStep(); // warm-up
-  const t0 = performance.now();
-  for (let s = 0; s < task.outerSteps; s++) outerStep();
-  return (performance.now() - t0) / task.outerSteps;
+  return { step, dispose: () => tf.dispose([...treeLeaves(w), ...treeLeaves(w0), lam, mom]) };
 }
 
-/** Time per outer step per method and problem, engine vs a hand-written loop of the same algorithm. */
+/** V8's full collection (exposed at run time, so `npm run bench` needs no flag). */
+const collectGarbage: () => void = (() => {
+  v8.setFlagsFromString('--expose-gc');
+  return vm.runInNewContext('gc') as () => void;
+})();
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+
+/**
+ * Advances `lib` and `hand` in lockstep, one outer step each, alternating which goes first, for
+ * `steps` pairs after one warm-up step of each; returns the milliseconds of each outer step. Interleaving step by step exposes both to the same load on a shared machine, and the
+ * median ignores GC pauses and other jobs' bursts.
+ */
+export async function lockstep(lib: OuterStepper, hand: OuterStepper, steps: number): Promise<{ lib: number[]; hand: number[] }> {
+  const time = async (s: OuterStepper) => {
+    collectGarbage(); // untimed: each step starts from a collected heap, whichever ran before it
+    const t0 = performance.now();
+    await s.step();
+    return performance.now() - t0;
+  };
+  await time(lib);
+  await time(hand);
+  const l: number[] = [];
+  const h: number[] = [];
+  for (let r = 0; r < steps; r++) {
+    if (r % 2 === 0) {
+      h.push(await time(hand));
+      l.push(await time(lib));
+    } else {
+      l.push(await time(lib));
+      h.push(await time(hand));
+    }
+  }
+  return { lib: l, hand: h };
+}
+
+/** Overhead per method and problem (median of interleaved outer steps), then BETTY's regression workload. */
 export async function multilevelBench(): Promise<void> {
   const backend = await initBackend();
+  const repeats = Number(process.env.HYPERGRAD_BENCH_REPEATS ?? 15);
   const methods: HypergradientOptions[] = [
     { method: 'cg', iterations: 3 }, { method: 'neumann', iterations: 5, alpha: 1 }, { method: 'finiteDifference' }, { method: 'unrolled' },
   ];
   for (const task of [logregTask(), mlpTask()]) {
     for (const method of methods) {
-      // Interleaved repeats, minimum of each: robust to GC pauses and warm-up order.
-      let hand = Infinity;
-      let lib = Infinity;
-      for (let r = 0; r < 3; r++) {
-        hand = Math.min(hand, byHand(task, method));
-        lib = Math.min(lib, await viaEngine(task, method));
-      }
-      const c = `${task.name}/${method.method}/${backend}`;
-      report({ bench: 'multilevel', case: c, metric: 'outer-step', value: lib, unit: 'ms' });
-      report({ bench: 'multilevel', case: c, metric: 'overhead', value: lib, unit: 'ms', baseline: hand });
+      const lib = viaEngine(task, method);
+      const hand = byHand(task, method);
+      const m = await lockstep(lib, hand, repeats);
+      lib.dispose();
+      hand.dispose();
+      report({ bench: 'multilevel', case: `${task.name}/${method.method}/${backend}`, metric: 'outer-step-overhead', value: median(m.lib), unit: 'ms', baseline: median(m.hand), repeats });
     }
+  }
+  // BETTY's regression test: two whole runs (20 outer steps of 100 inner steps each) in lockstep.
+  for (const method of [{ method: 'cg', iterations: 3 }, { method: 'neumann', iterations: 5, alpha: 1 }, { method: 'finiteDifference' }] as HypergradientOptions[]) {
+    const l: number[] = [];
+    const h: number[] = [];
+    for (let run = 0; run < 2; run++) {
+      const w = bettyWorkload(method);
+      const m = await lockstep(w.lib, w.hand, BETTY_OUTER_STEPS - 1); // the warm-up step is the run's first
+      w.dispose();
+      l.push(...m.lib);
+      h.push(...m.hand);
+    }
+    report({ bench: 'multilevel', case: `betty-logreg-l2-2000-inner-20-outer/${method.method}/${backend}`, metric: 'outer-step-overhead', value: median(l), unit: 'ms',
+      baseline: median(h), repeats: l.length });
   }
 }

@@ -8,7 +8,7 @@
  * the training split); replica r of R takes its r-th contiguous part.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { type DataParallel, Engine, type HypergradientOptions, ImplicitProblem, type ReplicaProgram, type Shard, parallelTrainingStep, programTrainingStep, seededRandom, sgd, sparseSoftmaxCrossEntropy } from '../src/index.js';
+import { type DataParallel, Engine, type HypergradientOptions, ImplicitProblem, type ReplicaProgram, type Shard, programTrainingStep, seededRandom, sgd, sparseSoftmaxCrossEntropy } from '../src/index.js';
 import { type Digits, mnistSplits } from '../src/data/mnist.js';
 import { type Mlp, initMlp as heInitMlp, mlpLogits } from '../src/models/mlp.js';
 
@@ -80,7 +80,7 @@ export function dataParallelMlp(o: { dp: DataParallel | null; local: ReplicaProg
   const mlp = new ImplicitProblem<Mlp, number>({
     name: 'mlp', module: { params: m0 }, optimizer: sgd({ lr: 0.1 }), data: () => key++,
     config: { hypergradient: o.method, unrollSteps: o.innerSteps },
-    ...(o.dp ? { parallel: o.dp, trainingStep: parallelTrainingStep<Mlp>(o.dp) } : { trainingStep: programTrainingStep<Mlp>(o.local as ReplicaProgram, ['decay']) }),
+    ...(o.dp ? { parallel: o.dp } : { trainingStep: programTrainingStep<Mlp>(o.local as ReplicaProgram, ['decay']) }),
   });
   const decay = new ImplicitProblem<tf.Tensor, DigitBatch>({
     name: 'decay', module: { params: a0 }, optimizer: sgd({ lr: 0.5 }), data: [vb],

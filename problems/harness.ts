@@ -1,6 +1,6 @@
 /** Pieces every ready-made problem uses: tracked training, hypergradients at a state, saved states. */
 import * as tf from '@tensorflow/tfjs-core';
-import { type Engine, type HypergradientOptions, type Tree, treeLeaves } from '../src/index.js';
+import { type Engine, type HypergradientOptions, type MethodName, type Tree, innerLoopNeeds, treeLeaves } from '../src/index.js';
 import type { ProblemReport, ProblemRunOptions } from './types.js';
 
 /** Tensors by name, as plain arrays (a JSON-safe state). */
@@ -41,8 +41,20 @@ export async function trackOuterSteps(engine: Engine, outerSteps: number, valida
   return { history, peakBytes, secondsPerOuterStep: (performance.now() - t0) / 1000 / outerSteps };
 }
 
-/** The inner steps to take from a state before its hypergradient: the unrolled window, else none. */
-export const stepsBefore = (method: HypergradientOptions, innerSteps: number): number => (method.method === 'unrolled' ? innerSteps : 0);
+/**
+ * The inner steps to take from a state before its hypergradient: the inner loop for the methods
+ * that replay a recorded one (unrolled, es), else none.
+ */
+export const stepsBefore = (method: HypergradientOptions, innerSteps: number): number => (replaysInnerLoop(method) ? innerSteps : 0);
+
+/** Whether `method` differentiates (or re-runs) the recorded inner loop (unrolled, es), from the method table. */
+export const replaysInnerLoop = (method: HypergradientOptions): boolean => method.method !== 'custom' && innerLoopNeeds(method).record;
+
+/** The methods `compare` runs by default where every method applies but ES (many hyperparameters). */
+export const COMPARED_METHODS: readonly MethodName[] = ['unrolled', 'neumann', 'cg', 'finiteDifference', 'sama', 'firstOrder'];
+
+/** {@link COMPARED_METHODS} with ES, for problems with few hyperparameters. */
+export const COMPARED_WITH_ES: readonly MethodName[] = ['unrolled', 'neumann', 'cg', 'finiteDifference', 'sama', 'es', 'firstOrder'];
 
 /**
  * The hypergradient of `upper` (flattened, record keys sorted) after `steps` steps of `lower`;

@@ -10,7 +10,7 @@ import {
   Engine, type HypergradientOptions, ImplicitProblem, IterativeProblem, type ProblemOptions, normalTensor, seededRandom, sgd,
   sigmoidCrossEntropy,
 } from '../src/index.js';
-import { hypergradientAfter, stepsBefore, trackOuterSteps } from './harness.js';
+import { COMPARED_WITH_ES, hypergradientAfter, replaysInnerLoop, stepsBefore, trackOuterSteps } from './harness.js';
 import type { ProblemReport, ProblemRunOptions, ProblemSpec } from './types.js';
 
 type Batch = { x: tf.Tensor2D; y: tf.Tensor1D };
@@ -43,7 +43,7 @@ function problems(method: HypergradientOptions, innerSteps: number, d: { train: 
     config: { hypergradient: method, unrollSteps: innerSteps },
     trainingStep: (b, ctx) => tf.add(sigmoidCrossEntropy(b.y, logits(ctx.params, b)), tf.mul(0.5, tf.sum(tf.mul(ctx.get<tf.Tensor>('outer'), tf.square(ctx.params))))),
   };
-  const inner = method.method === 'unrolled' && state === undefined ? new IterativeProblem(innerOptions) : new ImplicitProblem(innerOptions);
+  const inner = replaysInnerLoop(method) && state === undefined ? new IterativeProblem(innerOptions) : new ImplicitProblem(innerOptions);
   const outer = new ImplicitProblem<tf.Tensor, Batch>({
     name: 'outer', module: { params: state ? tf.tensor1d(state.lambda) : tf.ones([D]) }, optimizer: sgd({ lr: 1, momentum: 0.9 }), data: [d.valid],
     paramCallback: (lam) => tf.maximum(lam, 1e-8),
@@ -95,6 +95,7 @@ export const l2HpoProblem: ProblemSpec<L2State> = {
   description: 'per-parameter L2 penalties of a logistic regression (n = 1000, d = 20), tuned on validation BCE',
   defaults: { run: [20, 100], compare: [10, 100], alpha: 1 },
   reference: { method: 'cg', iterations: 100 },
+  compareMethods: COMPARED_WITH_ES,
   run: l2Hpo,
   hypergradientAt: l2HpoHypergradient,
 };

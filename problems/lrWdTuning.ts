@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type HypergradientOptions, seededRandom } from '../src/index.js';
 import { type Digits, mnistSplits } from '../src/data/mnist.js';
 import { type Mlp, lrWdProgram, mlpValidation, randomBatches } from '../src/models/index.js';
-import { type SavedRecord, hypergradientAfter, loadRecord, saveRecord, stepsBefore, trackOuterSteps } from './harness.js';
+import { COMPARED_WITH_ES, type SavedRecord, hypergradientAfter, loadRecord, saveRecord, stepsBefore, trackOuterSteps } from './harness.js';
 import type { ProblemReport, ProblemRunOptions, ProblemSpec } from './types.js';
 
 /** The state: MLP parameters and `[log lr, log wd]`. */
@@ -85,6 +85,7 @@ export const lrWdTuningProblem: ProblemSpec<LrWdState> = {
   defaults: { run: [30, 20], compare: [15, 20], alpha: 0.05 },
   reference: { method: 'unrolled' },
   runMethod: 'unrolled',
+  compareMethods: COMPARED_WITH_ES,
   run: lrWdTuning,
   hypergradientAt: lrWdHypergradient,
 };

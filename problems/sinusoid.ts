@@ -122,10 +122,11 @@ function program(method: HypergradientOptions, innerSteps: number, rand: () => n
   let task = sampleTask(rand);
   const zeros = (t: Net) => treeMap((x) => tf.zerosLike(x), t) as Net;
   const thetaInit = theta0 ?? initNet(rand);
+  const delta0 = zeros(thetaInit);
   const hypergradient: HypergradientOptions = method.method === 'cg'
     ? { method: 'custom', fn: imamlGaussNewton(method.iterations, ad.lambda, () => task.support) } : method;
   const innerOptions = {
-    name: 'task', module: { params: zeros(thetaInit) }, optimizer: sgd({ lr: ad.lr }), data: () => task.support,
+    name: 'task', module: { params: delta0 }, optimizer: sgd({ lr: ad.lr }), data: () => task.support,
     gradCallback: (g: Net) => clipNorm(g, ad.clip),
     config: { hypergradient, unrollSteps: innerSteps },
     onInnerLoopStart: () => {
@@ -141,8 +142,9 @@ function program(method: HypergradientOptions, innerSteps: number, rand: () => n
     gradCallback: (g) => clipNorm(g, 10),
     trainingStep: (b, ctx) => mse(treeAdd(ctx.params, ctx.get<Net>('task')) as Net, b),
   });
+  tf.dispose([...Object.values(thetaInit), ...Object.values(delta0)]); // the problems hold copies
   const engine = new Engine({ problems: [meta, inner], dependencies: { u2l: { meta: ['task'] }, l2u: { task: ['meta'] } }, config: { iterations: innerSteps } });
-  return { engine, inner, meta, dispose: () => { engine.dispose(); } };
+  return { engine, inner, meta, releaseTask: () => disposeTask(task), dispose: () => { engine.dispose(); disposeTask(task); } };
 }
 
 /** Meta-trains and evaluates; see the module comment. */
@@ -174,7 +176,8 @@ export async function sinusoidHypergradient(state: SinusoidState, method: Hyperg
   const p = program(method, innerSteps, seededRandom(seed + 2000), loadRecord<Net>(state.theta));
   await p.engine.stepOnly('task', innerSteps); // the task restarts at delta = 0 for every method
   await p.meta.nextBatch();
-  const out = await hypergradientAfter(p.engine, 'task', 'meta', 0);
+  const out = await hypergradientAfter(p.engine, 'task', 'meta', 0); // disposes the engine
+  p.releaseTask();
   return out;
 }
 

@@ -68,9 +68,12 @@ export interface ProblemSpec<S = unknown> {
   reference: HypergradientOptions;
   /** The method `hypergrad run` uses without `--method`; default cg. */
   runMethod?: string;
-  /** The methods `hypergrad compare` runs without `--methods`; default the supported ones. */
+  /**
+   * The methods `hypergrad compare` runs without `--methods`: those that apply to the problem
+   * (e.g. `es` only where the hyperparameters are few); default the supported ones.
+   */
   compareMethods?: readonly string[];
-  /** The methods the problem supports; default all. */
+  /** The methods the problem supports (names in `HYPERGRADIENT_METHODS`); default all. */
   methods?: readonly string[];
   /** Trains with `method`; resolves with the report. Needs an initialised backend. */
   run(options: ProblemRunOptions): Promise<ProblemReport<S>>;

@@ -24,7 +24,7 @@ export { registerWebGPU, webgpuInfo, describeWebGPU, type WebGPUInfo, type WebGP
 
 export {
   type Tree, type TreeDef, type LeafDef, type ArrayDef, type RecordDef, type Flattened, isLeaf, treeFlatten, treeUnflatten, treeMap, treeLeaves, treeDispose, countLeaves,
-  tidyTree,
+  sameDef, defToString, tidyTree, treeDisposeReplaced,
 } from './tree/tree.js';
 export {
   treeAdd, treeSub, treeScale, treeAddScaled, treeZerosLike, treeOnesLike, treeDot, treeNorm, treeSize,
@@ -55,21 +55,37 @@ export { sgd, adam, adamW, rmsprop, type SgdOptions, type AdamOptions, type Rmsp
 export { constantSchedule, stepSchedule, cosineSchedule, linearWarmup } from './optim/schedules.js';
 export { solveCg, solveNeumann, solveFixedPoint, type MatVec, type LinearSolver, type SolverOptions } from './implicit/linearSolvers.js';
 export {
-  Problem, ImplicitProblem, IterativeProblem, type AnyProblem, type ProblemOptions, type ProblemConfig, type StepContext, type StepResult, parallelTrainingStep, programTrainingStep,
-  type DataSource, type Module, type InnerLoopRecord, type StepOutput, type ResolvedProblemConfig,
+  Problem, ImplicitProblem, IterativeProblem, type AnyProblem, type ProblemOptions, type ProblemOptionsBase, type TrainingStep, type StepContext, type StepResult, type Module, type StepOutput, type ProblemRole,
 } from './multilevel/problem.js';
-export { type Precision, type HalfPrecision, PRECISIONS, roundArray } from './precision/formats.js';
+export { type ProblemConfig, type ResolvedProblemConfig } from './multilevel/config.js';
+export { type DataSource } from './multilevel/batches.js';
+export { type InnerLoopRecord, type RecordedStep } from './multilevel/innerLoop.js';
+export { type GradientOracle, type OracleGradient, type ParallelBackend, type ProblemObjective, type Evaluation } from './multilevel/oracle.js';
+export {
+  type EngineEvent, type StepEvent, type SkipEvent, type ValidationEvent, type IterationEvent, type EventOf, type Listener, type Typed,
+} from './multilevel/events.js';
+export { type Precision, type HalfPrecision, PRECISIONS, encode16, decode16, roundArray } from './precision/formats.js';
 export { roundTo, roundTree } from './precision/round.js';
-export { type LossScaleOptions, type LossScaleState } from './precision/lossScale.js';
-export { type Snapshot, type SnapshotLeaf } from './precision/snapshot.js';
+export { type MixedPrecisionPolicy } from './precision/mixedPrecision.js';
+export { type LossScaleOptions, type LossScaleState, resolveLossScale, lossScaleInit, lossScaleUpdate } from './precision/lossScale.js';
+export { type Snapshot, type SnapshotLeaf, snapshotTree, restoreTree, snapshotBytes } from './precision/snapshot.js';
 export { DataParallel, type DataParallelOptions, type ReplicatedGradient } from './parallel/dataParallel.js';
 export { type ReplicaProgram, type ReplicaFactory, type Shard } from './parallel/types.js';
+export { programTrainingStep } from './parallel/programTrainingStep.js';
 export { Engine, type EngineOptions, type EngineConfig, type RunResult, type EarlyStopping, type Validation } from './multilevel/engine.js';
 export { type Dependencies, type Graph } from './multilevel/graph.js';
 export { type LoggingOptions } from './multilevel/logger.js';
 export {
-  type HypergradientOptions, type HypergradientMethod, type HypergradientContext, HYPERGRADIENT_METHODS,
-  type UnrolledOptions, type NeumannOptions, type CgOptions, type FixedPointOptions, type FiniteDifferenceOptions,
-  type FirstOrderOptions, type CustomOptions,
+  type HypergradientOptions, type HypergradientMethod, type HypergradientContext, type InnerLoopView, type OptimizerView, type MethodName, type MethodEntry,
+  type MethodOverrides, type InnerLoopNeeds, type OptionsOf, type WithMethod,
 } from './multilevel/hypergradients/types.js';
-export { unrolled, neumann, cg, fixedPoint, finiteDifference, firstOrder } from './multilevel/hypergradients/methods.js';
+export { HYPERGRADIENTS, HYPERGRADIENT_METHODS, REPLICA_SAFE_METHODS, withDefaults, buildMethod, innerLoopNeeds, validateHypergradient } from './multilevel/hypergradients/index.js';
+export { type UnrolledOptions, replayInnerLoop, reverseInnerLoop } from './multilevel/hypergradients/unrolled.js';
+export { type NeumannOptions } from './multilevel/hypergradients/neumann.js';
+export { type CgOptions } from './multilevel/hypergradients/cg.js';
+export { type FixedPointOptions } from './multilevel/hypergradients/fixedPoint.js';
+export { type FiniteDifferenceOptions } from './multilevel/hypergradients/finiteDifference.js';
+export { type SamaOptions } from './multilevel/hypergradients/sama.js';
+export { type EsOptions } from './multilevel/hypergradients/es.js';
+export { type FirstOrderOptions } from './multilevel/hypergradients/firstOrder.js';
+export { type CustomOptions } from './multilevel/hypergradients/custom.js';

@@ -12,7 +12,7 @@ import type { HypergradientOptions } from '../multilevel/hypergradients/types.js
 import { type ProgressMode, progressReporter } from '../progress/progressReporter.js';
 import { defineCommand, progressOption, option } from './defineCommand.js';
 import { writeExperimentFile } from './experimentFile.js';
-import { CLI_METHODS, DEFAULT_COMPARE_METHODS, defaultMethod } from './methodOptions.js';
+import { CLI_METHODS, defaultMethod } from './methodOptions.js';
 import { integerAtLeast, list, positiveNumber, seedValue, text } from './optionValues.js';
 import { writeProblemResults } from './problemResults.js';
 import { resolveProblem } from './userProblem.js';
@@ -58,7 +58,7 @@ async function runProblem(r: Resolved, io: { out: NodeJS.WritableStream; err: No
   const [defOuter, defInner] = spec.defaults[r.kind];
   const outerSteps = r.outerSteps ?? defOuter;
   const innerSteps = r.innerSteps ?? defInner;
-  const methods = r.methods.length > 0 ? r.methods : r.kind === 'run' ? [spec.runMethod ?? 'cg'] : [...(spec.compareMethods ?? spec.methods ?? DEFAULT_COMPARE_METHODS)];
+  const methods = r.methods.length > 0 ? r.methods : r.kind === 'run' ? [spec.runMethod ?? 'cg'] : [...(spec.compareMethods ?? spec.methods ?? CLI_METHODS)];
   const unsupported = spec.methods === undefined ? [] : methods.filter((m) => !spec.methods?.includes(m));
   if (unsupported.length > 0) throw new Error(`problem '${spec.name}' supports the methods ${spec.methods?.join(', ')}; got ${unsupported.join(', ')}`);
   const options = methods.map((m) => defaultMethod(m, r.iterations, r.alpha, spec.defaults.alpha));
@@ -120,7 +120,7 @@ export const compareCommand = defineCommand({
   arguments: [problemArgument],
   experimentFile: true,
   options: {
-    methods: option(list('LIST'), 'comma-separated hypergradient methods', { defaultText: `the problem's, else ${DEFAULT_COMPARE_METHODS.join(',')}` }),
+    methods: option(list('LIST'), 'comma-separated hypergradient methods', { defaultText: "the problem's compare list, else every method it supports" }),
     ...common,
   },
   helpAfter,

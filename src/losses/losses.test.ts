@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_BACKENDS, useBackend } from '../../test/helpers/backends.js';
+import { hvp } from '../autodiff/hvp.js';
 import { logSoftmax } from '../ops/logSoftmax.js';
 import { meanSquaredError, sigmoidCrossEntropy, softmaxCrossEntropy, sparseSoftmaxCrossEntropy } from './losses.js';
 
@@ -41,6 +42,31 @@ describe.each(TEST_BACKENDS)('losses on %s', (backend) => {
       const per = z.map((row, i) => row.reduce((s, zz, j) => s + Math.max(zz, 0) - zz * (t[i]![j] as number) + Math.log1p(Math.exp(-Math.abs(zz))), 0));
       expect(sigmoidCrossEntropy(tf.tensor2d(t), tf.tensor2d(z), { reduction: 'none' })).toBeAllClose(per, { rtol: 1e-5 });
       expect(meanSquaredError(tf.tensor2d([[1, 2], [3, 5]]), tf.tensor2d([[0, 2], [3, 3]]))).toBeAllClose([(0.5 + 2) / 2]);
+    });
+  });
+
+  it('one argument order: labels or targets first, predictions or logits second', () => {
+    tf.tidy(() => {
+      // Asymmetric in its arguments: swapping them would change the value.
+      expect(sigmoidCrossEntropy(tf.tensor1d([1]), tf.tensor1d([3]))).toBeAllClose([Math.log1p(Math.exp(-3))], { rtol: 1e-5 });
+      expect(meanSquaredError(tf.tensor1d([1, 2]), tf.tensor1d([1.5, 2]))).toBeAllClose([0.125]);
+    });
+    expect(() => meanSquaredError(tf.zeros([2]), tf.zeros([3]))).toThrow(/targets has shape \[2\] but predictions has shape \[3\]/);
+  });
+
+  it("tf.losses: sigmoidCrossEntropy and meanSquaredError are plain ops (second order passes, and equals ours); softmaxCrossEntropy is a customGrad op (refused)", () => {
+    tf.tidy(() => {
+      const x = tf.tensor2d([[0.3, -1.2], [0.8, 0.1], [-0.5, 2]]);
+      const y = tf.tensor1d([1, 0, 1]);
+      const w = tf.tensor1d([0.4, -0.7]);
+      const v = tf.tensor1d([1, 0.5]);
+      const z = (p: tf.Tensor) => tf.squeeze(tf.matMul(x, tf.reshape(p, [2, 1])), [1]);
+      const theirs = hvp((p: tf.Tensor) => tf.losses.sigmoidCrossEntropy(y, z(p)), w, v);
+      expect(theirs).toBeAllClose(hvp((p: tf.Tensor) => sigmoidCrossEntropy(y, z(p)), w, v), { rtol: 1e-4 });
+      const mseTheirs = hvp((p: tf.Tensor) => tf.losses.meanSquaredError(y, z(p)), w, v);
+      expect(mseTheirs).toBeAllClose(hvp((p: tf.Tensor) => meanSquaredError(y, z(p)), w, v), { rtol: 1e-4 });
+      const onehot = tf.tensor2d([[1, 0], [0, 1], [1, 0]]);
+      expect(() => hvp((p: tf.Tensor) => tf.losses.softmaxCrossEntropy(onehot, tf.mul(x, p)), w, v)).toThrow(/customGrad/);
     });
   });
 

@@ -1,3 +1,10 @@
+/**
+ * Losses, twice differentiable (every op has a second-order rule). One argument order for all:
+ * **the labels (targets) first, then the predictions (logits)**, `loss(labels, predictions,
+ * options)`, as in `tf.losses.*` and Keras's `loss(y_true, y_pred)`, so code that mixes them with
+ * tfjs reads the same way.
+ * @module
+ */
 import * as tf from '@tensorflow/tfjs-core';
 import { logSoftmax } from '../ops/logSoftmax.js';
 import { type LossOptions, assertSameShape, reduceLoss } from './reduce.js';
@@ -48,9 +55,16 @@ export function sigmoidCrossEntropy(labels: tf.Tensor, logits: tf.Tensor, option
   );
 }
 
-/** Mean squared error: `l_i = mean_j (p_ij - t_ij)^2` per example, then the reduction. */
-export function meanSquaredError(predictions: tf.Tensor, targets: tf.Tensor, options?: LossOptions): tf.Tensor {
-  assertSameShape('meanSquaredError', 'predictions', predictions, 'targets', targets);
+/**
+ * Mean squared error: `l_i = mean_j (p_ij - t_ij)^2` per example, then the reduction. Targets
+ * first, like every loss here (and `tf.losses.meanSquaredError(labels, predictions)`).
+ * @example
+ * ```ts
+ * meanSquaredError(tf.tensor1d([1, 2]), tf.tensor1d([1.5, 2])); // 0.125
+ * ```
+ */
+export function meanSquaredError(targets: tf.Tensor, predictions: tf.Tensor, options?: LossOptions): tf.Tensor {
+  assertSameShape('meanSquaredError', 'targets', targets, 'predictions', predictions);
   return tf.tidy(() => {
     const sq = tf.square(tf.sub(predictions, targets));
     const perEx = sq.rank <= 1 ? sq : tf.mean(sq, sq.shape.map((_d, i) => i).slice(1));

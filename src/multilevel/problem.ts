@@ -1,17 +1,14 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { GradientTransformation, Schedule } from '../optim/types.js';
-import { applyUpdates, disposeState } from '../optim/transforms.js';
-import { type Tree, tidyTree, treeDispose, treeDisposeReplaced, treeFlatten, treeMap } from '../tree/tree.js';
-import { treeAdd, treeScale } from '../tree/treeMath.js';
-import { type HypergradientOptions, validateHypergradient } from './hypergradients/types.js';
-import { type Precision, checkPrecision } from '../precision/formats.js';
-import { type LossScaleOptions, type LossScaleState, lossScaleInit, resolveLossScale } from '../precision/lossScale.js';
-import { type Snapshot, snapshotTree } from '../precision/snapshot.js';
-import type { DataParallel } from '../parallel/dataParallel.js';
-import type { ReplicaProgram } from '../parallel/types.js';
-
-/** Where a problem's batches come from: an iterable or async iterable (cycled), or a function. */
-export type DataSource<B> = Iterable<B> | AsyncIterable<B> | (() => B | Promise<B>);
+import type { LossScaleState } from '../precision/lossScale.js';
+import { type MixedPrecisionPolicy, initialScaler } from '../precision/mixedPrecision.js';
+import { type Tree, tidyTree, treeDispose, treeDisposeReplaced } from '../tree/tree.js';
+import { checkFunction } from '../util/validate.js';
+import { BatchStream, type DataSource } from './batches.js';
+import { type ProblemConfig, type ResolvedProblemConfig, resolveConfig } from './config.js';
+import type { HypergradientOptions } from './hypergradients/types.js';
+import { InnerLoop, type InnerLoopRecord, type RecordPolicy, cloneTree } from './innerLoop.js';
+import type { ParallelBackend } from './oracle.js';
 
 /** What `trainingStep` sees: its own parameters and, by name, those it depends on. */
 export interface StepContext<P extends Tree = Tree> {
@@ -42,40 +39,6 @@ export interface StepOutput {
   [metric: string]: tf.Tensor | number;
 }
 
-/** A problem's configuration with defaults filled in. */
-export interface ResolvedProblemConfig extends Required<Omit<ProblemConfig, 'hypergradient' | 'lossScale'>> {
-  /** How hypergradients pass through this problem's solution. */
-  hypergradient: HypergradientOptions;
-  /** Dynamic loss scaling, or null (none). */
-  lossScale: Required<LossScaleOptions> | null;
-}
-
-/** Per-problem configuration (BETTY's `Config`). */
-export interface ProblemConfig {
-  /** How hypergradients pass through this problem's solution; default cg (10) or unrolled. */
-  hypergradient?: HypergradientOptions;
-  /** Optimizer updates between steps of the problems that use this one's optimum; default 1. */
-  unrollSteps?: number;
-  /** Gradients averaged per optimizer update; default 1. */
-  gradientAccumulation?: number;
-  /** Updates before this problem first lets its parents step; default 0. */
-  warmupSteps?: number;
-  /** Restore parameters and optimizer state to the start of the inner loop after parents step. */
-  rollBack?: boolean;
-  /**
-   * Number format of the working copy of the parameters (and of what `ctx.round` rounds): in
-   * `fp16` and `bf16` the optimizer keeps float32 master parameters, the training step sees them
-   * rounded to the format (straight-through gradient, `roundTo`), and gradients are stored in
-   * the format (so that overflow shows as Inf) before being unscaled. Default `fp32`.
-   */
-  precision?: Precision;
-  /**
-   * Dynamic loss scaling ({@link LossScaleOptions}); default on for `fp16` (initial scale 2^15),
-   * off (`false`) otherwise. A step whose scaled gradients are not finite is skipped.
-   */
-  lossScale?: LossScaleOptions | false;
-}
-
 /** A problem's module: parameters and a pure forward function of them. */
 export interface Module<P extends Tree> {
   /** Initial parameters (copied: the problem owns its own tensors). */
@@ -84,8 +47,8 @@ export interface Module<P extends Tree> {
   forward?: (params: P, ...inputs: never[]) => tf.Tensor;
 }
 
-/** Options of {@link ImplicitProblem} and {@link IterativeProblem}. */
-export interface ProblemOptions<P extends Tree, B> {
+/** The options every problem takes (see {@link ProblemOptions}). */
+export interface ProblemOptionsBase<P extends Tree, B> {
   /** Unique name; other problems reach this one by it. */
   name: string;
   /** Parameters and forward function. */
@@ -96,73 +59,55 @@ export interface ProblemOptions<P extends Tree, B> {
   schedule?: Schedule;
   /**
    * Batches, cycled. Batches from a function are owned by the problem: their tensors are freed once
-   * no longer needed (iterables' batches are the caller's and are never freed).
+   * no longer needed (iterables' batches are the caller's and are never freed). In a multilevel
+   * loop each problem draws its own batch when it steps: leaves every iteration, a parent when its
+   * lower problems are ready, so a parent draws once per outer step.
    */
   data: DataSource<B>;
-  /** The loss on one batch; reach other problems through `ctx.get(name)`. */
-  trainingStep: (batch: B, ctx: StepContext<P>) => StepResult;
   /** Configuration; see {@link ProblemConfig}. */
   config?: ProblemConfig;
   /** Called when an inner loop starts (after the parents step). */
   onInnerLoopStart?: (problem: Problem<P, B>) => void;
   /** Applied to the parameters after each update (e.g. clamping), with tf ops. */
   paramCallback?: (params: P) => P;
-  /** Applied to the gradients before each update, with tf ops. */
+  /**
+   * Applied to each micro-batch's gradient before the mean and the update, with tf ops (so the
+   * unrolled methods differentiate through it).
+   */
   gradCallback?: (grads: P) => P;
+}
+
+/** A problem's loss on one batch; it reaches other problems through `ctx.get(name)`. */
+export type TrainingStep<P extends Tree, B> = (batch: B, ctx: StepContext<P>) => StepResult;
+
+/** Options of {@link ImplicitProblem} and {@link IterativeProblem}. */
+export interface ProblemOptions<P extends Tree, B> extends ProblemOptionsBase<P, B> {
   /**
-   * Compute this problem's gradients and its implicit hypergradients' Hessian-vector products on
-   * data-parallel replicas ({@link DataParallel}); its batches are then the global batch keys
-   * (numbers) the replicas' program understands, and `trainingStep` should be
-   * {@link parallelTrainingStep}`(parallel)` (the same loss in this thread). The problem must be a
-   * leaf (no lower problems), in fp32, with an implicit method or `firstOrder`.
+   * The loss on one batch; reach other problems through `ctx.get(name)`. Required unless
+   * `parallel` is given (then the backend's loss in this thread is the default).
    */
-  parallel?: DataParallel;
-}
-
-/**
- * A training step from a replica program, in this thread: the program's loss on the whole global
- * batch `key`, reading the upper problems `upperNames`. The batch's tensors belong to the
- * enclosing `tf.tidy` (the engine runs every training step inside one).
- */
-export function programTrainingStep<P extends Tree>(program: ReplicaProgram, upperNames: readonly string[]): (key: number, ctx: StepContext<P>) => tf.Scalar {
-  return (key, ctx) => program.loss(ctx.params, Object.fromEntries(upperNames.map((n) => [n, ctx.get(n)])), program.batch(key, { index: 0, count: 1 }));
-}
-
-/** The training step of a data-parallel problem in this thread ({@link programTrainingStep} of its local program). */
-export function parallelTrainingStep<P extends Tree>(dp: DataParallel): (key: number, ctx: StepContext<P>) => tf.Scalar {
-  return programTrainingStep<P>(dp.local, dp.upperNames);
-}
-
-/** The steps recorded since the inner loop started, for `unrolled` hypergradients. */
-export interface InnerLoopRecord<P extends Tree, B> {
-  /** Parameters at the start of the inner loop. */
-  startParams: P;
-  /** Optimizer state at the start. */
-  startState: Tree;
-  /** Update count at the start. */
-  startStep: number;
-  /** The batches of each update since the start. */
-  steps: B[][];
+  trainingStep?: TrainingStep<P, B>;
   /**
-   * Parameters and optimizer state before each update, kept on the host in the format of the
-   * `unrolled` method's `checkpoints` (empty without them).
+   * Compute this problem's gradients and its implicit hypergradients' Hessian-vector products
+   * elsewhere, e.g. on data-parallel replicas (`DataParallel`): its batches are then the global
+   * batch keys (numbers) the backend understands. The problem must be a leaf (no lower problems),
+   * in fp32, with a method that needs only the oracle's products (cg, neumann, fixedPoint,
+   * firstOrder).
    */
-  snapshots: Snapshot[];
+  parallel?: ParallelBackend;
 }
 
-function positiveInt(name: string, what: string, x: number | undefined, min = 1): number {
-  const v = x ?? min;
-  if (!(Number.isInteger(v) && v >= min)) throw new Error(`problem '${name}': config.${what} must be an integer >= ${min}, got ${String(x)}`);
-  return v;
-}
-
-function cloneTree<T extends Tree>(t: T): T {
-  return tidyTree(() => treeMap((x) => tf.keep(tf.clone(x)), t));
+/** How the engine runs a problem (assigned once per engine, from the graph and the method). */
+export interface ProblemRole extends RecordPolicy {
+  /** The inner loop is recorded only and computed inside the parents' objectives. */
+  deferred: boolean;
 }
 
 /**
  * A node of the multilevel dataflow graph (BETTY's `Problem`): parameters, an optimizer, data and a
- * training step. Thin: the engine orchestrates; this class holds the state and applies updates.
+ * training step, and their state. Thin: the engine schedules, the pure inner step computes, and
+ * this class holds the state: parameters, optimizer state, update count, the loss scaler, the
+ * batch stream and the inner-loop record.
  */
 export abstract class Problem<P extends Tree = Tree, B = unknown> {
   /** The problem's name. */
@@ -171,35 +116,26 @@ export abstract class Problem<P extends Tree = Tree, B = unknown> {
   readonly config: ResolvedProblemConfig;
   /** The options it was made with. */
   readonly options: ProblemOptions<P, B>;
+  /** The training step (the options', or the parallel backend's). */
+  readonly trainingStep: TrainingStep<P, B>;
   /** Optimizer updates made so far. */
   updates = 0;
-  /**
-   * Set by the engine for a problem differentiated by `unrolled` that has parents: its inner-loop
-   * steps are recorded, not run, and its parents' objectives compute them once, differentiably
-   * (no eager pass followed by a replay). See {@link Problem.pendingSteps}.
-   */
-  deferred = false;
-  /** Recorded updates not yet reflected in `params` (deferred problems only). */
-  pendingSteps = 0;
-  /**
-   * Whether updates are recorded for unrolled replays; the engine turns it off for problems that
-   * have no parents (nothing would replay them, and the record would only grow).
-   */
-  recording = true;
-  /** Batches drawn from a function source: the problem owns (and frees) them. */
-  private readonly owned = new Set<B>();
-  private captured: [P, Tree] | null = null;
   /** The loss scaler's state (null without loss scaling). */
-  scaler: LossScaleState | null = null;
+  scaler: LossScaleState | null;
+  /**
+   * The batches it draws (the engine's).
+   * @internal
+   */
+  readonly stream: BatchStream<B>;
+  /**
+   * Its inner loop since the parents last stepped (the engine's; read it through {@link Problem.innerLoop}).
+   * @internal
+   */
+  readonly loop = new InnerLoop<P, B>();
+  private role: ProblemRole = { record: true, snapshots: null, deferred: false };
   private paramsValue: P;
   private state: Tree;
   private readonly initialParams: P;
-  private accumulated: P | null = null;
-  private accumulatedCount = 0;
-  private pendingBatches: B[] = [];
-  private iterator: Iterator<B> | AsyncIterator<B> | null = null;
-  private last: B | undefined;
-  private record: InnerLoopRecord<P, B>;
 
   /** Whether the parameters persist across inner loops (implicit) or restart (iterative). */
   abstract readonly kind: 'implicit' | 'iterative';
@@ -212,34 +148,17 @@ export abstract class Problem<P extends Tree = Tree, B = unknown> {
       throw new Error(`problem '${name}': optimizer is missing or not a gradient transformation ({init, update}), e.g. sgd({lr: 0.1})`);
     }
     if (options.data === undefined || options.data === null) throw new Error(`problem '${name}': data is missing (an iterable, async iterable or function of batches)`);
-    if (typeof options.trainingStep !== 'function') throw new Error(`problem '${name}': trainingStep must be a function (batch, ctx) => loss`);
-    const c = options.config ?? {};
-    const hypergradient = c.hypergradient ?? defaultMethod;
-    validateHypergradient(name, hypergradient);
+    const step = options.trainingStep ?? (options.parallel?.trainingStep.bind(options.parallel) as unknown as Problem<P, B>['trainingStep'] | undefined);
+    this.trainingStep = checkFunction(`problem '${name}'`, 'trainingStep', step, 'a function (batch, ctx) => loss');
     this.name = name;
     this.options = options;
-    this.config = {
-      hypergradient,
-      unrollSteps: positiveInt(name, 'unrollSteps', c.unrollSteps),
-      gradientAccumulation: positiveInt(name, 'gradientAccumulation', c.gradientAccumulation),
-      warmupSteps: positiveInt(name, 'warmupSteps', c.warmupSteps, 0),
-      rollBack: c.rollBack ?? false,
-      precision: checkPrecision(`problem '${name}': config.precision`, c.precision ?? 'fp32'),
-      lossScale: null,
-    };
-    const ls = c.lossScale ?? (this.config.precision === 'fp16' ? {} : false);
-    if (ls !== false) {
-      try {
-        this.config.lossScale = resolveLossScale(ls);
-      } catch (e) {
-        throw new Error(`problem '${name}': config.${(e as Error).message}`);
-      }
-      this.scaler = lossScaleInit(this.config.lossScale);
-    }
+    this.config = resolveConfig(name, options.config, defaultMethod);
+    this.scaler = initialScaler(this.precision);
+    this.stream = new BatchStream<B>(name, options.data);
     this.initialParams = cloneTree(options.module.params);
     this.paramsValue = cloneTree(options.module.params);
     this.state = tidyTree(() => cloneTree(options.optimizer.init(this.paramsValue)));
-    this.record = this.newRecord();
+    this.loop.start(this.paramsValue, this.state, 0);
   }
 
   /** The current parameters (owned by the problem; clone them to keep them past the next update). */
@@ -252,224 +171,104 @@ export abstract class Problem<P extends Tree = Tree, B = unknown> {
     return this.state;
   }
 
+  /** The mixed-precision policy of the configuration. */
+  get precision(): MixedPrecisionPolicy {
+    return { precision: this.config.precision, lossScale: this.config.lossScale };
+  }
+
   /** The batch of the last training step (what implicit hypergradients evaluate on). */
   get lastBatch(): B | undefined {
-    return this.last;
+    return this.stream.current;
   }
 
-  /** The inner-loop record (start state and batches since the parents last stepped). */
+  /** The inner-loop record (start state and updates since the parents last stepped). */
   get innerLoop(): InnerLoopRecord<P, B> {
-    return this.record;
+    return this.loop.record;
   }
 
-  /** Replaces the parameters (disposing the old ones); the tensors are copied. */
+  /**
+   * Whether the engine defers this problem's inner loop: a problem differentiated by plain
+   * `unrolled` that has parents records its updates and its parents' objectives compute them.
+   */
+  get deferred(): boolean {
+    return this.role.deferred;
+  }
+
+  /** Sets how the engine runs it; a change of what is recorded restarts the record here. */
+  assignRole(role: ProblemRole): void {
+    const same = role.record === this.role.record && role.snapshots === this.role.snapshots;
+    this.role = role;
+    if (same) return;
+    this.loop.policy = { record: role.record, snapshots: role.snapshots };
+    this.loop.start(this.paramsValue, this.state, this.updates);
+  }
+
+  /**
+   * Replaces the parameters (disposing the old ones); the tensors are copied. The inner loop
+   * starts again here: updates recorded before no longer lead to these parameters, so a replay
+   * (`unrolled`, `es`) starts from them.
+   */
   setParams(params: P): void {
     const next = cloneTree(params);
     treeDispose(this.paramsValue);
     this.paramsValue = next;
-  }
-
-  /** Draws the next batch, restarting the iterable when it ends. */
-  async nextBatch(): Promise<B> {
-    const data = this.options.data;
-    let batch: B;
-    if (typeof data === 'function') {
-      batch = await (data as () => B | Promise<B>)();
-      this.owned.add(batch);
-    } else {
-      for (let attempt = 0; ; attempt++) {
-        if (this.iterator === null) {
-          const asyncIt = (data as AsyncIterable<B>)[Symbol.asyncIterator];
-          this.iterator = asyncIt ? asyncIt.call(data) : (data as Iterable<B>)[Symbol.iterator]();
-        }
-        const r = await this.iterator.next();
-        if (!r.done) {
-          batch = r.value;
-          break;
-        }
-        this.iterator = null;
-        if (attempt > 0) throw new Error(`problem '${this.name}': data yielded no batch`);
-      }
-    }
-    this.last = batch;
-    this.releaseBatches();
-    return batch;
-  }
-
-  /**
-   * Frees the tensors of owned batches (from a function source) that are no longer the current
-   * batch, pending in an accumulation, or in the inner-loop record.
-   */
-  private releaseBatches(): void {
-    if (this.owned.size === 0) return;
-    const live = new Set<B>([...this.pendingBatches, ...this.record.steps.flat()]);
-    if (this.last !== undefined) live.add(this.last);
-    for (const b of this.owned) {
-      if (live.has(b)) continue;
-      this.owned.delete(b);
-      tf.dispose(tensorsIn(b));
-    }
+    this.loop.start(this.paramsValue, this.state, this.updates);
   }
 
   /** Uses `batch` as the current batch without drawing (e.g. for a hypergradient on given data). */
   setBatch(batch: B): void {
-    this.last = batch;
+    this.stream.set(batch);
   }
 
-  /**
-   * Adds a gradient (computed on `batch`) to the accumulator; once `gradientAccumulation` are in,
-   * applies the optimizer update. Returns true when an update was made.
-   */
-  accumulate(grads: P, batch: B): boolean {
-    const g = this.options.gradCallback ? tidyTree(() => (this.options.gradCallback as (g: P) => P)(grads)) : grads;
-    const sum = this.accumulated === null ? cloneTree(g) : tidyTree(() => treeMap((a, b) => tf.keep(tf.add(a, b)), this.accumulated as P, g));
-    if (this.accumulated !== null) treeDispose(this.accumulated);
-    this.accumulated = sum;
-    this.accumulatedCount++;
-    this.pendingBatches.push(batch);
-    if (this.accumulatedCount < this.config.gradientAccumulation) return false;
-    const mean = this.accumulated;
-    this.accumulated = null;
-    const n = this.accumulatedCount;
-    this.accumulatedCount = 0;
-    const o = this.config.hypergradient;
-    const checkpoint = this.recording && o.method === 'unrolled' && o.checkpoints !== undefined ? snapshotTree([this.paramsValue, this.state], o.checkpoints) : null;
-    const [params, state] = tidyTree(() => {
-      const avg = n === 1 ? mean : treeScale(mean, 1 / n);
-      const [p, s] = this.update(this.paramsValue, this.state, avg, this.updates);
-      return [treeMap((x) => tf.keep(x), p), treeMap((x) => tf.keep(x), s)] as [P, Tree];
-    });
-    treeDispose(mean);
+  /** Draws the next batch, restarting the iterable when it ends; frees owned batches no longer live. */
+  async nextBatch(): Promise<B> {
+    const batch = await this.stream.next();
+    this.stream.release(this.loop.batches());
+    return batch;
+  }
+
+  /** Takes `(params, state)` as the new state (owned now), freeing the tensors they replace. */
+  commit(params: P, state: Tree): void {
     treeDisposeReplaced(this.paramsValue, params);
     treeDisposeReplaced(this.state, state);
     this.paramsValue = params;
     this.state = state;
-    if (this.recording) this.record.steps.push(this.pendingBatches);
-    if (this.recording && checkpoint !== null) this.record.snapshots.push(checkpoint);
-    this.pendingBatches = [];
-    this.updates++;
-    return true;
   }
 
-  /**
-   * Records one deferred training step on `batch` (no computation); returns true when it completes
-   * an update (after `gradientAccumulation` batches).
-   */
-  recordDeferred(batch: B): boolean {
-    this.pendingBatches.push(batch);
-    if (this.pendingBatches.length < this.config.gradientAccumulation) return false;
-    this.record.steps.push(this.pendingBatches);
-    this.pendingBatches = [];
-    this.updates++;
-    this.pendingSteps++;
-    return true;
-  }
-
-  /** Keeps copies of the final parameters and state a parent computed for the pending steps (first wins). */
-  capture(params: P, state: Tree): void {
-    if (this.captured !== null || this.pendingSteps === 0) return;
-    this.captured = [cloneTree(params), cloneTree(state)];
-  }
-
-  /** Whether a parent's objective already computed the pending steps' result. */
-  get hasCaptured(): boolean {
-    return this.captured !== null;
-  }
-
-  /** Makes the pending steps real: parameters and state become `params` and `state` (copied). */
-  materialize(params?: P, state?: Tree): void {
-    const [p, st]: [P | undefined, Tree | undefined] = params !== undefined && state !== undefined ? [params, state] : (this.captured ?? [undefined, undefined]);
-    if (p === undefined || st === undefined) throw new Error(`problem '${this.name}': nothing to materialize`);
+  /** Sets the state to copies of `(params, state)`. */
+  restore(params: P, state: Tree): void {
     treeDispose(this.paramsValue);
-    disposeState(this.state);
-    this.paramsValue = cloneTree(p);
-    this.state = cloneTree(st);
-    this.dropCaptured();
-    this.pendingSteps = 0;
-  }
-
-  private dropCaptured(): void {
-    if (this.captured !== null) {
-      treeDispose(this.captured[0]);
-      disposeState(this.captured[1]);
-      this.captured = null;
-    }
-  }
-
-  /**
-   * One optimizer update as a pure function (also used, differentiably, by unrolled replays). With
-   * `releaseGrads`, the caller gives `grads` up: they are freed as soon as the optimizer has used
-   * them, before the parameters are updated (lower peak memory inside a recorded step).
-   */
-  update(params: P, state: Tree, grads: Tree, step: number, releaseGrads = false): [P, Tree] {
-    // In a scope, so the updates and other temporaries are freed as soon as the step is made.
-    return tidyTree(() => {
-      const [u, s] = this.options.optimizer.update(grads, state, params, step);
-      if (releaseGrads) {
-        const kept = new Set([...treeFlatten(u).leaves, ...treeFlatten(s).leaves, ...treeFlatten(params).leaves, ...treeFlatten(state).leaves]);
-        tf.dispose(treeFlatten(grads).leaves.filter((g) => !kept.has(g)));
-      }
-      const scaled = this.options.schedule ? treeScale(u, this.options.schedule(step)) : u;
-      let p = treeAdd(params, scaled) as P;
-      if (this.options.paramCallback) p = this.options.paramCallback(p);
-      return [p, s] as [P, Tree];
-    });
-  }
-
-  /** Whether this update count lets the parents step. */
-  readyForParents(): boolean {
-    const k = this.updates - this.config.warmupSteps;
-    return k > 0 && k % this.config.unrollSteps === 0 && this.accumulatedCount === 0;
-  }
-
-  /** Starts a new inner loop (after the parents stepped): roll back or restart, and reset the record. */
-  startInnerLoop(): void {
-    if (this.config.rollBack) this.restore(this.record.startParams, this.record.startState);
-    else if (this.kind === 'iterative') this.restore(this.initialParams, tidyTree(() => this.options.optimizer.init(this.initialParams)), true);
-    this.options.onInnerLoopStart?.(this);
-    this.disposeRecord();
-    this.record = this.newRecord();
-    this.dropCaptured();
-    this.pendingSteps = 0;
-    this.releaseBatches();
-  }
-
-  private restore(params: P, state: Tree, disposeState_ = false): void {
-    treeDispose(this.paramsValue);
-    disposeState(this.state);
+    treeDispose(this.state);
     this.paramsValue = cloneTree(params);
     this.state = cloneTree(state);
-    if (disposeState_) disposeState(state);
   }
 
-  private newRecord(): InnerLoopRecord<P, B> {
-    return { startParams: cloneTree(this.paramsValue), startState: cloneTree(this.state), startStep: this.updates, steps: [], snapshots: [] };
-  }
-
-  private disposeRecord(): void {
-    treeDispose(this.record.startParams);
-    disposeState(this.record.startState);
+  /**
+   * Starts a new inner loop (after the parents stepped): roll back to the loop's start or, for an
+   * iterative problem, restart from the initial parameters; then reset the record.
+   */
+  startInnerLoop(): void {
+    if (this.config.rollBack) {
+      const { startParams, startState } = this.loop.record;
+      this.restore(startParams, startState);
+    } else if (this.kind === 'iterative') {
+      const fresh = tidyTree(() => this.options.optimizer.init(this.initialParams));
+      this.restore(this.initialParams, fresh);
+      treeDispose(fresh);
+    }
+    this.options.onInnerLoopStart?.(this);
+    this.loop.start(this.paramsValue, this.state, this.updates);
+    this.stream.release(this.loop.batches());
   }
 
   /** Frees every tensor the problem holds. */
   dispose(): void {
     treeDispose(this.paramsValue);
-    disposeState(this.state);
+    treeDispose(this.state);
     treeDispose(this.initialParams);
-    if (this.accumulated !== null) treeDispose(this.accumulated);
-    this.disposeRecord();
-    this.dropCaptured();
-    for (const b of this.owned) tf.dispose(tensorsIn(b));
-    this.owned.clear();
+    this.loop.dispose();
+    this.stream.dispose();
   }
-}
-
-/** The tensors inside a batch (a tensor, or arrays and records of them; other values ignored). */
-function tensorsIn(batch: unknown): tf.Tensor[] {
-  if (batch instanceof tf.Tensor) return [batch];
-  if (Array.isArray(batch)) return batch.flatMap(tensorsIn);
-  if (batch !== null && typeof batch === 'object') return Object.values(batch).flatMap(tensorsIn);
-  return [];
 }
 
 /**

@@ -14,7 +14,12 @@ export function scaleByLearningRate(lr: LearningRate): GradientTransformation<[]
   else if (typeof lr !== 'function') throw new Error(`scaleByLearningRate: lr must be a number or a schedule, got ${typeof lr}`);
   return {
     init: () => [],
-    update: (grads, state, _params, step) => [treeMap((g) => tf.mul(g, -rateAt(lr, step)), grads), state],
+    update: (grads, state, _params, step) => {
+      // One op per leaf, no temporaries: no per-leaf scope needed (this runs once per inner step).
+      const rate = -rateAt(lr, step);
+      const { leaves, def } = treeFlatten(grads);
+      return [treeUnflatten(def, leaves.map((g) => tf.mul(g, rate))), state];
+    },
   };
 }
 

@@ -4,7 +4,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type BackendName, initBackend } from '../backend/initBackend.js';
 import type { Tree } from '../tree/tree.js';
 import { CTRL, ERROR_BYTES, type Layout, OP, type TreeSpec, type Views, bufferBytes, makeLayout, views } from './layout.js';
+import type { GradientOracle, ParallelBackend } from '../multilevel/oracle.js';
+import type { StepContext } from '../multilevel/problem.js';
 import { packRecord, packTree, specOf, unpackRecord, unpackTree } from './pack.js';
+import { programTrainingStep } from './programTrainingStep.js';
 import type { ReplicaFactory, ReplicaProgram } from './types.js';
 
 /** A gradient all-reduced over the replicas. */
@@ -58,7 +61,7 @@ function workerUrl(): URL {
  * The mean over shards equals the global-batch value because the program's loss is a mean and the
  * shards are equal; results equal the single-process ones up to float32 summation order.
  */
-export class DataParallel {
+export class DataParallel implements ParallelBackend {
   /** Replicas. */
   readonly replicas: number;
   /** The program in this thread. */
@@ -150,6 +153,37 @@ export class DataParallel {
   /** `(d^2F/dtheta dw) x` for every upper, on global batch `key`. */
   mixedVector(w: Tree, uppers: Record<string, Tree>, key: number, x: Tree): Record<string, Tree> {
     return unpackRecord(this.layout.uppers, this.upperNames, this.call(OP.mixedVector, w, uppers, key, x).subarray(1));
+  }
+
+  /** The program's loss in this thread on global batch `key` (a problem's training step when it gives none). */
+  trainingStep(key: number, ctx: StepContext): tf.Scalar {
+    return programTrainingStep(this.local, this.upperNames)(key, ctx);
+  }
+
+  /**
+   * The gradient oracle of problem `problem`, whose uppers are `upperNames` (its `theta`, in that
+   * order): gradients, Hessian-vector and mixed products all-reduced over the replicas. Their
+   * results are constants (not differentiable), and loss scaling is not supported.
+   */
+  oracle(problem: string, upperNames: readonly string[]): GradientOracle<number> {
+    const mine = [...this.upperNames].sort().join(', ');
+    if ([...upperNames].sort().join(', ') !== mine) {
+      throw new Error(`problem '${problem}' reads the uppers [${upperNames.join(', ')}], but its DataParallel was created with uppers [${mine}]`);
+    }
+    const byName = (theta: readonly Tree[]) => Object.fromEntries(upperNames.map((n, i) => [n, theta[i] as Tree]));
+    return {
+      differentiable: false,
+      gradient: (w, theta, key, scale = 1) => {
+        if (scale !== 1) throw new Error(`problem '${problem}' is data-parallel: loss scaling is not supported`);
+        const r = this.gradient(w, byName(theta), key);
+        return { loss: tf.scalar(r.loss), grads: r.grads };
+      },
+      hessianVector: (w, theta, key, u) => this.hessianVector(w, byName(theta), key, u),
+      mixedVector: (w, theta, key, x) => {
+        const r = this.mixedVector(w, byName(theta), key, x);
+        return upperNames.map((n) => r[n] as Tree);
+      },
+    };
   }
 
   /** Stops the replicas. */

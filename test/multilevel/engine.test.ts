@@ -210,7 +210,7 @@ describe('construction errors', () => {
     expect(() => new ImplicitProblem({ ...base, data: undefined as never })).toThrow(/problem 'p': data is missing/);
     expect(() => new ImplicitProblem({ ...base, config: { unrollSteps: 0 } })).toThrow(/config\.unrollSteps must be an integer >= 1, got 0/);
     expect(() => new ImplicitProblem({ ...base, config: { hypergradient: { method: 'cg', iterations: -2 } } })).toThrow(/config\.hypergradient: iterations must be a positive integer, got -2/);
-    expect(() => new ImplicitProblem({ ...base, config: { hypergradient: { method: 'magic' } as never } })).toThrow(/method must be one of unrolled, neumann, cg, fixedPoint, finiteDifference, firstOrder, custom, got 'magic'/);
+    expect(() => new ImplicitProblem({ ...base, config: { hypergradient: { method: 'magic' } as never } })).toThrow(/method must be one of unrolled, neumann, cg, fixedPoint, finiteDifference, firstOrder, sama, es, custom, got 'magic'/);
     expect(() => new ImplicitProblem({ ...base, config: { hypergradient: { method: 'neumann', iterations: 5, alpha: 0 } } })).toThrow(/alpha must be a positive number, got 0/);
   });
   it('ctx.get of a problem that is neither an upper nor a lower is refused', async () => {

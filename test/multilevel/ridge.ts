@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as math from 'mathjs';
 import {
-  Engine, type HypergradientOptions, ImplicitProblem, IterativeProblem, type Precision, type StepContext, meanSquaredError, seededRandom, sgd,
+  Engine, type GradientTransformation, type HypergradientOptions, ImplicitProblem, IterativeProblem, type Precision, type StepContext, type Tree, meanSquaredError,
+  seededRandom, sgd,
 } from '../../src/index.js';
 
 /** A ridge-regression bilevel problem with its float64 closed forms. */
@@ -47,7 +48,7 @@ export function makeRidge(seed: number, n = 40, nv = 30, d = 5): Ridge {
 type Batch = { x: tf.Tensor2D; y: tf.Tensor1D };
 
 /** The engine for a ridge problem: inner w (ridge loss), outer lambda (validation MSE / 2). */
-export function ridgeEngine(rd: Ridge, method: HypergradientOptions, options: { iterative?: boolean; innerLr?: number; unrollSteps?: number; outerLr?: number; precision?: Precision; momentum?: number } = {}) {
+export function ridgeEngine(rd: Ridge, method: HypergradientOptions, options: { iterative?: boolean; innerLr?: number; unrollSteps?: number; outerLr?: number; precision?: Precision; momentum?: number; optimizer?: GradientTransformation<Tree> } = {}) {
   const train: Batch = { x: tf.tensor2d(rd.X), y: tf.tensor1d(rd.y) };
   const valid: Batch = { x: tf.tensor2d(rd.Xv), y: tf.tensor1d(rd.yv) };
   const d = rd.lambda.length;
@@ -55,12 +56,12 @@ export function ridgeEngine(rd: Ridge, method: HypergradientOptions, options: { 
   const innerOptions = {
     name: 'inner',
     module: { params: tf.zeros([d]) as tf.Tensor },
-    optimizer: sgd({ lr: options.innerLr ?? 0.1, ...(options.momentum ? { momentum: options.momentum } : {}) }),
+    optimizer: options.optimizer ?? sgd({ lr: options.innerLr ?? 0.1, ...(options.momentum ? { momentum: options.momentum } : {}) }),
     data: [train],
     config: { hypergradient: method, unrollSteps: options.unrollSteps ?? 1, precision: options.precision ?? 'fp32' },
     trainingStep: (b: Batch, ctx: StepContext<tf.Tensor>) => {
       const lam = ctx.get<tf.Tensor>('outer');
-      return tf.add(tf.mul(0.5, meanSquaredError(predict(ctx.params, b.x), b.y)), tf.mul(0.5, tf.sum(tf.mul(lam, tf.square(ctx.params)))));
+      return tf.add(tf.mul(0.5, meanSquaredError(b.y, predict(ctx.params, b.x))), tf.mul(0.5, tf.sum(tf.mul(lam, tf.square(ctx.params)))));
     },
   };
   const inner = options.iterative ? new IterativeProblem(innerOptions) : new ImplicitProblem(innerOptions);
@@ -70,7 +71,7 @@ export function ridgeEngine(rd: Ridge, method: HypergradientOptions, options: { 
     optimizer: sgd({ lr: options.outerLr ?? 0.01 }),
     data: [valid],
     config: { precision: options.precision ?? 'fp32' },
-    trainingStep: (b: Batch, ctx) => tf.mul(0.5, meanSquaredError(predict(ctx.get<tf.Tensor>('inner'), b.x), b.y)),
+    trainingStep: (b: Batch, ctx) => tf.mul(0.5, meanSquaredError(b.y, predict(ctx.get<tf.Tensor>('inner'), b.x))),
   });
   inner.setBatch(train);
   outer.setBatch(valid);

@@ -1,6 +1,43 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { GradientTransformation, Schedule } from '../../optim/types.js';
 import type { Tree } from '../../tree/tree.js';
-import { type Precision, checkPrecision } from '../../precision/formats.js';
+import type { InnerLoopRecord, RecordedStep } from '../innerLoop.js';
+import type { CgOptions } from './cg.js';
+import type { CustomOptions } from './custom.js';
+import type { EsOptions } from './es.js';
+import type { FiniteDifferenceOptions } from './finiteDifference.js';
+import type { FirstOrderOptions } from './firstOrder.js';
+import type { FixedPointOptions } from './fixedPoint.js';
+import type { NeumannOptions } from './neumann.js';
+import type { SamaOptions } from './sama.js';
+import type { UnrolledOptions } from './unrolled.js';
+
+/**
+ * A lower problem's recorded inner loop and its pure step, for the methods that differentiate
+ * (or re-run) the inner loop itself: `unrolled` and `es`.
+ */
+export interface InnerLoopView {
+  /** The steps since the inner loop started, with its start state. */
+  readonly record: InnerLoopRecord<Tree, unknown>;
+  /**
+   * One recorded update as a pure function `(w, s, theta) -> (w', s')`: the problem's inner step
+   * (micro-batches, `gradCallback`, optimizer, 16-bit storage) on that update's batches, with the
+   * uppers' parameters `theta`. Differentiable in all three arguments.
+   */
+  readonly step: (w: Tree, s: Tree, theta: readonly Tree[], recorded: RecordedStep<unknown>) => [Tree, Tree];
+}
+
+/** A lower problem's optimizer as it stands, for methods that adapt to it (SAMA). */
+export interface OptimizerView {
+  /** The gradient transformation. */
+  readonly transformation: GradientTransformation<Tree>;
+  /** Its current state. */
+  readonly state: Tree;
+  /** Updates made so far (the next update's 0-based index). */
+  readonly step: number;
+  /** The multiplier on the updates, if any. */
+  readonly schedule?: Schedule;
+}
 
 /**
  * What a hypergradient method sees of the lower problem L it differentiates through: the pieces
@@ -21,170 +58,114 @@ export interface HypergradientContext {
   /** Names of L's upper problems, matching `theta`. */
   upperNames: readonly string[];
   /**
-   * Replays L's recorded inner steps since its parents last stepped, from the same start and
-   * batches, as a differentiable function of `theta`; with `truncate`, only the last `truncate`
-   * steps carry gradient. Returns the final parameters.
+   * `u -> d^2F/dw^2 u` at `(w, theta)`, from L's gradient oracle: autodiff of `objective` in this
+   * thread, or data-parallel replicas.
    */
-  replay: (theta: Tree[], truncate?: number) => Tree;
+  hessianVector: (u: Tree) => Tree;
+  /** `x -> (d^2F/dtheta dw) x`, one tree per upper, from the same oracle. */
+  mixedVector: (x: Tree) => Tree[];
   /**
-   * `(dw_K/dtheta)^T v` by a reverse sweep over the inner steps' stored snapshots (see
-   * {@link UnrolledOptions.checkpoints}); with `truncate`, through the last `truncate` steps only.
+   * L's inner loop since its parents last stepped and its pure step (see {@link InnerLoopView});
+   * throws, naming the method to use, when L records no inner loop.
    */
-  reverse: (theta: Tree[], v: Tree, truncate?: number) => Tree[];
-  /** `u -> d^2F/dw^2 u` computed elsewhere (data-parallel replicas); default: autodiff of `objective`. */
-  hessianVector?: (u: Tree) => Tree;
-  /** `x -> (d^2F/dtheta dw) x` per upper, computed elsewhere; default: autodiff of `objective`. */
-  mixedVector?: (x: Tree) => Tree[];
+  readonly innerLoop: InnerLoopView;
+  /** L's optimizer, its state and update count. */
+  readonly optimizer: OptimizerView;
 }
 
 /**
  * A hypergradient method: the vector-Jacobian product of the solution map,
- * `(d w_star / d theta)^T v`, returned as one tree per upper problem. Built-ins are chosen per problem by
- * {@link HypergradientOptions}; a function of this signature plugs in as `{method: 'custom', fn}`.
+ * `(d w_star / d theta)^T v`, returned as one tree per upper problem. Built-ins are chosen per
+ * problem by {@link HypergradientOptions}; a function of this signature plugs in as
+ * `{method: 'custom', fn}`.
  */
 export type HypergradientMethod = (ctx: HypergradientContext, v: Tree) => Tree[];
 
 /**
- * How hypergradients pass through a problem's solution, with per-method options.
+ * How hypergradients pass through a problem's solution, with per-method options (one file per
+ * method under `hypergradients/`, collected in {@link HYPERGRADIENTS}):
  * - `unrolled`: reverse mode through the recorded inner steps (optionally only the last `truncate`).
- * - `neumann`: `H^-1 v ~ alpha sum_{j<=K} (I - alpha H)^j v` (Lorraine et al. 2020).
+ * - `neumann`: `H^-1 v ~ alpha sum_{j=0..K} (I - alpha H)^j v`, K + 1 terms (Lorraine et al. 2020).
  * - `cg`: conjugate gradient on `(H + damping I) x = v` (Rajeswaran et al. 2019).
- * - `fixedPoint`: iterate `x = v + (I - alpha H) x` to tolerance (hypertorch; Grazzi et al. 2020).
+ * - `fixedPoint`: iterate `x = v + (I - alpha H) x`, K terms (hypertorch; Grazzi et al. 2020).
  * - `finiteDifference`: DARTS (Liu et al. 2019): central differences of `grad_theta F` at
  *   `w +- eps v`, `eps = alpha / ||v||`, scaled by `learningRate` (identity inverse Hessian).
+ * - `sama`: SAMA (Choe et al. 2023): identity inverse Hessian, `v` scaled by the diagonal Jacobian
+ *   of the optimizer's update, the mixed term by central differences.
+ * - `es`: evolution strategies: antithetic Gaussian perturbations of `theta` through the recorded
+ *   inner loop, no derivatives of the loop (zero-order).
  * - `firstOrder`: drop the implicit term.
  * - `custom`: your own {@link HypergradientMethod}.
  * The implicit methods return `-(d^2 F / dtheta dw) x` with `x` their approximation of `H^-1 v`.
  */
 export type HypergradientOptions =
-  | UnrolledOptions | NeumannOptions | CgOptions | FixedPointOptions | FiniteDifferenceOptions | FirstOrderOptions | CustomOptions;
+  | UnrolledOptions | NeumannOptions | CgOptions | FixedPointOptions | FiniteDifferenceOptions | SamaOptions | EsOptions
+  | FirstOrderOptions | CustomOptions;
 
-/** Reverse mode through the recorded inner steps. */
-export interface UnrolledOptions {
+/** The method names, as in {@link HypergradientOptions}. */
+export type MethodName = HypergradientOptions['method'];
+
+/** Something with a discriminant `method`. */
+export interface WithMethod<M extends string> {
   /** Discriminant. */
-  method: 'unrolled';
-  /** Differentiate only through the last `truncate` steps; default all. */
-  truncate?: number;
-  /**
-   * Store the parameters and optimizer state before every inner step on the host in this format,
-   * and differentiate by a reverse sweep, one step at a time from those snapshots, instead of one
-   * tape through all the steps: memory is the snapshots plus one step's tape. `fp16`/`bf16` halve
-   * the snapshots; the sweep then linearises each step at the rounded state (an approximation).
-   * Default: no snapshots (one replay through all steps, exact).
-   */
-  checkpoints?: Precision;
+  method: M;
 }
 
-/** Neumann series for the inverse Hessian. */
-export interface NeumannOptions {
-  /** Discriminant. */
-  method: 'neumann';
-  /** Terms K of the series. */
-  iterations: number;
-  /** Step alpha; converges for 0 < alpha < 2 / lambda_max(H). */
-  alpha: number;
+/** The options of method `M`. */
+export type OptionsOf<M extends MethodName> = Extract<HypergradientOptions, WithMethod<M>>;
+
+/**
+ * What a method needs from its problem's inner loop: whether the engine records the batches of
+ * each update (and the loop's start state), host snapshots before each update (in this format),
+ * and whether the inner loop is deferred: recorded only, and computed once inside the parents'
+ * objectives (no eager pass followed by a replay).
+ */
+export interface InnerLoopNeeds {
+  /** Record each update's batches and the loop's start state. */
+  record: boolean;
+  /** Store a host snapshot of (parameters, optimizer state) before each update, in this format. */
+  snapshots?: 'fp32' | 'fp16' | 'bf16';
+  /** Run the recorded steps only inside the parents' objectives (when the problem has parents). */
+  defer: boolean;
 }
 
-/** Conjugate gradient for the inverse Hessian. */
-export interface CgOptions {
-  /** Discriminant. */
-  method: 'cg';
-  /** At most this many Hessian-vector products. */
-  iterations: number;
-  /** Solve `(H + damping I) x = v`; default 0. */
-  damping?: number;
-  /** Relative residual to stop at; default (and floor) 1e-6. */
-  tolerance?: number;
-}
-
-/** Fixed-point iteration for the inverse Hessian. */
-export interface FixedPointOptions {
-  /** Discriminant. */
-  method: 'fixedPoint';
-  /** At most this many iterations. */
-  iterations: number;
-  /** Step alpha of the inner map `T(w) = w - alpha grad F`. */
-  alpha: number;
-  /** Relative update norm to stop at; default 0 (run all iterations). */
-  tolerance?: number;
-}
-
-/** DARTS's finite-difference approximation. */
-export interface FiniteDifferenceOptions {
-  /** Discriminant. */
-  method: 'finiteDifference';
-  /** `eps = alpha / ||v||`; default 0.01. */
+/** Command-line style overrides a method's defaults are filled from (see {@link MethodEntry.defaults}). */
+export interface MethodOverrides {
+  /** Iterations of the method's solver (truncation for `unrolled`, samples for `es`). */
+  iterations?: number;
+  /** The method's step (`alpha` of Neumann, fixed point, DARTS, SAMA; `sigma` of ES). */
   alpha?: number;
-  /** Scale xi of the result (DARTS's inner learning rate); default 1 (as BETTY). */
-  learningRate?: number;
+  /**
+   * The problem's step for series solvers (Neumann, fixed point): below `2 / lambda_max` of the
+   * inner Hessian. Used when `alpha` is not given.
+   */
+  seriesStep?: number;
 }
 
-/** No implicit term. */
-export interface FirstOrderOptions {
-  /** Discriminant. */
-  method: 'firstOrder';
+/**
+ * One row of the method table: everything about a method in one place. Each method file exports
+ * its row; {@link HYPERGRADIENTS} collects them, typed over the method union (a method missing
+ * from the table does not compile).
+ */
+export interface MethodEntry<M extends MethodName> {
+  /** The discriminant. */
+  readonly method: M;
+  /** One line for listings. */
+  readonly summary: string;
+  /** A complete options object from overrides (the CLI's and the problems' defaults). */
+  defaults(overrides?: MethodOverrides): OptionsOf<M>;
+  /** Throws, naming `who`, the field, the value and the accepted range, on bad options. */
+  validate(who: string, o: OptionsOf<M>): void;
+  /** The method as a function of its context. */
+  build(o: OptionsOf<M>): HypergradientMethod;
+  /** What the method needs from the inner loop. */
+  innerLoop(o: OptionsOf<M>): InnerLoopNeeds;
+  /**
+   * Whether the method uses only the oracle's products (`hessianVector`, `mixedVector`), so that a
+   * data-parallel problem (whose products come from replicas) can use it.
+   */
+  readonly replicaSafe: boolean;
 }
 
-/** A user-supplied method. */
-export interface CustomOptions {
-  /** Discriminant. */
-  method: 'custom';
-  /** The method: `(ctx, v) => (dw/dtheta)^T v`, one tree per upper problem. */
-  fn: HypergradientMethod;
-}
-
-/** The method names, for messages and the CLI. */
-export const HYPERGRADIENT_METHODS = ['unrolled', 'neumann', 'cg', 'fixedPoint', 'finiteDifference', 'firstOrder', 'custom'] as const;
-
-function positiveInt(who: string, name: string, x: unknown): void {
-  if (!(typeof x === 'number' && Number.isInteger(x) && x > 0)) {
-    throw new Error(`${who}: ${name} must be a positive integer, got ${String(x)}`);
-  }
-}
-
-function positive(who: string, name: string, x: unknown, optional = false): void {
-  if (optional && x === undefined) return;
-  if (!(typeof x === 'number' && Number.isFinite(x) && x > 0)) throw new Error(`${who}: ${name} must be a positive number, got ${String(x)}`);
-}
-
-function nonNegative(who: string, name: string, x: unknown): void {
-  if (x === undefined) return;
-  if (!(typeof x === 'number' && Number.isFinite(x) && x >= 0)) throw new Error(`${who}: ${name} must be a number >= 0, got ${String(x)}`);
-}
-
-/** Checks hypergradient options; errors name the problem, the field, the value and the accepted range. */
-export function validateHypergradient(problem: string, o: HypergradientOptions): void {
-  const who = `problem '${problem}' config.hypergradient`;
-  if (o === null || typeof o !== 'object') throw new Error(`${who} must be an object like {method: 'cg', iterations: 5}`);
-  switch (o.method) {
-    case 'unrolled':
-      if (o.truncate !== undefined) positiveInt(who, 'truncate', o.truncate);
-      if (o.checkpoints !== undefined) checkPrecision(`${who}: checkpoints`, o.checkpoints);
-      return;
-    case 'neumann':
-      positiveInt(who, 'iterations', o.iterations);
-      positive(who, 'alpha', o.alpha);
-      return;
-    case 'cg':
-      positiveInt(who, 'iterations', o.iterations);
-      nonNegative(who, 'damping', o.damping);
-      nonNegative(who, 'tolerance', o.tolerance);
-      return;
-    case 'fixedPoint':
-      positiveInt(who, 'iterations', o.iterations);
-      positive(who, 'alpha', o.alpha);
-      nonNegative(who, 'tolerance', o.tolerance);
-      return;
-    case 'finiteDifference':
-      positive(who, 'alpha', o.alpha, true);
-      positive(who, 'learningRate', o.learningRate, true);
-      return;
-    case 'firstOrder':
-      return;
-    case 'custom':
-      if (typeof o.fn !== 'function') throw new Error(`${who}: fn must be a function (ctx, v) => Tree[]`);
-      return;
-    default:
-      throw new Error(`${who}.method must be one of ${HYPERGRADIENT_METHODS.join(', ')}, got '${String((o as { method: unknown }).method)}'`);
-  }
-}
+/** No inner-loop record: the implicit methods' needs. */
+export const NO_INNER_LOOP: InnerLoopNeeds = { record: false, defer: false };

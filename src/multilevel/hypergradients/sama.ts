@@ -1,0 +1,96 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { gradients } from '../../autodiff/tape.js';
+import { jvp } from '../../autodiff/vjp.js';
+import { type Tree, tidyTree, treeFlatten, treeMap, treeUnflatten } from '../../tree/tree.js';
+import { treeNorm, treeOnesLike, treeScale, treeSub } from '../../tree/treeMath.js';
+import { normalTensor, seededRandom } from '../../util/random.js';
+import { checkPositive } from '../../util/validate.js';
+import { centralMixedTerm } from './implicitTerms.js';
+import { type HypergradientContext, type MethodEntry, NO_INNER_LOOP } from './types.js';
+
+/**
+ * SAMA (Choe et al. 2023, "Making Scalable Meta Learning Practical", arXiv 2310.05674): implicit
+ * differentiation adapted to the base optimizer, with no second-order products.
+ *
+ * At a fixed point of the update `w <- w + Delta(g(w, theta))` (`Delta = schedule(k) u(g)` the
+ * optimizer's parameter update at its current state), `dw_star/dtheta = -(J H)^-1 J d^2F/dw dtheta`
+ * with `J = -dDelta/dg`. SAMA replaces the base Jacobian `(J H)^-1` by the identity, keeps `J`,
+ * which is diagonal for coordinate-wise optimizers (SGD: `lr I`; Adam: the derivative of
+ * `m_hat / (sqrt(v_hat) + eps)` in `g`, per coordinate), and applies the mixed term by central
+ * differences of first-order gradients:
+ *
+ *   `(dw_star/dtheta)^T v ~ -(grad_theta F(w + eps u) - grad_theta F(w - eps u)) / 2 eps`,
+ *   `u = diag(J) v`, `eps = alpha / ||u||`.
+ *
+ * `diag(J)` is the forward-mode derivative of the update along ones, at the current gradient
+ * `g = grad_w F(w*, theta)`, optimizer state and update count (the update the solution would
+ * take next). With SGD at rate `lr` this is `finiteDifference` with `learningRate: lr`. The first
+ * call checks that the update is coordinate-wise (a random-direction derivative must equal
+ * `diag(J)` times the direction) and throws otherwise.
+ */
+export interface SamaOptions {
+  /** Discriminant. */
+  method: 'sama';
+  /** `eps = alpha / ||diag(J) v||`; default 0.01. */
+  alpha?: number;
+}
+
+/** `g -> -schedule(k) u(g)`: the parameter update's negative, as a function of the gradient. */
+function negativeUpdate(ctx: HypergradientContext): (g: Tree) => Tree {
+  const { transformation, state, step, schedule } = ctx.optimizer;
+  const factor = -(schedule ? schedule(step) : 1);
+  return (g) => treeScale(transformation.update(g, state, ctx.w, step)[0], factor);
+}
+
+/** `diag(J)` at the current gradient: the update's derivative along ones. */
+export function updateJacobianDiagonal(ctx: HypergradientContext): Tree {
+  return tidyTree(() => {
+    const { leaves, def } = treeFlatten(ctx.w);
+    const { value, grads } = gradients(() => ctx.objective(treeUnflatten(def, leaves), ctx.theta), leaves);
+    value.dispose();
+    const g = treeUnflatten(def, grads);
+    return jvp(negativeUpdate(ctx), g, treeOnesLike(g))[1];
+  });
+}
+
+/** Throws unless `J t = diag(J) t` for a random `t` (the update acts coordinate by coordinate). */
+function checkCoordinateWise(ctx: HypergradientContext, diag: Tree): void {
+  const bad = tf.tidy(() => {
+    const { leaves, def } = treeFlatten(ctx.w);
+    const { value, grads } = gradients(() => ctx.objective(treeUnflatten(def, leaves), ctx.theta), leaves);
+    value.dispose();
+    const rand = seededRandom(1);
+    const t = treeMap((x) => normalTensor(x.shape, rand), ctx.w);
+    const jt = jvp(negativeUpdate(ctx), treeUnflatten(def, grads), t)[1];
+    const dt = treeMap((d, x) => tf.mul(d, x), diag, t);
+    const gap = treeNorm(treeSub(jt, dt)).dataSync()[0] as number;
+    const size = treeNorm(dt).dataSync()[0] as number;
+    return !(gap <= 1e-3 * size + 1e-12);
+  });
+  if (bad) {
+    throw new Error(`problem '${ctx.name}': sama needs an optimizer whose update acts coordinate by coordinate (sgd, adam, adamW, rmsprop, chains of those); this one mixes coordinates, so its Jacobian is not diagonal. Use finiteDifference or an implicit method`);
+  }
+}
+
+/** The `sama` row of the method table. */
+export const sama: MethodEntry<'sama'> = {
+  method: 'sama',
+  summary: 'SAMA: identity base Jacobian, v scaled by the diagonal Jacobian of the optimizer update',
+  defaults: (o = {}) => ({ method: 'sama', ...(o.alpha !== undefined ? { alpha: o.alpha } : {}) }),
+  validate: (who, o) => {
+    if (o.alpha !== undefined) checkPositive(who, 'alpha', o.alpha);
+  },
+  build: ({ alpha = 0.01 }) => {
+    let checked = false;
+    return (ctx, v) => tidyTree(() => {
+      const diag = updateJacobianDiagonal(ctx);
+      if (!checked) {
+        checkCoordinateWise(ctx, diag);
+        checked = true;
+      }
+      return centralMixedTerm(ctx, treeMap((d, x) => tf.mul(d, x), diag, v), alpha, 1);
+    });
+  },
+  innerLoop: () => NO_INNER_LOOP,
+  replicaSafe: false,
+};
