@@ -181,10 +181,8 @@ function schedule(changed: readonly string[] | null): void {
 
 window.addEventListener('hashchange', () => schedule(null));
 const events = new EventSource('api/events');
-let connected = false;
 events.addEventListener('hello', () => {
-  if (connected) schedule(null); // reconnected: changes may have been missed
-  connected = true;
+  schedule(null); // (re)connected: what changed before the server watched for this page is fetched now
   live.dataset.state = 'live';
   live.textContent = 'live';
 });
