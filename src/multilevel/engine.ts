@@ -1,11 +1,12 @@
 import type { Tree } from '../tree/tree.js';
 import { checkInteger, checkPositiveInteger } from '../util/validate.js';
+import { type SkipTally, checkSkips } from './diagnose.js';
 import { EngineEvents, type EngineEvent, type Listener } from './events.js';
 import { type Dependencies, type Graph, buildGraph } from './graph.js';
 import { type LoggingOptions, Logger } from './logger.js';
 import type { AnyProblem, Problem } from './problem.js';
 import { type Program, type ProblemNode, buildProgram } from './program.js';
-import { catchUp, totalGradient, trainStep } from './trainStep.js';
+import { type StepReport, catchUp, totalGradient, trainStep } from './trainStep.js';
 
 /** Early stopping on a validation metric. */
 export interface EarlyStopping {
@@ -93,6 +94,7 @@ export class Engine {
   private readonly lastLoss: Record<string, number> = {};
   private readonly config: EngineConfig;
   private iteration = 0;
+  private readonly tallies = new Map<ProblemNode, SkipTally>();
 
   constructor({ problems, dependencies, config }: EngineOptions) {
     if (!Array.isArray(problems) || problems.length === 0) throw new Error('Engine: problems must be a non-empty array of Problem');
@@ -149,13 +151,32 @@ export class Engine {
   async stepOnly(name: string, count: number): Promise<void> {
     checkInteger('Engine.stepOnly', 'count', count, { min: 0 });
     const node = this.node(name);
+    this.tallies.clear();
     for (let i = 0; i < count; i++) await this.step(node, false);
+    this.checkSkips();
+  }
+
+  /** Counts an attempted update of `node` (skipped or not) in this run's tally. */
+  private tally(node: ProblemNode, skipped: StepReport & { kind: 'skip' } | null): void {
+    let t = this.tallies.get(node);
+    if (t === undefined) this.tallies.set(node, (t = { attempted: 0, skipped: 0, cause: null }));
+    t.attempted++;
+    if (skipped !== null) {
+      t.skipped++;
+      t.cause = skipped.cause;
+    }
+  }
+
+  /** Throws when a problem skipped more than its `maxSkippedShare` of this run's updates. */
+  private checkSkips(): void {
+    for (const [node, t] of this.tallies) checkSkips(node, t);
   }
 
   /** One training step of `node`, then the parents' steps it makes ready. */
   private async step(node: ProblemNode, propagate = true): Promise<void> {
     const report = await trainStep(node, propagate && node.problem.deferred, this.events.has('step'));
     if (report.kind === 'pending') return;
+    if (report.kind === 'skip' || report.kind === 'update') this.tally(node, report.kind === 'skip' ? report : null);
     if (report.kind === 'skip') {
       this.events.emit({ type: 'skip', iteration: this.iteration, problem: node.name, step: report.step, lossScale: report.lossScale });
       return;
@@ -196,6 +217,7 @@ export class Engine {
   async run(): Promise<RunResult> {
     const { iterations, validEvery, validation, earlyStopping, logging } = this.config;
     const detach = logging ? new Logger(logging).attach(this.events) : null;
+    this.tallies.clear();
     try {
       const validations: RunResult['validations'] = [];
       let best = earlyStopping?.mode === 'max' ? -Infinity : Infinity;
@@ -218,10 +240,12 @@ export class Engine {
           stale = 0;
         } else if (++stale >= earlyStopping.patience) {
           this.materialize();
+          this.checkSkips();
           return { iterations: it, validations, stoppedEarly: true };
         }
       }
       this.materialize();
+      this.checkSkips();
       return { iterations, validations, stoppedEarly: false };
     } finally {
       detach?.();

@@ -66,7 +66,7 @@ export interface ProblemOptionsBase<P extends Tree, B> {
   data: DataSource<B>;
   /** Configuration; see {@link ProblemConfig}. */
   config?: ProblemConfig;
-  /** Called when an inner loop starts (after the parents step). */
+  /** Called when an inner loop starts: at the problem's first step after its parents stepped. */
   onInnerLoopStart?: (problem: Problem<P, B>) => void;
   /** Applied to the parameters after each update (e.g. clamping), with tf ops. */
   paramCallback?: (params: P) => P;
@@ -133,6 +133,7 @@ export abstract class Problem<P extends Tree = Tree, B = unknown> {
    */
   readonly loop = new InnerLoop<P, B>();
   private role: ProblemRole = { record: true, snapshots: null, deferred: false };
+  private restartPending = false;
   private paramsValue: P;
   private state: Tree;
   private readonly initialParams: P;
@@ -244,10 +245,28 @@ export abstract class Problem<P extends Tree = Tree, B = unknown> {
   }
 
   /**
-   * Starts a new inner loop (after the parents stepped): roll back to the loop's start or, for an
-   * iterative problem, restart from the initial parameters; then reset the record.
+   * Marks the inner loop finished (the parents stepped): the next inner loop starts when this
+   * problem next steps ({@link Problem.beginInnerLoop}), so that until then its parameters are the
+   * trained state the parents just used (what `run()` leaves and validation reads), not already
+   * reset.
    */
   startInnerLoop(): void {
+    this.restartPending = true;
+  }
+
+  /** Whether an inner loop is finished and the next one has not started yet (see {@link Problem.startInnerLoop}). */
+  get innerLoopFinished(): boolean {
+    return this.restartPending;
+  }
+
+  /**
+   * Starts the next inner loop if the last one finished: roll back to the loop's start or, for an
+   * iterative problem, restart from the initial parameters; then call `onInnerLoopStart` and
+   * reset the record. Called by the engine before the problem's next training step.
+   */
+  beginInnerLoop(): void {
+    if (!this.restartPending) return;
+    this.restartPending = false;
     if (this.config.rollBack) {
       const { startParams, startState } = this.loop.record;
       this.restore(startParams, startState);
