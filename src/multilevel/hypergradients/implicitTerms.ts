@@ -26,7 +26,7 @@ export function watchedHessian(ctx: HypergradientContext, method: string, alpha:
       // Scaled by 1 / max|u| first: a diverging series overflows float32 in the squared norms.
       const leaves = treeFlatten(u).leaves;
       const m = tf.max(tf.stack(leaves.map((x) => tf.max(tf.abs(x)))));
-      const inv = tf.div(1, tf.where(tf.greater(m, 0), m, tf.onesLike(m))) as tf.Scalar;
+      const inv = tf.div(1, tf.where(tf.greater(m, 1e-30), m, tf.onesLike(m))) as tf.Scalar;
       const un = treeScale(u, inv);
       const hn = treeScale(hu, inv);
       const step = treeAddScaled(un, -alpha, hn);
