@@ -97,10 +97,12 @@ const zerosLinear = (): Linear => ({ w: tf.zeros([784, 10]), b: tf.zeros([10]) }
 
 /** The baseline: the same classifier, the same steps, on the noisy labels with uniform weights. */
 async function baselineAccuracy(train: Batch, test: Batch, steps: number, lr: number, l2: number): Promise<number> {
+  const w0 = zerosLinear();
   const problem = new ImplicitProblem<Linear, Batch>({
-    name: 'baseline', module: { params: zerosLinear() }, optimizer: sgd({ lr }), data: [train],
+    name: 'baseline', module: { params: w0 }, optimizer: sgd({ lr }), data: [train],
     trainingStep: (b, ctx) => weightedLoss(ctx.params, b, null, l2),
   });
+  tf.dispose([w0.w, w0.b]); // the problem holds a copy
   const engine = new Engine({ problems: [problem], dependencies: {}, config: { iterations: steps } });
   await engine.run();
   const acc = accuracy(problem.params, test);
@@ -125,15 +127,18 @@ function noisyMnist(o: HyperCleaningOptions) {
 /** The bilevel program, starting at zeros or at `state`; one outer step per `engine.run()`. */
 function program(d: ReturnType<typeof noisyMnist>, method: HypergradientOptions, o: HyperCleaningOptions, state?: HyperCleaningState) {
   const { innerSteps = 50, innerLr = 0.5, outerLr = 0.3, l2 = 1e-3 } = o;
+  const w0 = state ? { w: tf.tensor2d(state.classifier.w, [784, 10]), b: tf.tensor1d(state.classifier.b) } : zerosLinear();
+  const lambda0: tf.Tensor1D = state ? tf.tensor1d(state.lambda) : tf.zeros([d.n]);
   const classifier = new ImplicitProblem<Linear, Batch>({
     name: 'classifier', optimizer: sgd({ lr: innerLr }), data: [d.trainB], config: { hypergradient: method, unrollSteps: innerSteps },
-    module: { params: state ? { w: tf.tensor2d(state.classifier.w, [784, 10]), b: tf.tensor1d(state.classifier.b) } : zerosLinear() },
+    module: { params: w0 },
     trainingStep: (b, ctx) => weightedLoss(ctx.params, b, ctx.get<tf.Tensor>('weights'), l2),
   });
   const weights = new ImplicitProblem<tf.Tensor1D, Batch>({
-    name: 'weights', module: { params: state ? tf.tensor1d(state.lambda) : tf.zeros([d.n]) }, optimizer: adam({ lr: outerLr }), data: [d.validB],
+    name: 'weights', module: { params: lambda0 }, optimizer: adam({ lr: outerLr }), data: [d.validB],
     trainingStep: (b, ctx) => sparseSoftmaxCrossEntropy(b.y, logits(ctx.get<Linear>('classifier'), b.x)),
   });
+  tf.dispose([w0.w, w0.b, lambda0]); // the problems hold copies
   classifier.setBatch(d.trainB);
   weights.setBatch(d.validB);
   const engine = new Engine({

@@ -38,17 +38,20 @@ function data(seed: number): { train: Batch; valid: Batch; test: Batch; dispose:
 }
 
 function problems(method: HypergradientOptions, innerSteps: number, d: { train: Batch; valid: Batch }, state?: L2State) {
+  const w0 = state ? tf.tensor1d(state.w) : tf.zeros([D]);
+  const lambda0 = state ? tf.tensor1d(state.lambda) : tf.ones([D]);
   const innerOptions: ProblemOptions<tf.Tensor, Batch> = {
-    name: 'inner', module: { params: state ? tf.tensor1d(state.w) : tf.zeros([D]) }, optimizer: sgd({ lr: 0.1 }), data: [d.train],
+    name: 'inner', module: { params: w0 }, optimizer: sgd({ lr: 0.1 }), data: [d.train],
     config: { hypergradient: method, unrollSteps: innerSteps },
     trainingStep: (b, ctx) => tf.add(sigmoidCrossEntropy(b.y, logits(ctx.params, b)), tf.mul(0.5, tf.sum(tf.mul(ctx.get<tf.Tensor>('outer'), tf.square(ctx.params))))),
   };
   const inner = replaysInnerLoop(method) && state === undefined ? new IterativeProblem(innerOptions) : new ImplicitProblem(innerOptions);
   const outer = new ImplicitProblem<tf.Tensor, Batch>({
-    name: 'outer', module: { params: state ? tf.tensor1d(state.lambda) : tf.ones([D]) }, optimizer: sgd({ lr: 1, momentum: 0.9 }), data: [d.valid],
+    name: 'outer', module: { params: lambda0 }, optimizer: sgd({ lr: 1, momentum: 0.9 }), data: [d.valid],
     paramCallback: (lam) => tf.maximum(lam, 1e-8),
     trainingStep: (b, ctx) => sigmoidCrossEntropy(b.y, logits(ctx.get<tf.Tensor>('inner'), b)),
   });
+  tf.dispose([w0, lambda0]); // the problems hold copies
   inner.setBatch(d.train);
   outer.setBatch(d.valid);
   // One outer step per engine.run().

@@ -70,7 +70,9 @@ export async function lrWdHypergradient(state: LrWdState, method: HypergradientO
   const mlp = loadRecord<Mlp>(state.mlp);
   p.inner.setParams(mlp);
   tf.dispose(Object.values(mlp));
-  p.outer.setParams(tf.tensor1d(state.h));
+  const h = tf.tensor1d(state.h);
+  p.outer.setParams(h);
+  h.dispose();
   await p.inner.nextBatch();
   await p.outer.nextBatch();
   const out = await hypergradientAfter(p.engine, 'inner', 'outer', stepsBefore(method, innerSteps));

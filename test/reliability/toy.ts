@@ -25,16 +25,18 @@ export interface ToyOptions {
  */
 export function toyBilevel(o: ToyOptions = {}) {
   const x = tf.tensor1d([1, 2, 3]);
+  const [w0, a0] = [tf.zeros([3]), tf.scalar(1)]; // the problems copy them
   const innerOptions = {
-    name: 'inner', module: { params: tf.zeros([3]) as tf.Tensor }, optimizer: sgd({ lr: o.innerLr ?? 0.1 }), data: o.data ?? [x],
+    name: 'inner', module: { params: w0 }, optimizer: sgd({ lr: o.innerLr ?? 0.1 }), data: o.data ?? [x],
     config: { unrollSteps: 3, ...(o.innerConfig ?? {}) }, ...(o.gradCallback ? { gradCallback: o.gradCallback } : {}),
     trainingStep: (b: tf.Tensor, ctx: StepContext<tf.Tensor>) => tf.sum(tf.square(tf.sub(ctx.params, tf.mul(b, ctx.get<tf.Tensor>('outer'))))),
   };
   const inner = o.iterative ? new IterativeProblem<tf.Tensor, tf.Tensor>(innerOptions) : new ImplicitProblem<tf.Tensor, tf.Tensor>(innerOptions);
   const outer = new ImplicitProblem<tf.Tensor, number>({
-    name: 'outer', module: { params: tf.scalar(1) }, optimizer: sgd({ lr: o.outerLr ?? 0.01 }), data: [0],
+    name: 'outer', module: { params: a0 as tf.Tensor }, optimizer: sgd({ lr: o.outerLr ?? 0.01 }), data: [0],
     trainingStep: (_b, ctx) => tf.sum(tf.square(tf.sub(ctx.get<tf.Tensor>('inner'), 2))),
   });
+  tf.dispose([w0, a0]);
   const engine = new Engine({ problems: [outer, inner], dependencies: { u2l: { outer: ['inner'] }, l2u: { inner: ['outer'] } }, config: { iterations: o.iterations ?? 6 } });
   return { engine, inner, outer, x, dispose: () => { engine.dispose(); x.dispose(); } };
 }
