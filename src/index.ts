@@ -63,6 +63,7 @@ export { type ReplicaProgram, type ReplicaFactory, type Shard } from './parallel
 export { programTrainingStep } from './parallel/programTrainingStep.js';
 export { Engine, type EngineOptions, type EngineConfig, type RunResult, type EarlyStopping, type Validation } from './multilevel/engine.js';
 export { type Dependencies, type Graph } from './multilevel/graph.js';
+export { type UnrolledMemoryPlan, DEFAULT_UNROLLED_MEMORY_LIMIT, TAPE_BUFFERS_PER_STEP, unrolledTapeEstimate } from './multilevel/memoryPlan.js';
 export { type LoggingOptions } from './multilevel/logger.js';
 export {
   type HypergradientOptions, type HypergradientMethod, type HypergradientContext, type InnerLoopView, type OptimizerView, type MethodName, type MethodEntry,

@@ -5,6 +5,7 @@ import { EngineEvents, type EngineEvent, type Listener } from './events.js';
 import { type Dependencies, type Graph, buildGraph } from './graph.js';
 import { type LoggingOptions, Logger } from './logger.js';
 import type { AnyProblem, Problem } from './problem.js';
+import { DEFAULT_UNROLLED_MEMORY_LIMIT, type UnrolledMemoryPlan } from './memoryPlan.js';
 import { type Program, type ProblemNode, buildProgram } from './program.js';
 import { type StepReport, catchUp, totalGradient, trainStep } from './trainStep.js';
 
@@ -37,6 +38,13 @@ export interface EngineConfig {
    * restarts or records). The way to hold hyperparameters fixed while the rest trains.
    */
   frozen?: readonly string[];
+  /**
+   * The estimated tape memory (bytes) above which a problem differentiated by plain `unrolled`
+   * (no checkpoints) runs with fp32 checkpoints instead: the same hypergradient, from host
+   * snapshots, one step's tape at a time. Default 1 GiB ({@link DEFAULT_UNROLLED_MEMORY_LIMIT});
+   * `Infinity` never switches. What was estimated and decided is in {@link Engine.memoryPlan}.
+   */
+  unrolledMemoryLimit?: number;
 }
 
 /** One validation: when it ran and what `validation()` returned. */
@@ -111,8 +119,19 @@ export class Engine {
     }
     this.config = config;
     this.frozen = new Set(config.frozen ?? []);
-    this.program = buildProgram(byName, this.graph, this.frozen);
+    const limit = config.unrolledMemoryLimit ?? DEFAULT_UNROLLED_MEMORY_LIMIT;
+    if (!(limit > 0)) throw new Error(`Engine: config.unrolledMemoryLimit must be a positive number of bytes (or Infinity), got ${String(config.unrolledMemoryLimit)}`);
+    this.program = buildProgram(byName, this.graph, this.frozen, limit);
     for (const node of this.program.nodes.values()) this.ready.set(node, new Set());
+  }
+
+  /**
+   * The memory estimate of every problem differentiated by plain `unrolled`, made before any step:
+   * the tape bytes through its inner loop, and whether they exceeded
+   * `config.unrolledMemoryLimit` so that it runs checkpointed.
+   */
+  get memoryPlan(): readonly UnrolledMemoryPlan[] {
+    return this.program.memory;
   }
 
   /**
