@@ -88,6 +88,17 @@ export class BatchStream<B> {
     throw new Error(`problem '${this.owner}': ${which} is empty: ${empty.path} has shape [${empty.shape.join(', ')}]; every batch needs at least one example`);
   }
 
+  /**
+   * Draws until `drawn` batches have been drawn in all (a resumed stream: a seeded batch function
+   * or an iterable continues where the checkpointed one was), freeing the owned batches but the
+   * last, which is current.
+   */
+  async replay(drawn: number): Promise<void> {
+    if (drawn < this.count) throw new Error(`problem '${this.owner}': cannot replay its data to batch ${drawn}, ${this.count} already drawn`);
+    while (this.count < drawn) await this.next();
+    this.release([]);
+  }
+
   /** Batches drawn so far (the stream's position, for checkpoints). */
   get drawn(): number {
     return this.count;

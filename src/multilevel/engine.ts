@@ -1,5 +1,6 @@
 import type { Tree } from '../tree/tree.js';
-import { checkInteger, checkPositiveInteger } from '../util/validate.js';
+import { checkFunction, checkInteger, checkPositiveInteger } from '../util/validate.js';
+import { type EngineCheckpoint, notAtBoundary, restoreProblem, saveProblem } from './checkpoint.js';
 import { type SkipTally, checkSkips } from './diagnose.js';
 import { EngineEvents, type EngineEvent, type Listener } from './events.js';
 import { type Dependencies, type Graph, buildGraph } from './graph.js';
@@ -45,6 +46,21 @@ export interface EngineConfig {
    * `Infinity` never switches. What was estimated and decided is in {@link Engine.memoryPlan}.
    */
   unrolledMemoryLimit?: number;
+  /**
+   * Save a checkpoint every `every` iterations (counted over all `run()` calls) with `save`, e.g.
+   * `checkpointFile('run/checkpoint.json', 100)`; the checkpoint must fall where no
+   * problem is inside an inner loop (a multiple of the outer step). Resume with
+   * {@link Engine.restore}.
+   */
+  checkpoint?: CheckpointSchedule;
+}
+
+/** When and where an engine saves checkpoints (see {@link EngineConfig.checkpoint}). */
+export interface CheckpointSchedule {
+  /** Iterations between checkpoints. */
+  every: number;
+  /** Stores one (awaited before the run goes on). */
+  save: (checkpoint: EngineCheckpoint) => void | Promise<void>;
 }
 
 /** One validation: when it ran and what `validation()` returned. */
@@ -102,6 +118,7 @@ export class Engine {
   private readonly lastLoss: Record<string, number> = {};
   private readonly config: EngineConfig;
   private iteration = 0;
+  private completed = 0;
   private readonly tallies = new Map<ProblemNode, SkipTally>();
 
   constructor({ problems, dependencies, config }: EngineOptions) {
@@ -110,6 +127,10 @@ export class Engine {
     this.graph = buildGraph(problems.map((p) => p.name), dependencies ?? {});
     checkPositiveInteger('Engine', 'config.iterations', config?.iterations);
     if (config.validEvery !== undefined) checkPositiveInteger('Engine', 'config.validEvery', config.validEvery);
+    if (config.checkpoint !== undefined) {
+      checkPositiveInteger('Engine', 'config.checkpoint.every', config.checkpoint.every);
+      checkFunction('Engine', 'config.checkpoint.save', config.checkpoint.save, 'a function (checkpoint) => void');
+    }
     if (config.earlyStopping !== undefined) {
       if (config.validation === undefined || config.validEvery === undefined) throw new Error('Engine: config.earlyStopping needs config.validation and config.validEvery');
       checkPositiveInteger('Engine', 'config.earlyStopping.patience', config.earlyStopping.patience);
@@ -245,6 +266,9 @@ export class Engine {
       for (let it = 1; it <= iterations; it++) {
         this.iteration = it;
         for (const leaf of leaves) await this.step(leaf);
+        this.completed++;
+        const schedule = this.config.checkpoint;
+        if (schedule !== undefined && this.completed % schedule.every === 0) await schedule.save(this.checkpoint());
         if (this.events.has('iteration')) this.events.emit({ type: 'iteration', iteration: it, total: iterations, losses: this.lastLoss });
         if (validation === undefined || validEvery === undefined || it % validEvery !== 0) continue;
         this.materialize();
@@ -277,6 +301,52 @@ export class Engine {
    */
   materialize(): void {
     for (const node of this.program.nodes.values()) catchUp(node);
+  }
+
+  /** Iterations completed over all `run()` calls (restored by {@link Engine.restore}). */
+  get iterationsDone(): number {
+    return this.completed;
+  }
+
+  /**
+   * The engine's state now, as JSON ({@link EngineCheckpoint}), with the caller's `user` data. It
+   * must be taken between iterations where no problem is inside an inner loop or an update (an
+   * error names the problem otherwise): at the end of a `run()` of whole outer steps, or at a
+   * multiple of the outer step.
+   */
+  checkpoint(user?: unknown): EngineCheckpoint {
+    for (const node of this.program.nodes.values()) {
+      const why = notAtBoundary(node);
+      if (why !== null) throw new Error(`Engine.checkpoint: after iteration ${this.completed}, ${why}`);
+    }
+    const problems = Object.fromEntries([...this.program.nodes.values()].map((n) => [n.name, saveProblem(n)]));
+    const ready = Object.fromEntries([...this.ready].map(([parent, set]) => [parent.name, [...set].map((c) => c.name)]));
+    return {
+      format: 'hypergrad-engine-checkpoint', version: 1, iterations: this.completed, problems, ready, lastLoss: { ...this.lastLoss },
+      ...(user === undefined ? {} : { user }),
+    };
+  }
+
+  /**
+   * Continues from a checkpoint of the same program (its problems built as before, freshly): each
+   * problem's state is restored and its data drawn up to where it was, so that the following
+   * iterations equal those of the run that saved it. Errors name what does not match.
+   */
+  async restore(checkpoint: EngineCheckpoint): Promise<void> {
+    if (checkpoint?.format !== 'hypergrad-engine-checkpoint' || checkpoint.version !== 1) {
+      throw new Error(`Engine.restore: not a version 1 hypergrad engine checkpoint (format ${String(checkpoint?.format)}, version ${String(checkpoint?.version)})`);
+    }
+    const names = Object.keys(checkpoint.problems).sort();
+    const mine = [...this.graph.names].sort();
+    if (names.join() !== mine.join()) throw new Error(`Engine.restore: the checkpoint holds problems ${names.join(', ')}; this engine has ${mine.join(', ')}`);
+    for (const node of this.program.nodes.values()) await restoreProblem(node, checkpoint.problems[node.name] as EngineCheckpoint['problems'][string]);
+    for (const [parent, set] of this.ready) {
+      set.clear();
+      for (const c of checkpoint.ready[parent.name] ?? []) set.add(this.node(c));
+    }
+    for (const k of Object.keys(this.lastLoss)) delete this.lastLoss[k];
+    Object.assign(this.lastLoss, checkpoint.lastLoss);
+    this.completed = checkpoint.iterations;
   }
 
   /** Frees every problem's tensors. */

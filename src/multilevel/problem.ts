@@ -280,6 +280,21 @@ export abstract class Problem<P extends Tree = Tree, B = unknown> {
     this.stream.release(this.loop.batches());
   }
 
+  /**
+   * Sets the whole state from a checkpoint (the tensors are copied): parameters, optimizer state,
+   * update count, scaler, whether the inner loop just finished, and where it started (for
+   * `rollBack`; else it starts at the given state).
+   * @internal
+   */
+  resume(s: { params: P; state: Tree; updates: number; scaler: LossScaleState | null; innerLoopFinished: boolean; start: { params: P; state: Tree; step: number } | null }): void {
+    this.restore(s.params, s.state);
+    this.updates = s.updates;
+    this.scaler = s.scaler === null ? null : { ...s.scaler };
+    this.restartPending = s.innerLoopFinished;
+    if (s.start === null) this.loop.start(this.paramsValue, this.state, this.updates);
+    else this.loop.start(s.start.params, s.start.state, s.start.step);
+  }
+
   /** Frees every tensor the problem holds. */
   dispose(): void {
     treeDispose(this.paramsValue);
