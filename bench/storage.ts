@@ -20,6 +20,8 @@ interface Measure {
 async function measure(makeBackend: () => JournalBackend, workers: number, study: string): Promise<Measure> {
   const storages = Array.from({ length: workers }, (_v, i) => new JournalStorage(makeBackend(), { worker: `b${i}` }));
   const latencies: number[] = [];
+  // The PostgreSQL journal (one schema) is shared by every measurement: count only this study's entries.
+  const before = (await storages[0]!.backend.read(-1)).length;
   const t0 = performance.now();
   await Promise.all(storages.map((storage) => runWorker({
     storage, study, budget: TRIALS, heartbeatMs: 10_000, optimizer: () => randomSearch({ searchSpace, seed: 1 }),
@@ -27,8 +29,7 @@ async function measure(makeBackend: () => JournalBackend, workers: number, study
     onTrial: (t) => latencies.push((t.endedAt as number) - (t.startedAt as number)),
   })));
   const seconds = (performance.now() - t0) / 1000;
-  const entries = await storages[0]!.backend.read(-1);
-  const ops = entries.filter((e) => e.op.op !== 'createStudy' || e.op.study === study).length;
+  const ops = (await storages[0]!.backend.read(-1)).length - before;
   await Promise.all(storages.map((s) => s.close()));
   latencies.sort((a, b) => a - b);
   return { trialsPerSecond: TRIALS / seconds, opsPerSecond: ops / seconds, latencyMs: latencies[Math.floor(latencies.length / 2)] as number };
