@@ -38,6 +38,8 @@ export class BatchStream<B> {
   private iterator: Iterator<B> | AsyncIterator<B> | null = null;
   private last: B | undefined;
   private count = 0;
+  /** Called after each draw (an engine logs the order in which its problems draw, for checkpoints). */
+  onDraw: (() => void) | null = null;
 
   /** @param owner - the problem's name, for errors. */
   constructor(private readonly owner: string, private readonly data: DataSource<B>) {}
@@ -79,6 +81,7 @@ export class BatchStream<B> {
     this.refuseEmpty(batch, `batch ${this.count} (0-based)`);
     this.count++;
     this.last = batch;
+    this.onDraw?.();
     return batch;
   }
 

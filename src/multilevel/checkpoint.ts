@@ -57,6 +57,12 @@ export interface EngineCheckpoint {
   ready: Record<string, string[]>;
   /** The last loss of each problem (what `iteration` events report). */
   lastLoss: Record<string, number>;
+  /**
+   * The order in which the problems drew their batches, run-length encoded as `[problem, count]`
+   * pairs: a resumed engine draws again in this order, so data sources that share one random
+   * generator continue exactly.
+   */
+  draws: [string, number][];
   /** The caller's own JSON (e.g. a history logged so far). */
   user?: unknown;
 }

@@ -119,6 +119,7 @@ export class Engine {
   private readonly config: EngineConfig;
   private iteration = 0;
   private completed = 0;
+  private readonly draws: [string, number][] = [];
   private readonly tallies = new Map<ProblemNode, SkipTally>();
 
   constructor({ problems, dependencies, config }: EngineOptions) {
@@ -143,7 +144,10 @@ export class Engine {
     const limit = config.unrolledMemoryLimit ?? DEFAULT_UNROLLED_MEMORY_LIMIT;
     if (!(limit > 0)) throw new Error(`Engine: config.unrolledMemoryLimit must be a positive number of bytes (or Infinity), got ${String(config.unrolledMemoryLimit)}`);
     this.program = buildProgram(byName, this.graph, this.frozen, limit);
-    for (const node of this.program.nodes.values()) this.ready.set(node, new Set());
+    for (const node of this.program.nodes.values()) {
+      this.ready.set(node, new Set());
+      node.problem.stream.onDraw = () => this.logDraw(node.name);
+    }
   }
 
   /**
@@ -303,6 +307,13 @@ export class Engine {
     for (const node of this.program.nodes.values()) catchUp(node);
   }
 
+  /** Appends a draw of `name` to the run-length encoded draw order. */
+  private logDraw(name: string): void {
+    const last = this.draws[this.draws.length - 1];
+    if (last !== undefined && last[0] === name) last[1]++;
+    else this.draws.push([name, 1]);
+  }
+
   /** Iterations completed over all `run()` calls (restored by {@link Engine.restore}). */
   get iterationsDone(): number {
     return this.completed;
@@ -323,6 +334,7 @@ export class Engine {
     const ready = Object.fromEntries([...this.ready].map(([parent, set]) => [parent.name, [...set].map((c) => c.name)]));
     return {
       format: 'hypergrad-engine-checkpoint', version: 1, iterations: this.completed, problems, ready, lastLoss: { ...this.lastLoss },
+      draws: this.draws.map(([n, c]) => [n, c]),
       ...(user === undefined ? {} : { user }),
     };
   }
@@ -339,7 +351,16 @@ export class Engine {
     const names = Object.keys(checkpoint.problems).sort();
     const mine = [...this.graph.names].sort();
     if (names.join() !== mine.join()) throw new Error(`Engine.restore: the checkpoint holds problems ${names.join(', ')}; this engine has ${mine.join(', ')}`);
+    // Draw again in the logged order (then each stream tops up to its own count and frees them).
+    for (const [name, count] of checkpoint.draws ?? []) {
+      const stream = this.node(name).problem.stream;
+      for (let i = 0; i < count; i++) {
+        await stream.next();
+        stream.release([]);
+      }
+    }
     for (const node of this.program.nodes.values()) await restoreProblem(node, checkpoint.problems[node.name] as EngineCheckpoint['problems'][string]);
+    this.draws.splice(0, this.draws.length, ...(checkpoint.draws ?? []).map(([n, c]): [string, number] => [n, c]));
     for (const [parent, set] of this.ready) {
       set.clear();
       for (const c of checkpoint.ready[parent.name] ?? []) set.add(this.node(c));

@@ -46,8 +46,9 @@ function build(s: Setup, config: Partial<EngineConfig> = {}) {
       return tf.add(tf.mean(tf.square(tf.sub(pred, y))), tf.sum(tf.mul(tf.reshape(ctx.get<tf.Tensor>('outer'), [3, 1]), tf.square(ctx.params.w))));
     },
   });
-  const outer = new ImplicitProblem<tf.Tensor, number>({
-    name: 'outer', module: { params: a0 }, optimizer: adam({ lr: 0.02 }), data: [0],
+  // With a batch function, the outer problem draws from the same generator as the inner one.
+  const outer = new ImplicitProblem<tf.Tensor, unknown>({
+    name: 'outer', module: { params: a0 }, optimizer: adam({ lr: 0.02 }), data: s.functionData ? () => normalTensor([2], rand) : [0],
     trainingStep: (_b, ctx) => tf.sum(tf.square(tf.sub(ctx.get<{ w: tf.Tensor }>('inner').w, tf.tensor2d([[1], [-1], [1]])))),
   });
   tf.dispose([w0.w, w0.b, a0]);
@@ -58,7 +59,7 @@ function build(s: Setup, config: Partial<EngineConfig> = {}) {
 }
 
 const setups: [string, Setup][] = [
-  ['iterative, plain unrolled (deferred), fp16 loss scaling that grows, seeded batch function', {
+  ['iterative, plain unrolled (deferred), fp16 loss scaling that grows, batch functions sharing one seeded generator', {
     method: { method: 'unrolled' }, iterative: true, functionData: true, config: { precision: 'fp16', lossScale: { initial: 2 ** 4, growthInterval: 2 } },
   }],
   ['implicit with rollBack, ES (its random draws), a cycled 3-batch iterable, gradient accumulation', {
