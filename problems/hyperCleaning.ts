@@ -13,7 +13,7 @@ import {
   sparseSoftmaxCrossEntropy,
 } from '../src/index.js';
 import { COMPARED_METHODS, hypergradientAfter, stepsBefore, trackOuterSteps } from './harness.js';
-import type { ProblemRunOptions, ProblemSpec } from './types.js';
+import type { HistoryEntry, ProblemRunOptions, ProblemSpec } from './types.js';
 
 /** Options of {@link hyperCleaning}. */
 export interface HyperCleaningOptions {
@@ -41,6 +41,10 @@ export interface HyperCleaningOptions {
   seed?: number;
   /** Called after each outer step; see {@link ProblemRunOptions}. */
   onOuterStep?: ProblemRunOptions['onOuterStep'];
+  /** Called with each history entry; see {@link ProblemRunOptions}. */
+  onHistory?: ProblemRunOptions['onHistory'];
+  /** Checkpoints of the run; see {@link ProblemRunOptions}. */
+  checkpoint?: ProblemRunOptions['checkpoint'];
   /** Receives the state at the end of the run (for hypergradient comparisons). */
   onFinalState?: (state: HyperCleaningState) => void;
 }
@@ -62,7 +66,7 @@ export interface HyperCleaningResult {
   /** Seconds per outer step (its inner steps included). */
   secondsPerOuterStep: number;
   /** Validation cross-entropy after each outer step, with the wall time (s) since the start. */
-  history: { seconds: number; validationLoss: number }[];
+  history: HistoryEntry[];
   /** Peak `tf.memory().numBytes` seen during the run. */
   peakBytes: number;
 }
@@ -153,7 +157,7 @@ export async function hyperCleaning(o: HyperCleaningOptions = {}): Promise<Hyper
   const d = noisyMnist(o);
   const { classifier, weights, engine } = program(d, method, o);
   const validCe = () => tf.tidy(() => sparseSoftmaxCrossEntropy(d.validB.y, logits(classifier.params, d.validB.x)).dataSync()[0] as number);
-  const tracked = await trackOuterSteps(engine, outerSteps, validCe, 1, o.onOuterStep);
+  const tracked = await trackOuterSteps(engine, outerSteps, validCe, 1, o.onOuterStep, o);
   o.onFinalState?.({
     classifier: { w: Array.from(classifier.params.w.dataSync()), b: Array.from(classifier.params.b.dataSync()) },
     lambda: Array.from(weights.params.dataSync()),

@@ -62,10 +62,10 @@ function problems(method: HypergradientOptions, innerSteps: number, d: { train: 
 const bce = (w: tf.Tensor, b: Batch) => tf.tidy(() => sigmoidCrossEntropy(b.y, logits(w, b)).dataSync()[0] as number);
 
 /** Runs the L2 HPO; see the module comment. */
-export async function l2Hpo({ method = { method: 'cg', iterations: 3 }, outerSteps = 20, innerSteps = 100, seed = 0, onOuterStep }: ProblemRunOptions = {}): Promise<ProblemReport<L2State>> {
+export async function l2Hpo({ method = { method: 'cg', iterations: 3 }, outerSteps = 20, innerSteps = 100, seed = 0, onOuterStep, ...run }: ProblemRunOptions = {}): Promise<ProblemReport<L2State>> {
   const d = data(seed);
   const { inner, outer, engine } = problems(method, innerSteps, d);
-  const tracked = await trackOuterSteps(engine, outerSteps, () => bce(inner.params, d.valid), 1, onOuterStep);
+  const tracked = await trackOuterSteps(engine, outerSteps, () => bce(inner.params, d.valid), 1, onOuterStep, run);
   await engine.stepOnly('inner', innerSteps); // the inner optimum under the final lambda
   const state: L2State = { w: Array.from(inner.params.dataSync()), lambda: Array.from(outer.params.dataSync()) };
   const tuned = bce(inner.params, d.test);

@@ -38,15 +38,16 @@ function build(d: ReturnType<typeof setup>, method: HypergradientOptions, innerS
   });
 }
 
-async function train(method: HypergradientOptions, outerSteps: number, innerSteps: number, seed: number, d: ReturnType<typeof setup>, onOuterStep?: ProblemRunOptions['onOuterStep']) {
+async function train(method: HypergradientOptions, outerSteps: number, innerSteps: number, seed: number, d: ReturnType<typeof setup>, onOuterStep?: ProblemRunOptions['onOuterStep'],
+  run: ProblemRunOptions = {}) {
   const p = build(d, method, innerSteps, seed);
-  return { p, ...(await trackOuterSteps(p.engine, outerSteps, () => mlpValidation(p.inner.params, d.va.x, d.va.y).loss, 1, onOuterStep)) };
+  return { p, ...(await trackOuterSteps(p.engine, outerSteps, () => mlpValidation(p.inner.params, d.va.x, d.va.y).loss, 1, onOuterStep, run)) };
 }
 
 /** Runs the tuning and its fixed-hyperparameter baseline; see the module comment. */
-export async function lrWdTuning({ method = { method: 'unrolled' }, outerSteps = 30, innerSteps = 20, seed = 0, onOuterStep }: ProblemRunOptions = {}): Promise<ProblemReport<LrWdState>> {
+export async function lrWdTuning({ method = { method: 'unrolled' }, outerSteps = 30, innerSteps = 20, seed = 0, onOuterStep, ...rest }: ProblemRunOptions = {}): Promise<ProblemReport<LrWdState>> {
   const d = setup(seed);
-  const run = await train(method, outerSteps, innerSteps, seed, d, onOuterStep);
+  const run = await train(method, outerSteps, innerSteps, seed, d, onOuterStep, rest);
   const tuned = mlpValidation(run.p.inner.params, d.te.x, d.te.y);
   const validationLoss = mlpValidation(run.p.inner.params, d.va.x, d.va.y).loss;
   const mlp = saveRecord(run.p.inner.params);

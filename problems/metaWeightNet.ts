@@ -184,7 +184,7 @@ export async function metaWeightNet(o: MetaWeightNetOptions = {}): Promise<Probl
   const d = longTailedMnist(imbalance, nMax, seed);
   const { classifier, meta, engine } = mwnProgram(d, method, innerSteps, seed);
   const metaCe = () => crossEntropyOn(classifier.params, d.meta);
-  const tracked = await trackOuterSteps(engine, outerSteps, metaCe, Math.max(1, Math.floor(outerSteps / 50)), o.onOuterStep);
+  const tracked = await trackOuterSteps(engine, outerSteps, metaCe, Math.max(1, Math.floor(outerSteps / 50)), o.onOuterStep, o);
   const tuned = classAccuracies(classifier.params, d.test);
   const state: MetaWeightNetState = { classifier: saveRecord(classifier.params), meta: saveRecord(meta.params) };
   const validationLoss = metaCe();

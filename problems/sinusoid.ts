@@ -14,10 +14,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   Engine, type HypergradientMethod, type HypergradientOptions, ImplicitProblem, IterativeProblem, type StepContext, adam, grad, jvp, normalTensor,
-  seededRandom, sgd, solveCg, tidyTree, treeScale, vjp,
+  type SeededRandom, seededRandom, sgd, solveCg, tidyTree, treeScale, vjp,
   type Tree, treeAdd, treeAddScaled, treeLeaves, treeMap,
 } from '../src/index.js';
-import { type SavedRecord, hypergradientAfter, loadRecord, saveRecord, trackOuterSteps } from './harness.js';
+import { type ExtraState, type SavedRecord, hypergradientAfter, loadRecord, saveRecord, trackOuterSteps } from './harness.js';
 import type { ProblemReport, ProblemRunOptions, ProblemSpec } from './types.js';
 
 type Net = { w1: tf.Tensor; b1: tf.Tensor; w2: tf.Tensor; b2: tf.Tensor; w3: tf.Tensor; b3: tf.Tensor; [k: string]: tf.Tensor };
@@ -116,9 +116,11 @@ function checkMethod(method: HypergradientOptions): void {
   }
 }
 
-function program(method: HypergradientOptions, innerSteps: number, rand: () => number, theta0?: Net) {
+function program(method: HypergradientOptions, innerSteps: number, rand: SeededRandom, theta0?: Net) {
   checkMethod(method);
   const ad = adaptation(method);
+  // The generator's state before the current task was drawn: a checkpoint redraws the task from it.
+  let beforeTask = rand.state;
   let task = sampleTask(rand);
   const zeros = (t: Net) => treeMap((x) => tf.zerosLike(x), t) as Net;
   const thetaInit = theta0 ?? initNet(rand);
@@ -131,6 +133,7 @@ function program(method: HypergradientOptions, innerSteps: number, rand: () => n
     config: { hypergradient, unrollSteps: innerSteps },
     onInnerLoopStart: () => {
       disposeTask(task);
+      beforeTask = rand.state;
       task = sampleTask(rand);
     },
     trainingStep: (b: Points, ctx: StepContext<Net>) => taskLoss(ctx.get<Net>('meta'), ctx.params, b, ad.lambda),
@@ -144,11 +147,20 @@ function program(method: HypergradientOptions, innerSteps: number, rand: () => n
   });
   tf.dispose([...Object.values(thetaInit), ...Object.values(delta0)]); // the problems hold copies
   const engine = new Engine({ problems: [meta, inner], dependencies: { u2l: { meta: ['task'] }, l2u: { task: ['meta'] } }, config: { iterations: innerSteps } });
-  return { engine, inner, meta, releaseTask: () => disposeTask(task), dispose: () => { engine.dispose(); disposeTask(task); } };
+  const taskState: ExtraState = {
+    save: () => ({ beforeTask }),
+    load: (saved) => {
+      disposeTask(task);
+      rand.state = (saved as { beforeTask: number }).beforeTask;
+      beforeTask = rand.state;
+      task = sampleTask(rand);
+    },
+  };
+  return { engine, inner, meta, taskState, releaseTask: () => disposeTask(task), dispose: () => { engine.dispose(); disposeTask(task); } };
 }
 
 /** Meta-trains and evaluates; see the module comment. */
-export async function sinusoid({ method = { method: 'unrolled' }, outerSteps = 2000, innerSteps = 5, seed = 0, onOuterStep }: ProblemRunOptions = {}): Promise<ProblemReport<SinusoidState>> {
+export async function sinusoid({ method = { method: 'unrolled' }, outerSteps = 2000, innerSteps = 5, seed = 0, onOuterStep, ...run }: ProblemRunOptions = {}): Promise<ProblemReport<SinusoidState>> {
   checkMethod(method);
   const rand = seededRandom(seed);
   const evalRand = seededRandom(seed + 1000);
@@ -157,7 +169,8 @@ export async function sinusoid({ method = { method: 'unrolled' }, outerSteps = 2
   const ad = adaptation(method);
   const baseline = adaptedMse(untrained, tasks, innerSteps, ad);
   const p = program(method, innerSteps, rand, treeMap((x) => tf.clone(x), untrained) as Net);
-  const tracked = await trackOuterSteps(p.engine, outerSteps, () => adaptedMse(p.meta.params, tasks.slice(0, 10), innerSteps, ad), Math.max(1, Math.floor(outerSteps / 20)), onOuterStep);
+  const tracked = await trackOuterSteps(p.engine, outerSteps, () => adaptedMse(p.meta.params, tasks.slice(0, 10), innerSteps, ad), Math.max(1, Math.floor(outerSteps / 20)), onOuterStep,
+    { ...run, extra: p.taskState });
   const history = tracked.history;
   const tuned = adaptedMse(p.meta.params, tasks, innerSteps, ad);
   const theta = saveRecord(p.meta.params);

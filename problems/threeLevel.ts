@@ -89,11 +89,11 @@ function program(d: Data, method: HypergradientOptions, innerSteps: number, seed
 }
 
 /** Runs the 3-level program, the 2-level one with the decay fixed, and the uniform-weight baseline. */
-export async function threeLevel({ method = { method: 'cg', iterations: 5 }, outerSteps = 20, innerSteps = 5, seed = 0, onOuterStep }: ProblemRunOptions = {}): Promise<ProblemReport<ThreeLevelState>> {
+export async function threeLevel({ method = { method: 'cg', iterations: 5 }, outerSteps = 20, innerSteps = 5, seed = 0, onOuterStep, ...run }: ProblemRunOptions = {}): Promise<ProblemReport<ThreeLevelState>> {
   const d = data(seed);
   const p = program(d, method, innerSteps, seed);
   const hyperCe = () => crossEntropyOn(p.classifier.params, hyperSplit(d));
-  const tracked = await trackOuterSteps(p.engine, outerSteps, hyperCe, 1, onOuterStep);
+  const tracked = await trackOuterSteps(p.engine, outerSteps, hyperCe, 1, onOuterStep, run);
   const tuned = classAccuracies(p.classifier.params, d.test);
   const validationLoss = hyperCe();
   const state: ThreeLevelState = { classifier: saveRecord(p.classifier.params), meta: saveRecord(p.meta.params), decay: p.decay.params.dataSync()[0] as number };

@@ -34,7 +34,7 @@ export {
   softmaxCrossEntropy, sparseSoftmaxCrossEntropy, sigmoidCrossEntropy, meanSquaredError,
 } from './losses/losses.js';
 export { type Reduction, type LossOptions } from './losses/reduce.js';
-export { seededRandom, normalSamples, normalTensor, shuffleInPlace } from './util/random.js';
+export { seededRandom, type SeededRandom, normalSamples, normalTensor, shuffleInPlace } from './util/random.js';
 
 export { type GradientTransformation, type Schedule, type LearningRate } from './optim/types.js';
 export {
