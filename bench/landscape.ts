@@ -1,4 +1,5 @@
-import { analyseLandscape, compareLandscapes, evaluateGrid, landscapeGraph, landscapeGrid, landscapeOf, lcbench, lcbenchBatch } from '../src/index.js';
+import { lcbench, lcbenchBatch } from '../src/simulator/index.js';
+import { analyseLandscape, compareLandscapes, evaluateGrid, landscapeGraph, landscapeGrid, landscapeOf } from '../src/entries/landscape.js';
 import { report } from './report.js';
 
 /**

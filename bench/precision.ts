@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  type Digits, Engine, type HypergradientOptions, ImplicitProblem, IterativeProblem, type Precision, initBackend, mnistSplits,
-  normalTensor, seededRandom, sgd, snapshotBytes, sparseSoftmaxCrossEntropy,
-} from '../src/index.js';
+import { Engine, type HypergradientOptions, ImplicitProblem, IterativeProblem, type Precision, initBackend, normalTensor, seededRandom, sgd, sparseSoftmaxCrossEntropy } from '../src/index.js';
+import { type Digits, mnistSplits } from '../src/data/mnist.js';
+import { snapshotBytes } from '../src/precision/snapshot.js';
 import { report } from './report.js';
 
 type Mlp = { w1: tf.Tensor; b1: tf.Tensor; w2: tf.Tensor; b2: tf.Tensor; [k: string]: tf.Tensor };

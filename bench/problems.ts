@@ -1,5 +1,6 @@
 import { initBackend } from '../src/index.js';
-import { PROBLEM_TABLE, defaultMethod } from '../src/cli/problems.js';
+import { PROBLEM_TABLE } from '../problems/index.js';
+import { defaultMethod } from '../src/cli/methodOptions.js';
 import { report } from './report.js';
 
 /** Time per outer step (its inner steps included) per method per ready-made problem, at small sizes. */

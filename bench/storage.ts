@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { randomSearch } from '../src/index.js';
+import { randomSearch } from '../src/hpo/index.js';
 import { type JournalBackend, JournalStorage, fileBackend, memoryBackend, postgresBackend, runWorker } from '../src/storage/index.js';
 import { report } from './report.js';
 

@@ -7,7 +7,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { type Benchmark, randomSearch } from '../src/hpo/index.js';
-import { type PlotSeries, writeIncumbentPlot } from '../src/index.js';
+import { type PlotSeries, writeIncumbentPlot } from '../src/entries/plot.js';
 import { lcbench, mfHartmann, performanceOverTime, simulate } from '../src/simulator/index.js';
 
 /** Random search at the benchmark's full fidelity. */

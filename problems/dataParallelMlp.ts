@@ -8,10 +8,9 @@
  * the training split); replica r of R takes its r-th contiguous part.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  type DataParallel, type Digits, Engine, type HypergradientOptions, ImplicitProblem, type Mlp, type ReplicaProgram, type Shard, initMlp as heInitMlp,
-  mlpLogits, mnistSplits, programTrainingStep, seededRandom, sgd, sparseSoftmaxCrossEntropy,
-} from '../src/index.js';
+import { type DataParallel, Engine, type HypergradientOptions, ImplicitProblem, type ReplicaProgram, type Shard, programTrainingStep, seededRandom, sgd, sparseSoftmaxCrossEntropy } from '../src/index.js';
+import { type Digits, mnistSplits } from '../src/data/mnist.js';
+import { type Mlp, initMlp as heInitMlp, mlpLogits } from '../src/models/mlp.js';
 
 export { type Mlp, mlpLogits };
 /** A batch of digits. */

@@ -4,7 +4,12 @@ import { type Engine, type HypergradientOptions, type MethodName, type Tree, inn
 import type { HistoryEntry, ProblemReport, ProblemRunOptions } from './types.js';
 
 /** Tensors by name, as plain arrays (a JSON-safe state). */
-export type SavedRecord = Record<string, { values: number[]; shape: number[] }>;
+export type SavedRecord = Record<string, {
+  /** The tensor's values, row-major. */
+  values: number[];
+  /** Its shape. */
+  shape: number[];
+}>;
 
 /** A record of tensors as plain arrays. */
 export function saveRecord(record: Record<string, tf.Tensor>): SavedRecord {

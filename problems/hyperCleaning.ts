@@ -8,10 +8,8 @@
  * weights (`sigmoid(lambda_i) < 1/2`) at spotting the corrupted examples.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  type Digits, Engine, type HypergradientOptions, ImplicitProblem, adam, mnistSplits, seededRandom, sgd,
-  sparseSoftmaxCrossEntropy,
-} from '../src/index.js';
+import { Engine, type HypergradientOptions, ImplicitProblem, adam, seededRandom, sgd, sparseSoftmaxCrossEntropy } from '../src/index.js';
+import { type Digits, mnistSplits } from '../src/data/mnist.js';
 import { COMPARED_METHODS, hypergradientAfter, stepsBefore, trackOuterSteps } from './harness.js';
 import type { HistoryEntry, ProblemRunOptions, ProblemSpec } from './types.js';
 
@@ -74,7 +72,12 @@ export interface HyperCleaningResult {
 /** A snapshot of the bilevel state, to compare hypergradient methods at the same point. */
 export interface HyperCleaningState {
   /** Classifier weights and bias. */
-  classifier: { w: number[]; b: number[] };
+  classifier: {
+    /** Weights, 784 x 10 row-major. */
+    w: number[];
+    /** Biases, 10. */
+    b: number[];
+  };
   /** Example-weight logits. */
   lambda: number[];
 }

@@ -7,9 +7,9 @@
  * hyperparameters held fixed.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  type Digits, type HypergradientOptions, type Mlp, lrWdProgram, mlpValidation, mnistSplits, randomBatches, seededRandom,
-} from '../src/index.js';
+import { type HypergradientOptions, seededRandom } from '../src/index.js';
+import { type Digits, mnistSplits } from '../src/data/mnist.js';
+import { type Mlp, lrWdProgram, mlpValidation, randomBatches } from '../src/models/index.js';
 import { COMPARED_WITH_ES, type SavedRecord, hypergradientAfter, loadRecord, saveRecord, stepsBefore, trackOuterSteps } from './harness.js';
 import type { ProblemReport, ProblemRunOptions, ProblemSpec } from './types.js';
 

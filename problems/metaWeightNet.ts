@@ -19,10 +19,8 @@
  * trained for the same steps with uniform weights; also the mean accuracy on the five rarest classes.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  type Digits, Engine, type HypergradientOptions, ImplicitProblem, type ProblemOptions, adam, mnistSplits, normalTensor,
-  seededRandom, sgd, sparseSoftmaxCrossEntropy, stopGradient,
-} from '../src/index.js';
+import { Engine, type HypergradientOptions, ImplicitProblem, type ProblemOptions, adam, normalTensor, seededRandom, sgd, sparseSoftmaxCrossEntropy, stopGradient } from '../src/index.js';
+import { type Digits, mnistSplits } from '../src/data/mnist.js';
 import { COMPARED_METHODS, type SavedRecord, hypergradientAfter, loadRecord, saveRecord, stepsBefore, trackOuterSteps } from './harness.js';
 import type { ProblemReport, ProblemRunOptions, ProblemSpec } from './types.js';
 

@@ -46,7 +46,16 @@ export interface ProblemReport<S> {
   /** Validation loss at the end. */
   validationLoss: number;
   /** The held-out metric (e.g. test accuracy), tuned and untuned. */
-  test: { name: string; value: number; baseline: number; higherIsBetter: boolean };
+  test: {
+    /** Column title, e.g. `test acc`. */
+    name: string;
+    /** With the tuned hyperparameters. */
+    value: number;
+    /** With the initial (untuned) hyperparameters. */
+    baseline: number;
+    /** Whether larger is better (shown as a percentage when at most 1). */
+    higherIsBetter: boolean;
+  };
   /** Problem-specific numbers (e.g. precision and recall). */
   extras: Record<string, number>;
   /** Validation loss after each outer step, with wall seconds since the start. */
@@ -66,7 +75,14 @@ export interface ProblemSpec<S = unknown> {
   /** One line for `hypergrad list`. */
   description: string;
   /** Defaults of `run` (outer, inner steps), of `compare` (smaller), and the Neumann/fixed-point step. */
-  defaults: { run: [number, number]; compare: [number, number]; alpha: number };
+  defaults: {
+    /** `[outer steps, inner steps]` of `hypergrad run`. */
+    run: [number, number];
+    /** `[outer steps, inner steps]` of `hypergrad compare`. */
+    compare: [number, number];
+    /** The step of Neumann and fixed-point iterations (below 2 / lambda_max of the inner Hessian). */
+    alpha: number;
+  };
   /**
    * The method whose hypergradient `compare` treats as exact (a long CG for problems solved to
    * their optimum; `unrolled` where the hyperparameters act through the training steps).

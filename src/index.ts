@@ -2,12 +2,23 @@
  * hypergrad: multilevel (bilevel and deeper) optimization with second-order-correct automatic
  * differentiation on TensorFlow.js.
  *
- * Importing this module registers hypergrad's gradient rules with tfjs-core (see
- * {@link registerRules}). Call {@link initBackend} once before computing.
+ * This entry holds the core: the backend, trees, differentiation (`grad`, `vjp`, `jvp`, `hvp`,
+ * `mixedHvp`, `customVjp`), losses, optimizers, linear solvers, and the multilevel `Problem` /
+ * `Engine` with its hypergradient methods. The rest is in subpath entries:
+ * `hypergrad/hpo` (search spaces and HPO optimizers), `hypergrad/simulator` (the HPO simulator and
+ * its benchmarks), `hypergrad/problems` (ready-made problems and the `ProblemSpec` the CLI runs) and
+ * `hypergrad/plot` (charts as Vega-Lite specs).
+ *
+ * Importing this module changes nothing in tfjs. {@link initBackend} selects the backend and
+ * installs hypergrad's gradient rules ({@link registerRules}); call it once before computing.
+ * @example
+ * ```ts
+ * import { initBackend, hvp } from 'hypergrad';
+ * await initBackend();
+ * ```
  * @packageDocumentation
+ * @module hypergrad
  */
-import { registerRules } from './autodiff/registerRules.js';
-
 export { initBackend, describeBackend, BACKEND_ORDER, type BackendName } from './backend/initBackend.js';
 export { registerWebGPU, webgpuInfo, describeWebGPU, type WebGPUInfo, type WebGPUOptions } from './backend/webgpu.js';
 
@@ -82,57 +93,3 @@ export { type SamaOptions } from './multilevel/hypergradients/sama.js';
 export { type EsOptions } from './multilevel/hypergradients/es.js';
 export { type FirstOrderOptions } from './multilevel/hypergradients/firstOrder.js';
 export { type CustomOptions } from './multilevel/hypergradients/custom.js';
-
-export * from './hpo/index.js';
-export * from './simulator/index.js';
-export * from './models/index.js';
-export { mnistSplits, type Digits } from './data/mnist.js';
-export { incumbentPlotSvg, svgToPng, writeIncumbentPlot, type PlotSeries, type PlotOptions } from './simulator/plot.js';
-
-export {
-  type Grid, type GridAxis, type GridOptions, MAX_GRID_SIZE, axisLevels, landscapeGrid, gridOf, gridCoords, gridIndex, gridConfig, gridDistance,
-} from './landscape/grid.js';
-export {
-  type Landscape, type Direction, type LandscapeOfOptions, type LandscapeJson, landscapeOf, nodeCount, gridIndexOf, orientedFitness, landscapeToJson,
-  landscapeFromJson,
-} from './landscape/landscape.js';
-export { type LandscapeGraph, type Neighbours, type LandscapeNodeAttributes, landscapeGraph, gridNeighbours } from './landscape/landscapeGraph.js';
-export {
-  type EvaluateGridOptions, type BuildLandscapeOptions, type FromRecordsOptions, evaluateGrid, buildLandscape, landscapeFromRecords,
-} from './landscape/buildLandscape.js';
-export { averageRanks, pearson, spearman, kendallTau, quantile } from './landscape/rankCorrelation.js';
-export { globalOptima, distanceToOptimum, fitnessDistanceCorrelation } from './landscape/fitnessDistance.js';
-export { type WalkOptions, type Autocorrelation, randomWalkAutocorrelation } from './landscape/autocorrelation.js';
-export {
-  type NeutralityThreshold, type RelativeThreshold, type AbsoluteThreshold, type Neutrality, DEFAULT_NEUTRALITY, neutralityEpsilon, neutrality, neutralityDistanceCorrelation,
-} from './landscape/neutrality.js';
-export { type HillClimb, type BasinMetrics, hillClimb, basinSizes, basinMetrics } from './landscape/basins.js';
-export {
-  type LocalOptimaNetwork, type LonNodeAttributes, type LonEdgeAttributes, type LonOptions, type LonMetrics, localOptimaNetwork, lonMetrics,
-} from './landscape/localOptimaNetwork.js';
-export { toGraphml } from './landscape/graphml.js';
-export { type AnalyseOptions, type LandscapeMetrics, type LandscapeAnalysis, type BestConfig, type AppliedThreshold, type LonSummary, analyseLandscape } from './landscape/analyseLandscape.js';
-export { type LandscapeSimilarity, type CompareLandscapesOptions, topNodes, compareLandscapes } from './landscape/compareLandscapes.js';
-
-export {
-  type StudyObjective, type StudySplitPair, type StudyBenchmark, type StudyEvent, type StudyResumed, type StudyEvaluating, type StudyEvaluated, type StudyComparing,
-  type StudyMetrics, type StudyOptions, type StudyComparison, type StudyResult, runLandscapeStudy,
-} from './landscape/landscapeStudy.js';
-export { PAPER_FIGURES, medianQuartiles, comparisonTable, metricsTable, metricsCsv } from './landscape/studyTables.js';
-export { STUDY_PRESETS, type StudyPresetName, type StudyPresetOptions, studyPreset } from './landscape/studyPresets.js';
-
-export { type Probe, type ProbeOptions, type SourceSimilarity, type TransferOptions, type Transfer, probeIndices, probeTarget, transferConfigs } from './landscape/transfer.js';
-export {
-  WARM_START_OPTIMIZERS, type WarmStartOptions, type WarmStartRun, type WarmStartSummary, warmStartComparison, warmStartSummary, warmStartTable, warmStartTaskTable,
-} from './landscape/warmStart.js';
-export { type InitialConfigsOption, initialConfigQueue } from './hpo/initialConfigs.js';
-export { stringifyNumbers, parseNumbers } from './landscape/numbersJson.js';
-export { landscapeFileName } from './landscape/landscapeStudy.js';
-export {
-  rankShare, landscapeEmbedding, embeddingSpec, optimumSlices, sliceHeatmapSpec, basinHistogramSpec, similarityMatrixSpec, type EmbeddingOptions,
-  type EmbeddedNode, type SliceCell,
-} from './landscape/plots/landscapePlots.js';
-export { writeVegaLite } from './landscape/plots/renderVegaLite.js';
-export { writeLandscapePlots, writeStudyPlots } from './landscape/plots/writePlots.js';
-
-registerRules();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runCleaningDemo } from '../examples/browser/src/cleaningDemo.js';
-import { initBackend, mnistSplits } from '../src/index.js';
+import { initBackend } from '../src/index.js';
+import { mnistSplits } from '../src/data/mnist.js';
 import { countSyncReads } from './helpers/hostReads.js';
 
 const INNER_STEPS = 30;

@@ -3,7 +3,8 @@ import { installShapeOnlySaves, registerRule } from './registry.js';
 import { ALL_RULES } from './rules/index.js';
 
 /**
- * Registers hypergrad's gradient rules with tfjs (done once when `hypergrad` is imported). Call it
+ * Registers hypergrad's gradient rules with tfjs (`initBackend` calls it; importing
+ * `hypergrad` does not). Call it
  * again after anything that registers other gradients over them, such as importing
  * `@tensorflow/tfjs`, whose stock rules are not twice differentiable. Also makes single tapes share
  * the buffers of saved tensors instead of copying them (see `shareSavedTensors`), and kernels whose

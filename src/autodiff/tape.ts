@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type TapeNode, gradientDepth, recordTape, releaseTape } from './engineInternals.js';
-import { ruleStatus, withNodeInputs } from './registry.js';
+import { ruleStatus, supportedKernels, withNodeInputs } from './registry.js';
 
 /**
  * The nodes of `tape` from index `start` on a path from any of `xs` to `y`, in tape order, with
@@ -65,6 +65,12 @@ function checkNodes(nodes: readonly TapeNode[], secondOrder: boolean): void {
   for (const node of nodes) {
     const status = ruleStatus(node);
     if (status === 'verified' || status === 'clone') continue;
+    if (supportedKernels().length === 0) {
+      throw new Error(
+        `hypergrad: a gradient passes through '${node.kernelName}', but hypergrad's gradient rules are not installed ` +
+          '(importing hypergrad installs nothing): call initBackend() first, or registerRules() when you select the backend yourself.',
+      );
+    }
     if (status === 'missing') throw unverifiedError(node, 'has no gradient rule', secondOrder);
     if (secondOrder) {
       throw unverifiedError(

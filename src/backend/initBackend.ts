@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRequire } from 'node:module';
+import { registerRules } from '../autodiff/registerRules.js';
 import { describeWebGPU, registerWebGPU, webgpuInfo, webgpuWorthProbing } from './webgpu.js';
 
 /** A backend hypergrad can run on. */
@@ -62,7 +63,16 @@ function isBackendName(s: string): s is BackendName {
 }
 
 /**
- * Selects and initialises the tfjs backend hypergrad computes on, and returns its name.
+ * Selects and initialises the tfjs backend hypergrad computes on, installs hypergrad's gradient
+ * rules in tfjs's engine ({@link registerRules}), and returns the backend's name.
+ *
+ * This is the one call that changes tfjs: importing hypergrad patches nothing. Installing the rules
+ * replaces tfjs's stock gradients (first-order only, and silently wrong when nested for many
+ * kernels) by hypergrad's verified ones, makes single tapes share saved tensors' buffers, and lets
+ * shape-only kernels save nothing. Calling it again re-installs them (e.g. after importing
+ * `@tensorflow/tfjs`, which registers its stock gradients over them). Without it, hypergrad's
+ * gradients through tfjs kernels are refused with an error that says to call it, never computed
+ * with tfjs's rules.
  *
  * Order when `name` is omitted and the environment variable `HYPERGRAD_BACKEND` is unset:
  * `tensorflow` (native, when the optional dependency `@tensorflow/tfjs-node` loads), else `webgpu`
@@ -98,6 +108,7 @@ export async function initBackend(name?: BackendName | string): Promise<BackendN
       );
     }
     await activate(requested);
+    registerRules();
     return requested;
   }
   const reasons: string[] = [];
@@ -109,6 +120,7 @@ export async function initBackend(name?: BackendName | string): Promise<BackendN
     }
     try {
       await activate(candidate);
+      registerRules();
       return candidate;
     } catch (e) {
       reasons.push(`${candidate}: ${(e as Error).message}`);

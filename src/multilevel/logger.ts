@@ -1,5 +1,6 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { type ProgressReporter, progressReporter } from '../progress/progressReporter.js';
 import type { EngineEvents } from './events.js';
 
 /**
@@ -28,7 +29,7 @@ export type LogRecord = Record<string, number | string | boolean | null>;
 
 /** Writes engine events to a JSON-lines file and a progress bar on stderr. */
 export class Logger {
-  private lastDraw = 0;
+  private bar: ProgressReporter | null = null;
   private readonly every: number;
 
   constructor(private readonly options: LoggingOptions) {
@@ -57,16 +58,12 @@ export class Logger {
     if (this.options.file !== undefined) appendFileSync(this.options.file, `${JSON.stringify(r)}\n`);
   }
 
-  /** Redraws the progress bar (at most every 100 ms, and at the end). */
+  /** Updates the progress line (hypergrad's one progress reporter), and ends it at the last iteration. */
   progress(iteration: number, total: number, losses: Readonly<Record<string, number>>): void {
     if (!this.options.console) return;
-    const now = Date.now();
-    if (iteration < total && now - this.lastDraw < 100) return;
-    this.lastDraw = now;
-    const width = 24;
-    const done = Math.round((width * iteration) / total);
-    const bar = `${'#'.repeat(done)}${'.'.repeat(width - done)}`;
+    this.bar ??= progressReporter({ label: 'engine', total, unit: 'iteration' });
     const text = Object.entries(losses).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join('  ');
-    process.stderr.write(`\r[${bar}] ${iteration}/${total}  ${text}${iteration >= total ? '\n' : ''}`);
+    this.bar.update(iteration, text);
+    if (iteration >= total) this.bar.stop();
   }
 }

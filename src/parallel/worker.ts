@@ -7,7 +7,6 @@
 import { workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { type BackendName, initBackend } from '../backend/initBackend.js';
-import { registerRules } from '../autodiff/registerRules.js';
 import type { Tree } from '../tree/tree.js';
 import { CTRL, type Layout, OP, reduceChunk, views } from './layout.js';
 import { packRecord, packTree, unpackRecord, unpackTree } from './pack.js';
@@ -44,7 +43,6 @@ function finish(): void {
 let program;
 try {
   await initBackend(backend);
-  registerRules();
   const factory = (await import(module))[exportName] as ReplicaFactory;
   if (typeof factory !== 'function') throw new Error(`module ${module} has no function export '${exportName}'`);
   program = await factory(args);

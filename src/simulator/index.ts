@@ -18,3 +18,4 @@ export { lcbench, lcbenchBatch, LCBENCH_TASKS } from './benchmarks/lcbench.js';
 export { mnistMlp, trainMnistMlp, type MnistMlpOptions, type MlpHyperparameters, type MlpTrainingResult } from './benchmarks/mnistMlp.js';
 export { asyncSimulator, type AsyncSimulation, type MultiWorkerOptions, type SimulatedWorker, type AsyncSimulatedWorker } from './multiWorker/asyncSimulator.js';
 export { createFileSimulator, connectFileSimulator, fileSimulatorRecords, type FileWorkerOptions, type FileSimulatedWorker } from './multiWorker/fileSimulator.js';
+export { type Mlp, type MlpValidation, mlpLogits, initMlp, mlpValidation, type LrWdProgram, type DigitBatch, lrWdProgram, randomBatches } from '../models/index.js';

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCleaningDemo } from '../../examples/browser/src/cleaningDemo.js';
 import { DEMO_SPLITS, packDigits, unpackDigits } from '../../examples/browser/src/digits.js';
 import type { DemoState } from '../../examples/browser/src/main.js';
-import { initBackend, mnistSplits } from '../../src/index.js';
+import { initBackend } from '../../src/index.js';
+import { mnistSplits } from '../../src/data/mnist.js';
 import { type ServedPage, launchChromium, openPage, servePage } from '../helpers/browser.js';
 
 const browser = await launchChromium();

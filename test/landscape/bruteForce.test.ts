@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type Config, type SearchSpace, analyseLandscape, compareLandscapes, gridConfig, landscapeGrid, landscapeOf, landscapeGraph,
-  randomWalkAutocorrelation, seededRandom,
-} from '../../src/index.js';
+import { seededRandom } from '../../src/index.js';
+import { type Config, type SearchSpace } from '../../src/hpo/index.js';
+import { analyseLandscape, compareLandscapes, gridConfig, landscapeGrid, landscapeOf, landscapeGraph, randomWalkAutocorrelation } from '../../src/entries/landscape.js';
 
 // A small mixed space, its levels written out by hand: 3 x 3 x 3 = 27 configurations.
 const space: SearchSpace = {

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { landscapeCommand } from '../../src/cli/landscape.js';
+import { invoke } from '../../src/cli/commands.js';
+
+const landscapeCommand = invoke('landscape');
 
 /** Runs `hypergrad landscape ...` in this process (no node start-up per call); returns its exit code and output. */
 async function run(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {

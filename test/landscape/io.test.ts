@@ -1,10 +1,9 @@
 import { DirectedGraph } from 'graphology';
 import { parse } from 'graphology-graphml';
 import { describe, expect, it } from 'vitest';
-import {
-  type SearchSpace, type SimulationRecord, analyseLandscape, gridCoords, landscapeFromJson, landscapeFromRecords, landscapeGrid, landscapeOf,
-  landscapeToJson, mfBranin, buildLandscape, toGraphml, landscapeGraph, gridNeighbours,
-} from '../../src/index.js';
+import { type SearchSpace } from '../../src/hpo/index.js';
+import { type SimulationRecord, mfBranin } from '../../src/simulator/index.js';
+import { analyseLandscape, gridCoords, landscapeFromJson, landscapeFromRecords, landscapeGrid, landscapeOf, landscapeToJson, buildLandscape, toGraphml, landscapeGraph, gridNeighbours } from '../../src/entries/landscape.js';
 
 const box: SearchSpace = { x0: { type: 'float', low: 0, high: 1 }, x1: { type: 'float', low: 0, high: 1 } };
 

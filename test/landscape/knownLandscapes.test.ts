@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type Landscape, type SearchSpace, analyseLandscape, compareLandscapes, gridCoords, gridConfig, gridNeighbours, landscapeGrid, landscapeOf,
-  randomWalkAutocorrelation, landscapeGraph, seededRandom,
-} from '../../src/index.js';
+import { seededRandom } from '../../src/index.js';
+import { type SearchSpace } from '../../src/hpo/index.js';
+import { type Landscape, analyseLandscape, compareLandscapes, gridCoords, gridConfig, gridNeighbours, landscapeGrid, landscapeOf, randomWalkAutocorrelation, landscapeGraph } from '../../src/entries/landscape.js';
 
 /** A landscape whose value at each grid point is `f(levels)`. */
 function fromLevels(space: SearchSpace, levels: number, f: (coords: number[]) => number, name = 'constructed'): Landscape {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { analyseLandscape, buildLandscape, compareLandscapes, gridConfig, lcbench, lcbenchBatch } from '../../src/index.js';
+import { lcbench, lcbenchBatch } from '../../src/simulator/index.js';
+import { analyseLandscape, buildLandscape, compareLandscapes, gridConfig } from '../../src/entries/landscape.js';
 
 // The one landscape test that loads the LCBench surrogate (ONNX, slow to load).
 describe('an LCBench landscape (surrogate, batched)', () => {

@@ -2,9 +2,8 @@ import { mkdtempSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  type Benchmark, type StudyBenchmark, comparisonTable, metricsCsv, metricsTable, runLandscapeStudy, studyPreset,
-} from '../../src/index.js';
+import { type Benchmark } from '../../src/hpo/index.js';
+import { type StudyBenchmark, comparisonTable, metricsCsv, metricsTable, runLandscapeStudy, studyPreset } from '../../src/entries/landscape.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));

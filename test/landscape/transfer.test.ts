@@ -2,10 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  type Benchmark, type Config, type SearchSpace, type Trial, bohb, gridConfig, landscapeGrid, landscapeOf, probeIndices, randomSearch, tpe,
-  transferConfigs, warmStartComparison, warmStartSummary, warmStartTaskTable,
-} from '../../src/index.js';
+import { type Benchmark, type Config, type SearchSpace, type Trial, bohb, randomSearch, tpe } from '../../src/hpo/index.js';
+import { gridConfig, landscapeGrid, landscapeOf, probeIndices, transferConfigs, warmStartComparison, warmStartSummary, warmStartTaskTable } from '../../src/entries/landscape.js';
 
 const space: SearchSpace = { a: { type: 'float', low: 0, high: 1 }, b: { type: 'int', low: 1, high: 4 } };
 const seeds: Config[] = [{ a: 0.5, b: 2 }, { a: 0.25, b: 4 }];

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  Engine, ImplicitProblem, grad, hvp, lossScaleInit, lossScaleUpdate, resolveLossScale, roundArray, roundTo, sgd, snapshotBytes,
-  snapshotTree,
-} from '../../src/index.js';
+import { Engine, ImplicitProblem, grad, hvp, roundTo, sgd } from '../../src/index.js';
+import { roundArray } from '../../src/precision/formats.js';
+import { lossScaleInit, lossScaleUpdate, resolveLossScale } from '../../src/precision/lossScale.js';
+import { snapshotBytes, snapshotTree } from '../../src/precision/snapshot.js';
 import { useBackend } from '../helpers/backends.js';
 import { logisticHpo } from './logreg.js';
 import { makeRidge, ridgeEngine } from './ridge.js';

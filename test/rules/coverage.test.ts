@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { supportedKernels } from '../../src/index.js';
+import { registerRules, supportedKernels } from '../../src/index.js';
 import { elementwiseSpecs } from './elementwise.specs.js';
 import { indexingSpecs } from './indexing.specs.js';
 import { piecewiseSpecs } from './piecewise.specs.js';
 import { structuralSpecs } from './structural.specs.js';
+
+// Importing hypergrad installs nothing: the rules are in tfjs's registry once registerRules (which
+// initBackend calls) has run.
+registerRules();
 
 const ALL_SPECS = [...elementwiseSpecs, ...structuralSpecs, ...indexingSpecs, ...piecewiseSpecs];
 

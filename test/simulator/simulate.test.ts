@@ -156,12 +156,12 @@ describe('performanceOverTime and the synthetic benchmarks', () => {
 
 describe('plots', () => {
   it('writes an SVG and a PNG of incumbents over simulated time', async () => {
-    const { writeIncumbentPlot } = await import('../../src/index.js');
+    const { writeIncumbentPlot } = await import('../../src/entries/plot.js');
     const dir = mkdtempSync(join(tmpdir(), 'hg-plot-'));
     const [svg, png] = await writeIncumbentPlot(join(dir, 'p'), [{ label: 'a', times: [1, 10, 100], values: [3, 2, 1] }, { label: 'b', times: [2, 20], values: [2.5, 0.5] }], { title: 'T' });
     const text = readFileSync(svg, 'utf8');
     expect(text).toMatch(/^<svg /);
-    expect(text.match(/<polyline/g)).toHaveLength(2);
+    expect(text.match(/<g class="mark-line role-mark/g)).toHaveLength(2); // one line per series (Vega's SVG; was hand-written <polyline>s)
     const bytes = readFileSync(png);
     expect([...bytes.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
     expect(bytes.readUInt32BE(16)).toBe(720);

@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { hpoCommand } from '../../src/cli/hpo.js';
+import { invoke } from '../../src/cli/commands.js';
 import { lockRunFolder, openStorage } from '../../src/storage/index.js';
 import { PG_URL, backendCase } from './backends.js';
 import { BUILT } from './processes.js';
 
+const hpoCommand = invoke('hpo');
 const sink = () => {
   let text = '';
   return { stream: { write: (s: string) => ((text += s), true) } as unknown as NodeJS.WritableStream, text: () => text };

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Config, type EvalContext, asha, mfBranin, randomSearch, simulate } from '../../src/index.js';
+import { type Config, type EvalContext, asha, randomSearch } from '../../src/hpo/index.js';
+import { mfBranin, simulate } from '../../src/simulator/index.js';
 import { simulateIntoStorage, studyRecords } from '../../src/storage/index.js';
 import { BACKENDS, type BackendCase, PG_SKIP_REASON, PG_URL, backendCase } from './backends.js';
 

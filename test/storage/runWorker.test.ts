@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { asha, hyperband, mfBranin, randomSearch, tpe } from '../../src/index.js';
+import { asha, hyperband, randomSearch, tpe } from '../../src/hpo/index.js';
+import { mfBranin } from '../../src/simulator/index.js';
 import type { AskTellOptimizer } from '../../src/hpo/types.js';
 import { JournalStorage, memoryBackend, optimizerEvents, runWorker, studyProgress } from '../../src/storage/index.js';
 

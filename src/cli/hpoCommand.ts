@@ -1,0 +1,130 @@
+/**
+ * `hypergrad hpo`: HPO optimizers through the simulator (asynchronous parallel workers, simulated
+ * time), compared over seeds: a table of final incumbents, records (JSON lines), `summary.json`, the
+ * resolved experiment, and a plot of the median incumbent with quartiles against simulated time.
+ * With `--storage` each run is also recorded as a study; `hpo worker` and `hpo status` work on
+ * shared studies.
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { initBackend } from '../backend/initBackend.js';
+import { OPTIMIZERS } from '../hpo/registry.js';
+import type { Benchmark } from '../hpo/types.js';
+import { type PlotSeries, writeIncumbentPlot } from '../plot/incumbentPlot.js';
+import { type ProgressMode, progressReporter } from '../progress/progressReporter.js';
+import { compareOptimizers, finalIncumbent, incumbentBand } from '../simulator/compare.js';
+import type { SimulateOptions } from '../simulator/simulate.js';
+import type { SimulationRecord } from '../simulator/types.js';
+import { benchmarkHelp, benchmarkValue } from './benchmarks.js';
+import { defineCommand, progressOption, option } from './defineCommand.js';
+import { writeExperimentFile } from './experimentFile.js';
+import { hpoStatusCommand } from './hpoStatusCommand.js';
+import { hpoWorkerCommand } from './hpoWorkerCommand.js';
+import { list, positiveInteger, positiveNumber, text } from './optionValues.js';
+
+const fmt = (x: number) => (Number.isFinite(x) ? x.toPrecision(4) : 'n/a');
+const quantile = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(p * (xs.length - 1) + 0.5))] as number;
+
+/** The benchmark with its objective counting evaluations into `tick` (the simulator's results are unchanged). */
+function counted(benchmark: Benchmark, tick: () => void): Benchmark {
+  return { ...benchmark, objective: (config, context) => { tick(); return benchmark.objective(config, context); } };
+}
+
+/** Records each run as a study of `url` (`--storage`), or continues them (`--resume`); null without a URL. */
+async function studyRecorder(url: string | undefined, prefix: string, resume: boolean) {
+  if (url === undefined) return null;
+  const { openStorage, simulateIntoStorage } = await import('../storage/index.js');
+  const storage = await openStorage(url);
+  return {
+    run: (options: SimulateOptions, optimizer: string, seed: number) => simulateIntoStorage({ ...options, storage, study: `${prefix}/${optimizer}-seed${seed}`, resume })
+      .catch((e: Error) => Promise.reject(new Error(`${resume ? '--resume' : '--storage'}: ${e.message}${resume ? '' : '; pass --resume URL to continue it'}`))),
+    close: () => storage.close(),
+  };
+}
+
+/** `hypergrad hpo`. */
+export const hpoCommand = defineCommand({
+  name: 'hpo',
+  summary: 'compare HPO optimizers on a benchmark in simulated time',
+  description: 'Runs HPO optimizers through the simulator (asynchronous parallel workers, simulated time) and compares them: final ' +
+    'incumbents over seeds, records (JSON lines), experiment.json, summary.json and a plot of the median incumbent with quartiles ' +
+    'against simulated time (SVG, PNG and its Vega-Lite spec).',
+  experimentFile: true,
+  options: {
+    benchmark: option(benchmarkValue, benchmarkHelp(), { required: true }),
+    optimizer: option(list('LIST', () => OPTIMIZERS), `comma-separated: ${OPTIMIZERS.join(', ')}`, { required: true }),
+    workers: option(positiveInteger(), 'simulated parallel workers', { default: 4 }),
+    evals: option(positiveInteger(), 'results per run; with --max-time, whichever comes first', { defaultText: '200 without --max-time' }),
+    maxTime: option(positiveNumber('HOURS'), 'simulated hours per run: compare optimizers at the same simulated time'),
+    seeds: option(positiveInteger(), 'runs per optimizer, seeds 0..S-1', { default: 5 }),
+    out: option(text('DIR'), 'output folder (the benchmark gets a subfolder)', { default: join('runs', 'hpo') }),
+    storage: option(text('URL'), 'also record every run as a study <prefix>/<optimizer>-seed<k> in this storage (postgresql://..., a journal file, memory:); a study that holds a run is refused'),
+    study: option(text('PREFIX'), "the studies' prefix", { defaultText: "the benchmark's name" }),
+    resume: option(text('URL'), 'continue the runs recorded in this storage (a cut-off run resumes from its records, a finished one is read back), with the same options as the first run'),
+    progress: progressOption('tty'),
+  },
+  subcommands: [hpoWorkerCommand, hpoStatusCommand],
+  async run({ options: o, io, who }) {
+    if (o.storage !== undefined && o.resume !== undefined) throw new Error(`${who}: give --storage URL (a new run) or --resume URL (continue one), not both`);
+    const benchmark = o.benchmark.entry.make(o.benchmark.parameter);
+    if (o.benchmark.entry.needsBackend) await initBackend();
+    const { workers: nWorkers, seeds, maxTime: maxHours } = o;
+    const nEvals = o.evals ?? 200;
+    // --evals and --max-time both bound the run (whichever comes first); --evals defaults to 200 only without --max-time.
+    const evalBound = o.evals !== undefined || maxHours === undefined ? { nEvals } : {};
+    const dir = join(o.out, benchmark.name.replace(':', '-'));
+    const t0 = performance.now();
+    const recorder = await studyRecorder(o.storage ?? o.resume, o.study ?? benchmark.name, o.resume !== undefined);
+    const runId = randomUUID();
+    const runs = new Map<string, SimulationRecord[][]>();
+    try {
+      for (const name of o.optimizer) {
+        let started = 0;
+        const total = 'nEvals' in evalBound ? seeds * nEvals : undefined;
+        const bar = progressReporter({ label: `${name.padEnd(11)} evaluations`, ...(total === undefined ? {} : { total }), unit: 'eval', stream: io.err, mode: o.progress });
+        try {
+          const one = await compareOptimizers({
+            benchmark: counted(benchmark, () => bar.update(total === undefined ? ++started : Math.min(++started, total))), optimizers: [name], nWorkers, ...evalBound, seeds,
+            outDir: dir, runId, ...(maxHours !== undefined ? { maxTotalEvalTime: maxHours * 3600 } : {}), ...(recorder !== null ? { runSimulation: recorder.run } : {}),
+          });
+          runs.set(name, one.get(name) as SimulationRecord[][]);
+          bar.update(total ?? started);
+        } finally {
+          bar.stop();
+        }
+      }
+    } finally {
+      await recorder?.close();
+    }
+    const wall = (performance.now() - t0) / 1000;
+    const objective = benchmark.objectives[0] ?? 'loss';
+    const summary: Record<string, unknown> = { benchmark: benchmark.name, nWorkers, nEvals, seeds, wallSeconds: wall, optimizers: {} };
+    io.out.write(`\n${benchmark.name}: ${nWorkers} workers, ${maxHours !== undefined ? `${maxHours} simulated hours` : `${nEvals} evaluations`}, ${seeds} seeds (${wall.toFixed(1)} s wall)\n`);
+    io.out.write('optimizer   final incumbent: median [q25, q75]   simulated hours (median)   evaluations (median)\n');
+    const series: PlotSeries[] = [];
+    for (const [name, rs] of runs) {
+      const finals = rs.map((r) => finalIncumbent(r, objective)).sort((a, b) => a - b);
+      const hours = rs.map((r) => (r[r.length - 1]?.cumtime ?? 0) / 3600).sort((a, b) => a - b);
+      const counts = rs.map((r) => r.length).sort((a, b) => a - b);
+      io.out.write(`${name.padEnd(11)} ${fmt(quantile(finals, 0.5)).padStart(16)} [${fmt(quantile(finals, 0.25))}, ${fmt(quantile(finals, 0.75))}]   ` +
+        `${quantile(hours, 0.5).toPrecision(3).padStart(10)}   ${String(quantile(counts, 0.5)).padStart(19)}\n`);
+      (summary.optimizers as Record<string, unknown>)[name] = { finalIncumbents: finals, simulatedHours: hours };
+      const band = incumbentBand(rs, objective);
+      series.push({ label: name, times: band.times, values: band.median, lower: band.lower, upper: band.upper });
+    }
+    writeFileSync(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    // Written once the folder has taken the run (a refused second run leaves the first one's alone).
+    writeExperimentFile(dir, 'hpo', {
+      benchmark: benchmark.name, optimizer: o.optimizer, workers: nWorkers, evals: o.evals ?? (maxHours === undefined ? nEvals : undefined), maxTime: maxHours, seeds, out: o.out,
+      storage: o.storage, study: o.study, resume: o.resume,
+    });
+    const positive = series.every((sr) => sr.values.every((v) => !Number.isFinite(v) || v > 0) && (sr.lower ?? []).every((v) => !Number.isFinite(v) || v > 0));
+    const plots = await writeIncumbentPlot(join(dir, 'incumbent'), series, {
+      title: `${benchmark.name}: median incumbent and quartiles over ${seeds} seeds, ${nWorkers} workers`, yLabel: `best ${objective}`, logValue: positive, seriesTitle: 'optimizer',
+    });
+    io.out.write(`records: ${dir}/<optimizer>-seed<k>.jsonl, summary: ${join(dir, 'summary.json')}, experiment: ${join(dir, 'experiment.json')}\nplots: ${plots.join(', ')}\n`);
+    return 0;
+  },
+});
