@@ -32,12 +32,10 @@ export interface ProblemResults {
   refName: string;
 }
 
-/** Prints the table of a `run`/`compare` and writes its JSON lines, `summary.json` and plots. */
+/** Prints the table of a `run`/`compare` and writes its `summary.json` and plots (its JSON lines are written as it runs). */
 export async function writeProblemResults(r: ProblemResults, out: NodeJS.WritableStream): Promise<void> {
   const { kind, spec, backend, seed, outerSteps, innerSteps, dir, methods, reports, errors, refName } = r;
-  reports.forEach((rep, i) => {
-    writeFileSync(join(dir, `${methods[i]}.jsonl`), rep.history.map((h) => JSON.stringify({ method: methods[i], ...h })).join('\n') + '\n');
-  });
+  // The per-method JSON lines were appended as the run went (see runFolder.ts).
   const first = reports[0] as ProblemReport<unknown>;
   const extraKeys = Object.keys(first.extras);
   const fmtMetric = (v: number) => (first.test.higherIsBetter && v <= 1 ? `${(100 * v).toFixed(1)}%` : v.toFixed(4));

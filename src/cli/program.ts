@@ -5,10 +5,12 @@
  * the command. See `defineCommand.ts` for how to add a command or an option.
  * @module
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError, Help } from 'commander';
 import type { CliIo, CommandSpec, OptionSpec } from './defineCommand.js';
 import { kebab } from './defineCommand.js';
-import { readExperimentFile } from './experimentFile.js';
+import { EXPERIMENT_FILE, readExperimentFile } from './experimentFile.js';
 import { packageVersion } from './packageVersion.js';
 
 /** Core commands first, then tools (help, errors and completion list them in this order). */
@@ -95,7 +97,9 @@ export function buildProgram(commands: readonly CommandSpec[], io: CliIo, onPars
 /** Checks the parsed values (command line over experiment file over defaults) and runs the command. */
 async function execute({ who, spec, args: cliArgs, options: cli }: Parsed, io: CliIo, commands: readonly CommandSpec[]): Promise<number> {
   const argSpecs = spec.arguments ?? [];
-  const configPath = cli.config as string | undefined;
+  // `--resume DIR` of a run folder reads the options the run started with, like `--config DIR/experiment.json`.
+  const resumed = typeof cli.resume === 'string' && 'resume' in spec.options && existsSync(join(cli.resume, EXPERIMENT_FILE)) ? join(cli.resume, EXPERIMENT_FILE) : undefined;
+  const configPath = (cli.config as string | undefined) ?? resumed;
   const file = configPath === undefined ? {} : readExperimentFile(configPath, spec.name, [...argSpecs.map((a) => a.name), ...Object.keys(spec.options)], who);
   const args: Record<string, string | undefined> = {};
   argSpecs.forEach((a, i) => {
