@@ -74,15 +74,15 @@ function commandOf(r: Resolved, methods: readonly string[], outerSteps: number, 
 
 /**
  * Trains with one method inside the run folder: its history appended line by line to
- * `<method>.jsonl` as recorded, a checkpoint every `--checkpoint-every` outer steps, and its report
- * kept in `<method>.report.json` once done. A resumed run reads a finished method's report back,
+ * `<method>.jsonl` as recorded, a checkpoint every `--checkpoint-every` outer steps
+ * (`checkpoints/<method>.json`), and its report kept in `checkpoints/<method>.report.json` once done. A resumed run reads a finished method's report back,
  * continues a cut-off one from its checkpoint (its JSON lines cut back to the checkpoint's), and
  * starts the others.
  */
 async function runMethod(folder: RunFolder, spec: ProblemSpecLike, method: HypergradientOptions, base: { outerSteps: number; innerSteps: number; seed: number },
   every: number, onOuterStep: (step: number, total: number, loss: number | undefined) => void): Promise<ProblemReport<unknown>> {
   const name = method.method;
-  const reportPath = join(folder.dir, `${name}.report.json`);
+  const reportPath = join(folder.dir, 'checkpoints', `${name}.report.json`);
   const checkpointPath = join(folder.dir, 'checkpoints', `${name}.json`);
   if (folder.resumed && existsSync(reportPath)) return JSON.parse(readFileSync(reportPath, 'utf8')) as ProblemReport<unknown>;
   const from: EngineCheckpoint | undefined = folder.resumed && existsSync(checkpointPath) ? loadCheckpointFile(checkpointPath) : undefined;
