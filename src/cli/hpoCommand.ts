@@ -6,9 +6,10 @@
  * shared studies.
  * @module
  */
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '../backend/initBackend.js';
+import { writeFileAtomic } from '../multilevel/checkpointFile.js';
 import { OPTIMIZERS } from '../hpo/registry.js';
 import type { Benchmark } from '../hpo/types.js';
 import { type PlotSeries, writeIncumbentPlot } from '../plot/incumbentPlot.js';
@@ -147,7 +148,7 @@ async function runHpo(o: HpoOptions, io: CliIo, _who: string, benchmark: Benchma
       const band = incumbentBand(rs, objective);
       series.push({ label: name, times: band.times, values: band.median, lower: band.lower, upper: band.upper });
     }
-    writeFileSync(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    writeFileAtomic(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     const positive = series.every((sr) => sr.values.every((v) => !Number.isFinite(v) || v > 0) && (sr.lower ?? []).every((v) => !Number.isFinite(v) || v > 0));
     const plots = await writeIncumbentPlot(join(dir, 'incumbent'), series, {
       title: `${benchmark.name}: median incumbent and quartiles over ${seeds} seeds, ${nWorkers} workers`, yLabel: `best ${objective}`, logValue: positive, seriesTitle: 'optimizer',

@@ -1,7 +1,7 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProblemReport, ProblemSpec } from '../../problems/types.js';
 import { describeBackend } from '../backend/initBackend.js';
+import { writeFileAtomic } from '../multilevel/checkpointFile.js';
 import { barChartSpec } from '../plot/barChartSpec.js';
 import { lineChartSpec } from '../plot/lineChartSpec.js';
 import { writePlot } from '../plot/writePlot.js';
@@ -52,7 +52,7 @@ export async function writeProblemResults(r: ProblemResults, out: NodeJS.Writabl
     method: methods[i], validationLoss: rep.validationLoss, test: rep.test, extras: rep.extras, secondsPerOuterStep: rep.secondsPerOuterStep, peakBytes: rep.peakBytes,
     ...(errors[i] ? { hypergradient: errors[i] } : {}),
   }));
-  writeFileSync(join(dir, 'summary.json'), `${JSON.stringify({ problem: spec.name, backend, seed, outerSteps, innerSteps, results: rows }, null, 2)}\n`);
+  writeFileAtomic(join(dir, 'summary.json'), `${JSON.stringify({ problem: spec.name, backend, seed, outerSteps, innerSteps, results: rows }, null, 2)}\n`);
   const paths = await writePlot(join(dir, 'validation-loss'), lineChartSpec(
     reports.map((rep, i) => ({ label: methods[i] as string, x: rep.history.map((h) => h.seconds), y: rep.history.map((h) => h.validationLoss) })),
     { title: `${spec.name}: validation loss over wall time`, xLabel: 'wall time (s)', yLabel: 'validation loss', seriesTitle: 'method' },
