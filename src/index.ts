@@ -73,10 +73,10 @@ export { DataParallel, type DataParallelOptions, type ReplicatedGradient } from 
 export { type ReplicaProgram, type ReplicaFactory, type Shard } from './parallel/types.js';
 export { programTrainingStep } from './parallel/programTrainingStep.js';
 export { Engine, type EngineOptions, type EngineConfig, type RunResult, type EarlyStopping, type Validation, type CheckpointSchedule } from './multilevel/engine.js';
-export { type EngineCheckpoint, type ProblemCheckpoint, type SavedTensor } from './multilevel/checkpoint.js';
+export { type EngineCheckpoint, type ProblemCheckpoint, type SavedTensor, type InnerLoopStart } from './multilevel/checkpoint.js';
 export { checkpointFile, saveCheckpointFile, loadCheckpointFile, writeFileAtomic } from './multilevel/checkpointFile.js';
 export { type Dependencies, type Graph } from './multilevel/graph.js';
-export { type UnrolledMemoryPlan, DEFAULT_UNROLLED_MEMORY_LIMIT, TAPE_BUFFERS_PER_STEP, unrolledTapeEstimate } from './multilevel/memoryPlan.js';
+export { type UnrolledMemoryPlan, type TapeEstimate, DEFAULT_UNROLLED_MEMORY_LIMIT, TAPE_BUFFERS_PER_STEP, unrolledTapeEstimate } from './multilevel/memoryPlan.js';
 export { type LoggingOptions } from './multilevel/logger.js';
 export {
   type HypergradientOptions, type HypergradientMethod, type HypergradientContext, type InnerLoopView, type OptimizerView, type MethodName, type MethodEntry,

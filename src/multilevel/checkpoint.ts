@@ -23,6 +23,16 @@ export interface SavedTensor {
   data: string;
 }
 
+/** Where a problem's inner loop started, in a checkpoint. */
+export interface InnerLoopStart {
+  /** Parameters at the start. */
+  params: SavedTensor[];
+  /** Optimizer state at the start. */
+  state: SavedTensor[];
+  /** Update count at the start. */
+  step: number;
+}
+
 /** One problem's state in an {@link EngineCheckpoint}. */
 export interface ProblemCheckpoint {
   /** Parameters, leaves in tree order. */
@@ -38,7 +48,7 @@ export interface ProblemCheckpoint {
   /** Its parents stepped and its next inner loop starts at its next step. */
   innerLoopFinished: boolean;
   /** Where its inner loop started (kept for `rollBack`), or null. */
-  start: { params: SavedTensor[]; state: SavedTensor[]; step: number } | null;
+  start: InnerLoopStart | null;
   /** The generator state of its hypergradient method (ES), or null. */
   randomState: number | null;
 }
@@ -143,7 +153,7 @@ export async function restoreProblem(node: ProblemNode, saved: ProblemCheckpoint
   const { problem } = node;
   const who = `Engine.restore: problem '${node.name}'`;
   await problem.stream.replay(saved.drawn);
-  const load = (what: string, s: { params: SavedTensor[]; state: SavedTensor[] }): [Tree, Tree] =>
+  const load = (what: string, s: Pick<InnerLoopStart, 'params' | 'state'>): [Tree, Tree] =>
     [loadTree(`${who} ${what}parameters`, s.params, problem.params), loadTree(`${who} ${what}optimizer state`, s.state, problem.optimizerState)];
   const [w, st] = load('', saved);
   const start = saved.start === null ? null : load('inner-loop start ', saved.start);

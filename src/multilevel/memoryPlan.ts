@@ -26,6 +26,14 @@ export interface UnrolledMemoryPlan {
   checkpointed: boolean;
 }
 
+/** What {@link unrolledTapeEstimate} returns. */
+export interface TapeEstimate {
+  /** The recorded steps differentiated through. */
+  steps: number;
+  /** The estimated bytes of their tape. */
+  bytes: number;
+}
+
 /** Bytes of a tree's float leaves (4 per entry). */
 function treeBytes(t: Tree): number {
   return treeFlatten(t).leaves.reduce((n, x) => n + 4 * x.size, 0);
@@ -38,7 +46,7 @@ function treeBytes(t: Tree): number {
  * buffers each, and S bytes of optimizer state (kept before and after each step). Null when the
  * problem is not differentiated by plain unrolled (checkpoints already, or another method).
  */
-export function unrolledTapeEstimate(problem: Problem): { steps: number; bytes: number } | null {
+export function unrolledTapeEstimate(problem: Problem): TapeEstimate | null {
   const o = problem.config.hypergradient;
   if (o.method !== 'unrolled' || o.checkpoints !== undefined) return null;
   const { warmupSteps, unrollSteps, gradientAccumulation } = problem.config;
