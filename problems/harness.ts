@@ -21,6 +21,9 @@ export function loadRecord<T extends Record<string, tf.Tensor>>(saved: SavedReco
   return Object.fromEntries(Object.entries(saved).map(([k, v]) => [k, tf.tensor(v.values, v.shape)])) as T;
 }
 
+/** The learning rate of problem `name`: `rates[name]` when given (`--lr name=X`), else `fallback`. */
+export const learningRate = (rates: ProblemRunOptions['learningRates'], name: string, fallback: number): number => rates?.[name] ?? fallback;
+
 /** The run's progress a checkpoint carries (`EngineCheckpoint.user`). */
 interface Progress {
   /** Outer steps done. */

@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Engine, type HypergradientOptions, ImplicitProblem, adam, seededRandom, sgd, sparseSoftmaxCrossEntropy } from '../src/index.js';
 import { type Digits, mnistSplits } from '../src/data/mnist.js';
-import { COMPARED_METHODS, hypergradientAfter, stepsBefore, trackOuterSteps } from './harness.js';
+import { COMPARED_METHODS, hypergradientAfter, learningRate, stepsBefore, trackOuterSteps } from './harness.js';
 import type { HistoryEntry, ProblemRunOptions, ProblemSpec } from './types.js';
 
 /** Options of {@link hyperCleaning}. */
@@ -43,6 +43,8 @@ export interface HyperCleaningOptions {
   onHistory?: ProblemRunOptions['onHistory'];
   /** Checkpoints of the run; see {@link ProblemRunOptions}. */
   checkpoint?: ProblemRunOptions['checkpoint'];
+  /** Learning rates by problem name (`classifier`, `weights`), over `innerLr` and `outerLr`. */
+  learningRates?: ProblemRunOptions['learningRates'];
   /** Receives the state at the end of the run (for hypergradient comparisons). */
   onFinalState?: (state: HyperCleaningState) => void;
 }
@@ -133,7 +135,9 @@ function noisyMnist(o: HyperCleaningOptions) {
 
 /** The bilevel program, starting at zeros or at `state`; one outer step per `engine.run()`. */
 function program(d: ReturnType<typeof noisyMnist>, method: HypergradientOptions, o: HyperCleaningOptions, state?: HyperCleaningState) {
-  const { innerSteps = 50, innerLr = 0.5, outerLr = 0.3, l2 = 1e-3 } = o;
+  const { innerSteps = 50, l2 = 1e-3 } = o;
+  const innerLr = learningRate(o.learningRates, 'classifier', o.innerLr ?? 0.5);
+  const outerLr = learningRate(o.learningRates, 'weights', o.outerLr ?? 0.3);
   const w0 = state ? { w: tf.tensor2d(state.classifier.w, [784, 10]), b: tf.tensor1d(state.classifier.b) } : zerosLinear();
   const lambda0: tf.Tensor1D = state ? tf.tensor1d(state.lambda) : tf.zeros([d.n]);
   const classifier = new ImplicitProblem<Linear, Batch>({
@@ -156,7 +160,8 @@ function program(d: ReturnType<typeof noisyMnist>, method: HypergradientOptions,
 
 /** Runs data hyper-cleaning and the baseline; see the module comment. Needs an initialised backend. */
 export async function hyperCleaning(o: HyperCleaningOptions = {}): Promise<HyperCleaningResult> {
-  const { method = { method: 'cg', iterations: 10 }, outerSteps = 60, innerSteps = 50, innerLr = 0.5, l2 = 1e-3 } = o;
+  const { method = { method: 'cg', iterations: 10 }, outerSteps = 60, innerSteps = 50, l2 = 1e-3 } = o;
+  const innerLr = learningRate(o.learningRates, 'classifier', o.innerLr ?? 0.5);
   const d = noisyMnist(o);
   const { classifier, weights, engine } = program(d, method, o);
   const validCe = () => tf.tidy(() => sparseSoftmaxCrossEntropy(d.validB.y, logits(classifier.params, d.validB.x)).dataSync()[0] as number);
@@ -203,6 +208,7 @@ export const hyperCleaningProblem: ProblemSpec<HyperCleaningState> = {
   name: 'hyper-cleaning',
   description: 'data hyper-cleaning on MNIST: per-example weights of a linear classifier on half-corrupted labels',
   defaults: { run: [60, 50], compare: [25, 30], alpha: 0.05 },
+  learningRates: { classifier: 0.5, weights: 0.3 },
   reference: { method: 'cg', iterations: 100 },
   // ES is left out: 2,000 per-example weights are far too many for a zero-order estimate.
   compareMethods: COMPARED_METHODS,

@@ -39,6 +39,11 @@ export interface ProblemRunOptions {
   onHistory?: (entry: HistoryEntry) => void;
   /** Save checkpoints of the run, or continue one; see {@link RunCheckpointing}. */
   checkpoint?: RunCheckpointing;
+  /**
+   * Learning rates by problem name (`{outer: 0.1}`), overriding the problem's defaults
+   * ({@link ProblemSpec.learningRates}); `hypergrad run|compare --lr outer=0.1`.
+   */
+  learningRates?: Readonly<Record<string, number>>;
 }
 
 /** What a ready-made problem reports, in a shape the CLI can tabulate. */
@@ -88,6 +93,8 @@ export interface ProblemSpec<S = unknown> {
    * their optimum; `unrolled` where the hyperparameters act through the training steps).
    */
   reference: HypergradientOptions;
+  /** The learning rate of each problem `--lr` can set, by problem name (the defaults). */
+  learningRates?: Readonly<Record<string, number>>;
   /** The method `hypergrad run` uses without `--method`; default cg. */
   runMethod?: string;
   /**

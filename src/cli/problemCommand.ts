@@ -18,6 +18,7 @@ import { writeExperimentFile } from './experimentFile.js';
 import { CLI_METHODS, defaultMethod } from './methodOptions.js';
 import { integerAtLeast, list, positiveNumber, seedValue, switchValue, text } from './optionValues.js';
 import { writeProblemResults } from './problemResults.js';
+import { type LearningRates, checkLearningRates, learningRatesValue } from './learningRateOption.js';
 import { type RunFolder, folderMode, openRunFolder } from './runFolder.js';
 import { resolveProblem } from './userProblem.js';
 
@@ -30,6 +31,7 @@ const common = {
   resume: option(text('DIR'), "continue the run cut off in DIR (from its last checkpoint, with the options it started with: DIR's experiment.json)"),
   overwrite: option(switchValue, 'replace what an earlier run wrote into --out', { default: false }),
   checkpointEvery: option(integerAtLeast(1), 'outer steps between checkpoints (what --resume continues from)', { default: 1 }),
+  lr: option(learningRatesValue, 'learning rates by problem name, e.g. outer=0.1 (an unknown name lists the problem\'s)', { defaultText: "the problem's" }),
   progress: progressOption('auto'),
 };
 
@@ -60,6 +62,7 @@ interface Resolved {
   resume: string | undefined;
   overwrite: boolean;
   checkpointEvery: number;
+  lr: LearningRates | undefined;
   progress: ProgressMode;
 }
 
@@ -68,6 +71,7 @@ function commandOf(r: Resolved, methods: readonly string[], outerSteps: number, 
   const flags: [string, unknown][] = [
     [r.kind === 'run' ? '--method' : '--methods', methods.join(',')], ['--iterations', r.iterations], ['--alpha', r.alpha],
     ['--outer-steps', outerSteps], ['--inner-steps', innerSteps], ['--seed', r.seed], ['--out', dir],
+    ['--lr', r.lr === undefined ? undefined : Object.entries(r.lr).map(([k, v]) => `${k}=${v}`).join(',')],
   ];
   return ['hypergrad', r.kind, r.problem, ...flags.filter(([, v]) => v !== undefined).map(([f, v]) => `${f} ${String(v)}`)].join(' ');
 }
@@ -79,7 +83,7 @@ function commandOf(r: Resolved, methods: readonly string[], outerSteps: number, 
  * continues a cut-off one from its checkpoint (its JSON lines cut back to the checkpoint's), and
  * starts the others.
  */
-async function runMethod(folder: RunFolder, spec: ProblemSpecLike, method: HypergradientOptions, base: { outerSteps: number; innerSteps: number; seed: number },
+async function runMethod(folder: RunFolder, spec: ProblemSpecLike, method: HypergradientOptions, base: { outerSteps: number; innerSteps: number; seed: number; learningRates?: LearningRates },
   every: number, onOuterStep: (step: number, total: number, loss: number | undefined) => void): Promise<ProblemReport<unknown>> {
   const name = method.method;
   const reportPath = join(folder.dir, 'checkpoints', `${name}.report.json`);
@@ -109,6 +113,7 @@ async function runProblem(r: Resolved, io: { out: NodeJS.WritableStream; err: No
   const unsupported = spec.methods === undefined ? [] : methods.filter((m) => !spec.methods?.includes(m));
   if (unsupported.length > 0) throw new Error(`problem '${spec.name}' supports the methods ${spec.methods?.join(', ')}; got ${unsupported.join(', ')}`);
   const options = methods.map((m) => defaultMethod(m, r.iterations, r.alpha, spec.defaults.alpha));
+  checkLearningRates(`hypergrad ${r.kind}`, spec.name, r.lr, spec.learningRates);
   const mode = folderMode(`hypergrad ${r.kind}`, r.resume !== undefined, r.overwrite);
   const dir = r.resume ?? r.out ?? join('runs', spec.name);
   const folder = openRunFolder({ dir, mode, kind: r.kind, seed: r.seed, command: commandOf(r, methods, outerSteps, innerSteps, dir) });
@@ -116,7 +121,7 @@ async function runProblem(r: Resolved, io: { out: NodeJS.WritableStream; err: No
     if (mode !== 'resume') {
       writeExperimentFile(dir, r.kind, {
         problem: source, ...(r.kind === 'run' ? { method: methods[0], iterations: r.iterations, alpha: r.alpha } : { methods }),
-        outerSteps, innerSteps, seed: r.seed, out: dir, checkpointEvery: r.checkpointEvery,
+        outerSteps, innerSteps, seed: r.seed, out: dir, checkpointEvery: r.checkpointEvery, lr: r.lr,
       });
     }
     return await trainAndReport(r, io, { spec, folder, options, outerSteps, innerSteps });
@@ -129,7 +134,7 @@ async function trainAndReport(r: Resolved, io: { out: NodeJS.WritableStream; err
   { spec, folder, options, outerSteps, innerSteps }: { spec: ProblemSpecLike; folder: RunFolder; options: HypergradientOptions[]; outerSteps: number; innerSteps: number }): Promise<number> {
   const dir = folder.dir;
   const backend = await initBackend();
-  const base = { outerSteps, innerSteps, seed: r.seed };
+  const base = { outerSteps, innerSteps, seed: r.seed, ...(r.lr !== undefined ? { learningRates: r.lr } : {}) };
   const reports: ProblemReport<unknown>[] = [];
   for (const method of options) {
     const bar = progressReporter({ label: `${method.method.padEnd(16)} outer steps`, total: outerSteps, unit: 'step', stream: io.err, mode: r.progress });
@@ -168,7 +173,7 @@ export const runCommand = defineCommand({
   helpAfter,
   run: ({ args, options: o, io }) => runProblem({
     kind: 'run', problem: args.problem as string, methods: o.method === undefined ? [] : [o.method], iterations: o.iterations, alpha: o.alpha,
-    outerSteps: o.outerSteps, innerSteps: o.innerSteps, seed: o.seed, out: o.out, resume: o.resume, overwrite: o.overwrite, checkpointEvery: o.checkpointEvery, progress: o.progress,
+    outerSteps: o.outerSteps, innerSteps: o.innerSteps, seed: o.seed, out: o.out, resume: o.resume, overwrite: o.overwrite, checkpointEvery: o.checkpointEvery, lr: o.lr, progress: o.progress,
   }, io),
 });
 
@@ -187,6 +192,6 @@ export const compareCommand = defineCommand({
   helpAfter,
   run: ({ args, options: o, io }) => runProblem({
     kind: 'compare', problem: args.problem as string, methods: o.methods ?? [], iterations: undefined, alpha: undefined,
-    outerSteps: o.outerSteps, innerSteps: o.innerSteps, seed: o.seed, out: o.out, resume: o.resume, overwrite: o.overwrite, checkpointEvery: o.checkpointEvery, progress: o.progress,
+    outerSteps: o.outerSteps, innerSteps: o.innerSteps, seed: o.seed, out: o.out, resume: o.resume, overwrite: o.overwrite, checkpointEvery: o.checkpointEvery, lr: o.lr, progress: o.progress,
   }, io),
 });

@@ -23,7 +23,7 @@ function magnitude(t: Tree): { max: number; bad: number; size: number } {
 
 /** Where to lower a problem's learning rate. */
 export function lowerLearningRate(name: string): string {
-  return `lower the learning rate of problem '${name}' (the lr of its options.optimizer, e.g. sgd({lr}); --lr on the command line)`;
+  return `lower the learning rate of problem '${name}' (the lr of its options.optimizer, e.g. sgd({lr}); --lr ${name}=X on the command line)`;
 }
 
 /**
@@ -56,18 +56,20 @@ export function nonFiniteParamsError(node: ProblemNode, k: number, params: Tree,
 
 /**
  * The error for a non-finite loss at update `k` of `node` (its own parameters are finite: every
- * update checks them). Reports the magnitude of the values the loss reads, which names the
- * neighbour at fault when one has grown huge.
+ * update checks them). Reports the magnitude of the values the loss reads, and advises lowering
+ * the learning rate of whichever problem's values are largest (an upper whose step blew its
+ * values up shows here, at the first loss that reads them).
  */
 export function nonFiniteLossError(node: ProblemNode, k: number, loss: number): Error {
-  const own = magnitude(node.problem.params);
-  const reads = node.uppers.map((u) => `'${u.name}' (largest |value| ${magnitude(u.problem.params).max.toPrecision(3)})`);
+  const own = { name: node.name, max: magnitude(node.problem.params).max };
+  const uppers = node.uppers.map((u) => ({ name: u.name, max: magnitude(u.problem.params).max }));
+  const largest = [own, ...uppers].reduce((a, b) => (b.max > a.max ? b : a));
   const deferred = node.lowers.filter((l) => l.problem.deferred).map((l) => `'${l.name}'`);
   const parts = [
     `problem '${node.name}': loss is ${loss} at update ${k}, with finite parameters (largest |value| ${own.max.toPrecision(3)})`,
-    reads.length > 0 ? `; it reads ${reads.join(', ')}` : '',
+    uppers.length > 0 ? `; it reads ${uppers.map((u) => `'${u.name}' (largest |value| ${u.max.toPrecision(3)})`).join(', ')}` : '',
     deferred.length > 0 ? `; the inner loops of ${deferred.join(', ')} are replayed inside this loss: if one diverged, lower its learning rate` : '',
-    `: check the data and the training step, or ${lowerLearningRate(node.name)}`,
+    `: check the data and the training step, or ${lowerLearningRate(largest.name)}`,
   ];
   return new Error(parts.join(''));
 }

@@ -47,7 +47,7 @@ describe('non-finite parameters throw, naming the problem whose update produced 
 
   it('an update that overflows from a finite gradient advises lowering that problem\'s learning rate, naming the option', async () => {
     const t = toyBilevel({ outerLr: 1e38 });
-    await expect(t.engine.run()).rejects.toThrow(/problem 'outer': update 0 made its parameters non-finite .* from a finite gradient .* lower the learning rate of problem 'outer' \(the lr of its options.optimizer, e.g. sgd\(\{lr\}\); --lr on the command line\)/);
+    await expect(t.engine.run()).rejects.toThrow(/problem 'outer': update 0 made its parameters non-finite .* from a finite gradient .* lower the learning rate of problem 'outer' \(the lr of its options.optimizer, e.g. sgd\(\{lr\}\); --lr outer=X on the command line\)/);
     t.dispose();
   });
 
