@@ -59,4 +59,3 @@ export {
   type EmbeddedNode, type SliceCell,
 } from '../landscape/plots/landscapePlots.js';
 export { writeLandscapePlots, writeStudyPlots } from '../landscape/plots/writePlots.js';
-export { writeVegaLite } from '../landscape/plots/renderVegaLite.js';

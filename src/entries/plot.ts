@@ -21,6 +21,7 @@ export { lineChartSpec, type LineSeries, type LineChartOptions } from '../plot/l
 export { barChartSpec, type Bar, type BarChartOptions } from '../plot/barChartSpec.js';
 export { heatmapSpec, type HeatmapCell, type HeatmapOptions } from '../plot/heatmapSpec.js';
 export { scatterSpec, type ScatterPoint, type ScatterOptions } from '../plot/scatterSpec.js';
+export { histogramSpec, type HistogramOptions } from '../plot/histogramSpec.js';
 export { renderSpec, svgToPng, type RenderedChart } from '../plot/renderSpec.js';
 export { writePlot } from '../plot/writePlot.js';
 export { incumbentPlotSpec, writeIncumbentPlot, type PlotSeries, type PlotOptions } from '../plot/incumbentPlot.js';

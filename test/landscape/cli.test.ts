@@ -31,10 +31,13 @@ describe('hypergrad landscape', () => {
     expect(r.stdout).toMatch(/mfhartmann3@100\/loss: 64 configurations, 144 neighbour pairs/);
     expect(r.stdout).toMatch(/FDC -?\d/);
     expect(readdirSync(out).sort()).toEqual([
-      'mfhartmann3_100_loss-basins.png', 'mfhartmann3_100_loss-basins.svg', 'mfhartmann3_100_loss-embedding.png', 'mfhartmann3_100_loss-embedding.svg',
-      'mfhartmann3_100_loss-lon.graphml', 'mfhartmann3_100_loss-slices.png', 'mfhartmann3_100_loss-slices.svg', 'mfhartmann3_100_loss.json',
+      'mfhartmann3_100_loss-basins.png', 'mfhartmann3_100_loss-basins.svg', 'mfhartmann3_100_loss-basins.vl.json', 'mfhartmann3_100_loss-embedding.png',
+      'mfhartmann3_100_loss-embedding.svg', 'mfhartmann3_100_loss-embedding.vl.json', 'mfhartmann3_100_loss-lon.graphml', 'mfhartmann3_100_loss-slices.png',
+      'mfhartmann3_100_loss-slices.svg', 'mfhartmann3_100_loss-slices.vl.json', 'mfhartmann3_100_loss.json',
     ]);
     expect(readFileSync(join(out, 'mfhartmann3_100_loss-slices.svg'), 'utf8')).toMatch(/^<svg/);
+    // Each picture's Vega-Lite spec, with its data, beside it (drawn by hypergrad/plot's one renderer).
+    expect(JSON.parse(readFileSync(join(out, 'mfhartmann3_100_loss-slices.vl.json'), 'utf8'))).toMatchObject({ facet: { field: 'panel' }, data: { values: expect.any(Array) } });
     expect((await run('--benchmark', 'mfhartmann3', '--levels', '4', '--fidelity', '11', '--out', out)).status).toBe(0);
     const c = await run('compare', join(out, 'mfhartmann3_100_loss.json'), join(out, 'mfhartmann3_11_loss.json'), '--gamma', '0.25');
     expect(c.status).toBe(0);
@@ -50,7 +53,7 @@ describe('hypergrad landscape', () => {
     const r = await run(...args);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/\| mfbranin \| fidelity vs full: 11 vs 100 \| 1 \|/);
-    for (const f of ['study.json', 'tables.md', 'metrics.csv', 'mfbranin-similarity-fidelities.png', 'mfbranin-embedding.png', 'mfbranin-slices.svg']) expect(existsSync(join(out, f))).toBe(true);
+    for (const f of ['study.json', 'tables.md', 'metrics.csv', 'mfbranin-similarity-fidelities.png', 'mfbranin-similarity-fidelities.vl.json', 'mfbranin-embedding.png', 'mfbranin-slices.svg']) expect(existsSync(join(out, f))).toBe(true);
     const again = await run(...args);
     expect(again.status).toBe(0);
     expect(again.stdout).toBe(r.stdout);

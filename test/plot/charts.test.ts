@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  type ChartSpec, barChartSpec, heatmapSpec, incumbentPlotSpec, lineChartSpec, renderSpec, scatterSpec, writeIncumbentPlot, writePlot,
+  type ChartSpec, barChartSpec, heatmapSpec, histogramSpec, incumbentPlotSpec, lineChartSpec, renderSpec, scatterSpec, writeIncumbentPlot, writePlot,
 } from '../../src/entries/plot.js';
 
 const require = createRequire(import.meta.url);
@@ -92,6 +92,58 @@ describe('chart specs (Vega-Lite, rendered by vega and resvg)', () => {
     const symbols = svg.slice(svg.indexOf('mark-symbol role-mark')).split('</g>')[0]?.match(/<path/g) ?? [];
     expect(symbols).toHaveLength(20);
     expect(axisTitles(svg).sort()).toEqual(['learning rate', 'loss']);
+  });
+
+  it('heatmapSpec: categories in order of first appearance (rows upwards), fixed color domain, printed values', async () => {
+    const names = ['3945', '7593', '34539'];
+    const cells = names.flatMap((a, i) => names.map((b, j) => ({ x: a, y: b, value: i === j ? 1 : 0.1 * (i + j) })));
+    const spec = heatmapSpec(cells, { title: 'Spearman between tasks', valueLabel: 'Spearman', scheme: 'blueorange', domain: [-1, 1], showValues: true, width: 420, height: 380 });
+    const svg = await checkChart(spec, { width: 420, height: 380 });
+    expect(svg.slice(svg.indexOf('mark-rect role-mark')).split('</g>')[0]?.match(/<path/g)).toHaveLength(9);
+    const labels = svg.slice(svg.indexOf('mark-text role-mark')).split('</g>')[0] ?? '';
+    expect(labels.match(/<text/g)).toHaveLength(9);
+    expect(labels).toContain('>1.00<');
+    expect(labels).toContain('>0.30<');
+    expect(axisTitles(svg)).toEqual([]);
+    const json = spec as { encoding: { x: { sort: unknown }; y: { scale: unknown } }; layer: { encoding: { color?: { scale: unknown } } }[] };
+    expect(json.encoding.x.sort).toBeNull(); // the order given
+    expect(json.encoding.y.scale).toEqual({ reverse: true }); // the first category at the bottom, as the smallest number
+    expect(json.layer[0]?.encoding.color?.scale).toEqual({ scheme: 'blueorange', domain: [-1, 1] });
+  });
+
+  it('heatmapSpec with panels: one small grid per panel, each with its own axes', async () => {
+    const cells = ['lr / wd', 'lr / momentum'].flatMap((panel, p) => [0, 1, 2].flatMap((x) => [0, 1].map((y) => ({ panel, x: `${x + p}`, y: `${y}`, value: (x + y) / 3 }))));
+    const spec = heatmapSpec(cells, { title: 'slices', valueLabel: 'rank', domain: [0, 1], width: 200, height: 150 });
+    expect(validate(spec), schemaErrors()).toBe(true);
+    expect(spec).toMatchObject({ columns: 2, facet: { field: 'panel' }, resolve: { scale: { x: 'independent', y: 'independent' } }, spec: { width: 200, height: 150 } });
+    expect(spec).not.toHaveProperty('autosize');
+    const { svg } = await renderSpec(spec);
+    expect(svg.match(/<g class="mark-rect role-mark/g)).toHaveLength(2); // one per panel
+    expect([...svg.matchAll(/aria-label="Title text '([^']*)'"/g)].map((m) => m[1]).sort()).toEqual(['lr / momentum', 'lr / wd', 'slices']);
+  });
+
+  it('histogramSpec: counts per bin at round edges; non-finite values left out', async () => {
+    const values = [...Array(200).keys()].map((i) => Math.log10(1 + i));
+    const spec = histogramSpec([...values, Number.NaN], { title: 'basins', xLabel: 'basin size (log10)', yLabel: 'local optima', maxBins: 10 });
+    const svg = await checkChart(spec);
+    const bars = svg.slice(svg.indexOf('mark-rect role-mark')).split('</g>')[0]?.match(/<path/g) ?? [];
+    expect(bars.length).toBeGreaterThan(3);
+    expect(bars.length).toBeLessThanOrEqual(10);
+    expect((spec.data as { values: unknown[] }).values).toHaveLength(200);
+    expect(axisTitles(svg).sort()).toEqual(['basin size (log10)', 'local optima']);
+    expect(() => histogramSpec([Number.NaN], { xLabel: 'x' })).toThrow(/histogramSpec: no value to bin/);
+  });
+
+  it('scatterSpec by value: a continuous legend, the lowest value drawn last (on top), no tick labels on request', async () => {
+    const points = [...Array(30).keys()].map((i) => ({ x: Math.cos(i), y: Math.sin(i), value: ((i * 7) % 30) / 29 }));
+    const spec = scatterSpec(points, { xLabel: 'UMAP 1', yLabel: 'UMAP 2', valueLabel: 'rank', domain: [0, 1], tickLabels: false });
+    const svg = await checkChart(spec);
+    expect(svg.slice(svg.indexOf('mark-symbol role-mark')).split('</g>')[0]?.match(/<path/g)).toHaveLength(30);
+    const drawn = (spec.data as { values: { value: number }[] }).values.map((v) => v.value);
+    expect(drawn[drawn.length - 1]).toBe(0);
+    expect(drawn).toEqual([...drawn].sort((a, b) => b - a));
+    expect(svg).toContain('role-legend');
+    expect(svg).not.toMatch(/role-axis-label/);
   });
 
   it('writePlot writes the SVG, the PNG and the spec with its data; writeIncumbentPlot draws steps with bands', async () => {

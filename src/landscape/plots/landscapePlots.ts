@@ -1,13 +1,14 @@
 import { UMAP } from 'umap-js';
-import type { TopLevelSpec } from 'vega-lite';
+import type { ChartSpec } from '../../plot/chartFrame.js';
+import { heatmapSpec } from '../../plot/heatmapSpec.js';
+import { histogramSpec } from '../../plot/histogramSpec.js';
+import { scatterSpec } from '../../plot/scatterSpec.js';
 import { checkInteger, checkSeed } from '../../util/validate.js';
 import { seededRandom, shuffleInPlace } from '../../util/random.js';
 import { globalOptima } from '../fitnessDistance.js';
 import { gridCoords, gridIndex } from '../grid.js';
 import { type Landscape, gridIndexOf, orientedFitness } from '../landscape.js';
 import { averageRanks } from '../rankCorrelation.js';
-
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
 
 /** Each node's rank as a share of the nodes: 0 for the best, near 1 for the worst. */
 export function rankShare(l: Landscape): Float64Array {
@@ -69,19 +70,11 @@ export function landscapeEmbedding(l: Landscape, o: EmbeddingOptions = {}): Embe
   return nodes.map((node, k) => ({ node, x: y[k]?.[0] as number, y: y[k]?.[1] as number, rank: rank[node] as number }));
 }
 
-/** The Vega-Lite scatter of an embedding, coloured by rank share (best dark, drawn on top). */
-export function embeddingSpec(points: readonly EmbeddedNode[], title: string): TopLevelSpec {
-  return {
-    $schema: SCHEMA, title, width: 520, height: 420, background: 'white',
-    data: { values: [...points].sort((a, b) => b.rank - a.rank) },
-    mark: { type: 'circle', size: 18, opacity: 0.85 },
-    encoding: {
-      x: { field: 'x', type: 'quantitative', title: 'UMAP 1', axis: { labels: false, ticks: false } },
-      y: { field: 'y', type: 'quantitative', title: 'UMAP 2', axis: { labels: false, ticks: false } },
-      color: { field: 'rank', type: 'quantitative', title: 'rank (0 = best)', scale: { scheme: 'viridis', domain: [0, 1] } },
-      order: { field: 'rank', sort: 'descending' },
-    },
-  };
+/** The scatter of an embedding (`hypergrad/plot`'s {@link scatterSpec}), colored by rank share, the best drawn on top. */
+export function embeddingSpec(points: readonly EmbeddedNode[], title: string): ChartSpec {
+  return scatterSpec(points.map((p) => ({ x: p.x, y: p.y, value: p.rank })), {
+    title, width: 640, height: 520, xLabel: 'UMAP 1', yLabel: 'UMAP 2', valueLabel: 'rank (0 = best)', domain: [0, 1], tickLabels: false,
+  });
 }
 
 /** One cell of a 2-D slice through the optimum. */
@@ -133,45 +126,23 @@ export function optimumSlices(l: Landscape, panels = 4): SliceCell[] {
   return slices.sort((p, q) => q.spread - p.spread).slice(0, panels).flatMap((s) => s.cells);
 }
 
-/** Heatmaps (one facet per pair of axes) of {@link optimumSlices}, coloured by rank share. */
-export function sliceHeatmapSpec(cells: readonly SliceCell[], title: string): TopLevelSpec {
-  return {
-    $schema: SCHEMA, title, background: 'white', data: { values: [...cells] },
-    facet: { field: 'panel', type: 'nominal', title: null }, columns: 2,
-    resolve: { scale: { x: 'independent', y: 'independent' } },
-    spec: {
-      width: 220, height: 180, mark: 'rect',
-      encoding: {
-        x: { field: 'x', type: 'ordinal', sort: { field: 'xi' }, title: null, axis: { labelOverlap: true } },
-        y: { field: 'y', type: 'ordinal', sort: { field: 'yi', order: 'descending' }, title: null, axis: { labelOverlap: true } },
-        color: { field: 'rank', type: 'quantitative', title: 'rank (0 = best)', scale: { scheme: 'viridis', domain: [0, 1] } },
-      },
-    },
-  };
+/** Heatmaps (`hypergrad/plot`'s {@link heatmapSpec}, one panel per pair of axes) of {@link optimumSlices}, colored by rank share. */
+export function sliceHeatmapSpec(cells: readonly SliceCell[], title: string): ChartSpec {
+  return heatmapSpec(cells.map((c) => ({ x: c.x, y: c.y, value: c.rank, panel: c.panel })), {
+    title, width: 220, height: 180, valueLabel: 'rank (0 = best)', domain: [0, 1],
+  });
 }
 
-/** A histogram of basin sizes (log10 bins), one count per local optimum. */
-export function basinHistogramSpec(sizes: ArrayLike<number>, title: string): TopLevelSpec {
-  return {
-    $schema: SCHEMA, title, width: 480, height: 280, background: 'white',
-    data: { values: Array.from(sizes, (s) => ({ log10size: Math.log10(s) })) },
-    mark: 'bar',
-    encoding: {
-      x: { field: 'log10size', type: 'quantitative', bin: { maxbins: 30 }, title: 'basin size (log10 configurations)' },
-      y: { aggregate: 'count', type: 'quantitative', title: 'local optima' },
-    },
-  };
+/** A histogram (`hypergrad/plot`'s {@link histogramSpec}) of basin sizes on a log10 axis, one count per local optimum. */
+export function basinHistogramSpec(sizes: ArrayLike<number>, title: string): ChartSpec {
+  return histogramSpec(Array.from(sizes, (s) => Math.log10(s)), { title, width: 560, height: 360, xLabel: 'basin size (log10 configurations)', yLabel: 'local optima' });
 }
 
-/** A similarity matrix (e.g. Spearman between tasks), one cell per ordered pair, values printed when few. */
-export function similarityMatrixSpec(cells: readonly { a: string; b: string; value: number }[], title: string, metric: string): TopLevelSpec {
-  const labels = new Set(cells.map((c) => c.a)).size <= 12;
-  const size = Math.max(200, Math.min(640, 18 * new Set(cells.map((c) => c.a)).size));
-  const rect = { mark: 'rect' as const, encoding: { color: { field: 'value', type: 'quantitative' as const, title: metric, scale: { scheme: 'blueorange', domain: [-1, 1] } } } };
-  const text = { mark: { type: 'text' as const, fontSize: 10 }, encoding: { text: { field: 'value', type: 'quantitative' as const, format: '.2f' } } };
-  return {
-    $schema: SCHEMA, title, width: size, height: size, background: 'white', data: { values: [...cells] },
-    encoding: { x: { field: 'a', type: 'ordinal', sort: null, title: null }, y: { field: 'b', type: 'ordinal', sort: null, title: null } },
-    layer: labels ? [rect, text] : [rect],
-  };
+/** A similarity matrix (`hypergrad/plot`'s {@link heatmapSpec}, e.g. Spearman between tasks), one cell per ordered pair, values printed when few. */
+export function similarityMatrixSpec(cells: readonly { a: string; b: string; value: number }[], title: string, metric: string): ChartSpec {
+  const n = new Set(cells.map((c) => c.a)).size;
+  const size = Math.max(200, Math.min(640, 18 * n));
+  return heatmapSpec(cells.map((c) => ({ x: c.a, y: c.b, value: c.value })), {
+    title, width: Math.max(480, size + 160), height: Math.max(400, size + 80), valueLabel: metric, scheme: 'blueorange', domain: [-1, 1], showValues: n <= 12,
+  });
 }
