@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { invoke } from '../../src/cli/commands.js';
+import { lockRunFolder } from '../../src/storage/runFolderLock.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'hg-folder-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -57,6 +58,19 @@ describe('run folders cannot be mixed', () => {
     writeFileSync(join(dir, 'notes.txt'), 'mine');
     expect((await cli('run', [...small, '--out', dir, '--overwrite'])).err).toMatch(`--out ${dir}: --overwrite replaces only what hypergrad writes, and the folder also holds notes.txt; choose another folder`);
     expect(readdirSync(dir)).toContain('cg.jsonl');
+  });
+
+  it('a folder in use by a live run is refused (the lock is held for the run\'s lifetime)', async () => {
+    const dir = join(tmp, 'held');
+    const held = lockRunFolder(dir);
+    try {
+      const r = await cli('run', [...small, '--out', dir]);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/--out .*held is in use by another run \(pid \d+ on .* since .*\)/);
+    } finally {
+      held.release();
+    }
+    expect((await cli('run', [...small, '--out', dir])).code).toBe(0);
   });
 });
 
