@@ -24,7 +24,7 @@ export { registerWebGPU, webgpuInfo, describeWebGPU, type WebGPUInfo, type WebGP
 
 export {
   type Tree, type TreeDef, type LeafDef, type ArrayDef, type RecordDef, type Flattened, isLeaf, treeFlatten, treeUnflatten, treeMap, treeLeaves, treeDispose, countLeaves,
-  sameDef, defToString, tidyTree, treeDisposeReplaced,
+  tidyTree,
 } from './tree/tree.js';
 export {
   treeAdd, treeSub, treeScale, treeAddScaled, treeZerosLike, treeOnesLike, treeDot, treeNorm, treeSize,
@@ -64,11 +64,11 @@ export { type GradientOracle, type OracleGradient, type ParallelBackend, type Pr
 export {
   type EngineEvent, type StepEvent, type SkipEvent, type ValidationEvent, type IterationEvent, type EventOf, type Listener, type Typed,
 } from './multilevel/events.js';
-export { type Precision, type HalfPrecision, PRECISIONS, encode16, decode16, roundArray } from './precision/formats.js';
+export { type Precision, type HalfPrecision, PRECISIONS, roundArray } from './precision/formats.js';
 export { roundTo, roundTree } from './precision/round.js';
 export { type MixedPrecisionPolicy } from './precision/mixedPrecision.js';
-export { type LossScaleOptions, type LossScaleState, resolveLossScale, lossScaleInit, lossScaleUpdate } from './precision/lossScale.js';
-export { type Snapshot, type SnapshotLeaf, snapshotTree, restoreTree, snapshotBytes } from './precision/snapshot.js';
+export { type LossScaleOptions, type LossScaleState } from './precision/lossScale.js';
+export { type Snapshot, type SnapshotLeaf } from './precision/snapshot.js';
 export { DataParallel, type DataParallelOptions, type ReplicatedGradient } from './parallel/dataParallel.js';
 export { type ReplicaProgram, type ReplicaFactory, type Shard } from './parallel/types.js';
 export { programTrainingStep } from './parallel/programTrainingStep.js';

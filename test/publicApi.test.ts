@@ -31,8 +31,8 @@ describe("the compiled package, imported as 'hypergrad' from plain Node", () => 
     const r = node(`
       import { initBackend } from 'hypergrad';
       import { PROBLEMS, PROBLEM_TABLE, l2HpoProblem, problemByName, mnistSplits } from 'hypergrad/problems';
-      import { tpe, compareOptimizers, OPTIMIZERS } from 'hypergrad/hpo';
-      import { simulate, mfBranin, readRecords } from 'hypergrad/simulator';
+      import { tpe, OPTIMIZERS } from 'hypergrad/hpo';
+      import { simulate, mfBranin, readRecords, compareOptimizers } from 'hypergrad/simulator';
       import { lineChartSpec, renderSpec } from 'hypergrad/plot';
       await initBackend('cpu');
       const report = await l2HpoProblem.run({ method: { method: 'cg', iterations: 3 }, outerSteps: 1, innerSteps: 5 });

@@ -4,15 +4,20 @@ import { orderedCommands } from './program.js';
 
 /**
  * A bash completion script for a command table: command names first, then each command's options
- * (and `--config`, `--help`), its first argument's values (problem names), and file names. zsh
- * runs it through `bashcompinit`.
+ * (and `--config`, `--help`), its first argument's values (problem names), its subcommands and
+ * their options, and file names. zsh runs it through `bashcompinit`.
  */
 export function bashCompletion(commands: readonly CommandSpec[]): string {
-  const cases = orderedCommands(commands).map((c) => {
+  const words = (c: CommandSpec) => {
     const flags = [...Object.keys(c.options).map((k) => `--${kebab(k)}`), ...(c.experimentFile ? ['--config'] : []), '--help'];
-    const values = c.arguments?.[0]?.completions?.() ?? [];
-    return `    ${c.name}) opts="${flags.join(' ')}"; args="${values.join(' ')}" ;;`;
-  });
+    return `opts="${flags.join(' ')}"; args="${(c.arguments?.[0]?.completions?.() ?? []).join(' ')}"`;
+  };
+  // A command with subcommands (`hpo worker`) offers their names as its second word, then each one's options.
+  const subcases = (c: CommandSpec) => (c.subcommands === undefined ? '' : [
+    `; case "\${COMP_WORDS[2]}" in ${c.subcommands.map((sub) => `${sub.name}) ${words(sub)} ;;`).join(' ')} esac`,
+    `; [ "$COMP_CWORD" -eq 2 ] && args="${c.subcommands.map((sub) => sub.name).join(' ')} $args"`,
+  ].join(''));
+  const cases = orderedCommands(commands).map((c) => `    ${c.name}) ${words(c)}${subcases(c)} ;;`);
   return `# hypergrad completion for bash (zsh: autoload -U +X bashcompinit && bashcompinit, then source this)
 _hypergrad() {
   local cur=\${COMP_WORDS[COMP_CWORD]} opts="" args=""

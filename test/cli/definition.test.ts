@@ -120,6 +120,11 @@ describe('the CLI definition (one command table)', () => {
       for (const key of Object.keys(command.options)) expect(script).toContain(`--${kebab(key)}`);
     }
     expect(script).toContain('args="hyper-cleaning l2-hpo');
+    for (const command of COMMANDS.filter((c) => c.subcommands !== undefined)) {
+      for (const sub of command.subcommands ?? []) {
+        expect(script).toMatch(new RegExp(`^    ${command.name}\\) .* ${sub.name}\\) opts="[^"]*${Object.keys(sub.options).map((k) => `--${kebab(k)}`).join(' ')}`, 'm'));
+      }
+    }
     const { out, status } = await cli(['completion']);
     expect(status).toBe(0);
     expect(out).toBe(script);
