@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decode16, encode16, roundArray, roundTo } from '../../src/index.js';
+import { roundArray, roundTo } from '../../src/index.js';
+import { decode16, encode16 } from '../../src/precision/formats.js';
 import { roundTree } from '../../src/precision/round.js';
 import { useBackend } from '../helpers/backends.js';
 import { toyBilevel } from './toy.js';
