@@ -53,14 +53,18 @@ export interface RunFolder {
   release(): void;
 }
 
+/** The lock and a killed write's temporary: not a run's content. */
+const LEFTOVER = /^\.hypergrad\.lock$|\.\d+\.tmp$/;
+
 /** Files and folders a hypergrad run writes (what `--overwrite` may remove). */
-const OURS = /\.(jsonl|json|svg|png|vl\.json|csv)$|^checkpoints$|^\.hypergrad\.lock$/;
+const OURS = /\.(jsonl|json|svg|png|vl\.json|csv|tmp)$|^checkpoints$|^\.hypergrad\.lock$/;
 
 /** Checks the folder named by `flag` before any work; errors name the flag, the folder and what to do. */
 function checkFolder(dir: string, flag: string, mode: FolderMode): void {
   if (dir === '') throw new Error(`${flag} must name a folder, got ''`);
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new Error(`${flag} ${dir}: not a folder`);
-  const entries = existsSync(dir) ? readdirSync(dir).filter((e) => e !== '.hypergrad.lock') : [];
+  // The lock, and temporaries a kill left behind (`<file>.<pid>.tmp`), hold no run.
+  const entries = existsSync(dir) ? readdirSync(dir).filter((e) => !LEFTOVER.test(e)) : [];
   if (mode === 'resume') {
     if (!existsSync(join(dir, RUN_FILE))) throw new Error(`--resume ${dir}: no run to resume there (no ${RUN_FILE}); start one with --out ${dir}`);
     return;

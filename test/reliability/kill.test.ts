@@ -58,7 +58,7 @@ function records(dir: string, files: (f: string) => boolean): Record<string, unk
     }
     return rest;
   };
-  return Object.fromEntries(readdirSync(dir).filter(files).sort().map((f) => [f, readFileSync(join(dir, f), 'utf8').trim().split('\n').map((l) => strip(JSON.parse(l)))]));
+  return Object.fromEntries(readdirSync(dir).filter(files).sort().map((f) => [f, readFileSync(join(dir, f), 'utf8').split('\n').filter((l) => l !== '').map((l) => strip(JSON.parse(l)))]));
 }
 
 /** `summary.json` of run/compare without its time and memory columns. */
