@@ -5,6 +5,7 @@
  * @module
  */
 import { completionCommand } from './completionCommand.js';
+import { dashboardCommand } from './dashboardCommand.js';
 import type { CommandSpec } from './defineCommand.js';
 import { exportCommand } from './exportCommand.js';
 import { hpoCommand } from './hpoCommand.js';
@@ -14,7 +15,7 @@ import { compareCommand, runCommand } from './problemCommand.js';
 import { runCli } from './program.js';
 
 /** Every `hypergrad` command, in the order help lists them (core commands, then `group: 'tools'`). */
-export const COMMANDS: readonly CommandSpec[] = [listCommand, runCommand, compareCommand, hpoCommand, landscapeCommand, kernelsCommand, exportCommand, completionCommand];
+export const COMMANDS: readonly CommandSpec[] = [listCommand, runCommand, compareCommand, hpoCommand, landscapeCommand, kernelsCommand, exportCommand, dashboardCommand, completionCommand];
 
 /**
  * `hypergrad <name> ...args` in this process (for tests and embedding), writing to `out` and `err`;

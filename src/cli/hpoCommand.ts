@@ -12,14 +12,15 @@ import { initBackend } from '../backend/initBackend.js';
 import { writeFileAtomic } from '../multilevel/checkpointFile.js';
 import { OPTIMIZERS } from '../hpo/registry.js';
 import type { Benchmark } from '../hpo/types.js';
-import { type PlotSeries, writeIncumbentPlot } from '../plot/incumbentPlot.js';
+import { writePlot } from '../plot/writePlot.js';
 import { type ProgressMode, progressReporter } from '../progress/progressReporter.js';
-import { compareOptimizers, finalIncumbent, incumbentBand } from '../simulator/compare.js';
+import { compareOptimizers, finalIncumbent } from '../simulator/compare.js';
 import type { SimulateOptions } from '../simulator/simulate.js';
 import type { SimulationRecord } from '../simulator/types.js';
 import { benchmarkHelp, benchmarkValue } from './benchmarks.js';
 import { type CliIo, type OptionValues, defineCommand, progressOption, option } from './defineCommand.js';
 import { writeExperimentFile } from './experimentFile.js';
+import { hpoIncumbentSpec } from './hpoIncumbentSpec.js';
 import { hpoStatusCommand } from './hpoStatusCommand.js';
 import { hpoWorkerCommand } from './hpoWorkerCommand.js';
 import { list, positiveInteger, positiveNumber, switchValue, text } from './optionValues.js';
@@ -137,7 +138,6 @@ async function runHpo(o: HpoOptions, io: CliIo, _who: string, benchmark: Benchma
     const summary: Record<string, unknown> = { benchmark: benchmark.name, nWorkers, nEvals, seeds, wallSeconds: wall, optimizers: {} };
     io.out.write(`\n${benchmark.name}: ${nWorkers} workers, ${maxHours !== undefined ? `${maxHours} simulated hours` : `${nEvals} evaluations`}, ${seeds} seeds (${wall.toFixed(1)} s wall)\n`);
     io.out.write('optimizer   final incumbent: median [q25, q75]   simulated hours (median)   evaluations (median)\n');
-    const series: PlotSeries[] = [];
     for (const [name, rs] of runs) {
       const finals = rs.map((r) => finalIncumbent(r, objective)).sort((a, b) => a - b);
       const hours = rs.map((r) => (r[r.length - 1]?.cumtime ?? 0) / 3600).sort((a, b) => a - b);
@@ -145,14 +145,10 @@ async function runHpo(o: HpoOptions, io: CliIo, _who: string, benchmark: Benchma
       io.out.write(`${name.padEnd(11)} ${fmt(quantile(finals, 0.5)).padStart(16)} [${fmt(quantile(finals, 0.25))}, ${fmt(quantile(finals, 0.75))}]   ` +
         `${quantile(hours, 0.5).toPrecision(3).padStart(10)}   ${String(quantile(counts, 0.5)).padStart(19)}\n`);
       (summary.optimizers as Record<string, unknown>)[name] = { finalIncumbents: finals, simulatedHours: hours };
-      const band = incumbentBand(rs, objective);
-      series.push({ label: name, times: band.times, values: band.median, lower: band.lower, upper: band.upper });
     }
-    writeFileAtomic(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-    const positive = series.every((sr) => sr.values.every((v) => !Number.isFinite(v) || v > 0) && (sr.lower ?? []).every((v) => !Number.isFinite(v) || v > 0));
-    const plots = await writeIncumbentPlot(join(dir, 'incumbent'), series, {
-      title: `${benchmark.name}: median incumbent and quartiles over ${seeds} seeds, ${nWorkers} workers`, yLabel: `best ${objective}`, logValue: positive, seriesTitle: 'optimizer',
-    });
+    writeFileAtomic(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}
+`);
+    const plots = await writePlot(join(dir, 'incumbent'), hpoIncumbentSpec(runs, { benchmark: benchmark.name, seeds, workers: nWorkers, objective }));
     io.out.write(`records: ${dir}/<optimizer>-seed<k>.jsonl, summary: ${join(dir, 'summary.json')}, experiment: ${join(dir, 'experiment.json')}\nplots: ${plots.join(', ')}\n`);
     return 0;
   }

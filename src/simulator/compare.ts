@@ -49,7 +49,8 @@ export function incumbentBand(runs: readonly (readonly SimulationRecord[])[], ob
   const hi = Math.log(Math.max(last, first * 1.0001));
   const band: IncumbentBand = { times: [], median: [], lower: [], upper: [] };
   for (let i = 0; i < points; i++) {
-    const t = Math.exp(lo + ((hi - lo) * i) / (points - 1));
+    // The last time is the last arrival itself: exp(log(t)) can fall an ulp short and drop it.
+    const t = i === points - 1 ? Math.max(last, first * 1.0001) : Math.exp(lo + ((hi - lo) * i) / (points - 1));
     const all = runs.map((r) => incumbentAt(r, t, objective));
     // No statistics until every run has a result (a median over a changing subset is not monotone).
     const vals = all.some((v) => Number.isNaN(v)) ? [] : all.sort((a, b) => a - b);
