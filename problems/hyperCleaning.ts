@@ -10,8 +10,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Engine, type HypergradientOptions, ImplicitProblem, adam, seededRandom, sgd, sparseSoftmaxCrossEntropy } from '../src/index.js';
 import { type Digits, mnistSplits } from '../src/data/mnist.js';
-import { COMPARED_METHODS, hypergradientAfter, stepsBefore, trackOuterSteps } from './harness.js';
-import type { ProblemRunOptions, ProblemSpec } from './types.js';
+import { COMPARED_METHODS, hypergradientAfter, learningRate, stepsBefore, trackOuterSteps } from './harness.js';
+import type { HistoryEntry, ProblemRunOptions, ProblemSpec } from './types.js';
 
 /** Options of {@link hyperCleaning}. */
 export interface HyperCleaningOptions {
@@ -39,6 +39,12 @@ export interface HyperCleaningOptions {
   seed?: number;
   /** Called after each outer step; see {@link ProblemRunOptions}. */
   onOuterStep?: ProblemRunOptions['onOuterStep'];
+  /** Called with each history entry; see {@link ProblemRunOptions}. */
+  onHistory?: ProblemRunOptions['onHistory'];
+  /** Checkpoints of the run; see {@link ProblemRunOptions}. */
+  checkpoint?: ProblemRunOptions['checkpoint'];
+  /** Learning rates by problem name (`classifier`, `weights`), over `innerLr` and `outerLr`. */
+  learningRates?: ProblemRunOptions['learningRates'];
   /** Receives the state at the end of the run (for hypergradient comparisons). */
   onFinalState?: (state: HyperCleaningState) => void;
 }
@@ -60,12 +66,7 @@ export interface HyperCleaningResult {
   /** Seconds per outer step (its inner steps included). */
   secondsPerOuterStep: number;
   /** Validation cross-entropy after each outer step, with the wall time (s) since the start. */
-  history: {
-    /** Wall seconds since the start. */
-    seconds: number;
-    /** Validation cross-entropy then. */
-    validationLoss: number;
-  }[];
+  history: HistoryEntry[];
   /** Peak `tf.memory().numBytes` seen during the run. */
   peakBytes: number;
 }
@@ -105,10 +106,12 @@ const zerosLinear = (): Linear => ({ w: tf.zeros([784, 10]), b: tf.zeros([10]) }
 
 /** The baseline: the same classifier, the same steps, on the noisy labels with uniform weights. */
 async function baselineAccuracy(train: Batch, test: Batch, steps: number, lr: number, l2: number): Promise<number> {
+  const w0 = zerosLinear();
   const problem = new ImplicitProblem<Linear, Batch>({
-    name: 'baseline', module: { params: zerosLinear() }, optimizer: sgd({ lr }), data: [train],
+    name: 'baseline', module: { params: w0 }, optimizer: sgd({ lr }), data: [train],
     trainingStep: (b, ctx) => weightedLoss(ctx.params, b, null, l2),
   });
+  tf.dispose([w0.w, w0.b]); // the problem holds a copy
   const engine = new Engine({ problems: [problem], dependencies: {}, config: { iterations: steps } });
   await engine.run();
   const acc = accuracy(problem.params, test);
@@ -132,16 +135,21 @@ function noisyMnist(o: HyperCleaningOptions) {
 
 /** The bilevel program, starting at zeros or at `state`; one outer step per `engine.run()`. */
 function program(d: ReturnType<typeof noisyMnist>, method: HypergradientOptions, o: HyperCleaningOptions, state?: HyperCleaningState) {
-  const { innerSteps = 50, innerLr = 0.5, outerLr = 0.3, l2 = 1e-3 } = o;
+  const { innerSteps = 50, l2 = 1e-3 } = o;
+  const innerLr = learningRate(o.learningRates, 'classifier', o.innerLr ?? 0.5);
+  const outerLr = learningRate(o.learningRates, 'weights', o.outerLr ?? 0.3);
+  const w0 = state ? { w: tf.tensor2d(state.classifier.w, [784, 10]), b: tf.tensor1d(state.classifier.b) } : zerosLinear();
+  const lambda0: tf.Tensor1D = state ? tf.tensor1d(state.lambda) : tf.zeros([d.n]);
   const classifier = new ImplicitProblem<Linear, Batch>({
     name: 'classifier', optimizer: sgd({ lr: innerLr }), data: [d.trainB], config: { hypergradient: method, unrollSteps: innerSteps },
-    module: { params: state ? { w: tf.tensor2d(state.classifier.w, [784, 10]), b: tf.tensor1d(state.classifier.b) } : zerosLinear() },
+    module: { params: w0 },
     trainingStep: (b, ctx) => weightedLoss(ctx.params, b, ctx.get<tf.Tensor>('weights'), l2),
   });
   const weights = new ImplicitProblem<tf.Tensor1D, Batch>({
-    name: 'weights', module: { params: state ? tf.tensor1d(state.lambda) : tf.zeros([d.n]) }, optimizer: adam({ lr: outerLr }), data: [d.validB],
+    name: 'weights', module: { params: lambda0 }, optimizer: adam({ lr: outerLr }), data: [d.validB],
     trainingStep: (b, ctx) => sparseSoftmaxCrossEntropy(b.y, logits(ctx.get<Linear>('classifier'), b.x)),
   });
+  tf.dispose([w0.w, w0.b, lambda0]); // the problems hold copies
   classifier.setBatch(d.trainB);
   weights.setBatch(d.validB);
   const engine = new Engine({
@@ -152,11 +160,12 @@ function program(d: ReturnType<typeof noisyMnist>, method: HypergradientOptions,
 
 /** Runs data hyper-cleaning and the baseline; see the module comment. Needs an initialised backend. */
 export async function hyperCleaning(o: HyperCleaningOptions = {}): Promise<HyperCleaningResult> {
-  const { method = { method: 'cg', iterations: 10 }, outerSteps = 60, innerSteps = 50, innerLr = 0.5, l2 = 1e-3 } = o;
+  const { method = { method: 'cg', iterations: 10 }, outerSteps = 60, innerSteps = 50, l2 = 1e-3 } = o;
+  const innerLr = learningRate(o.learningRates, 'classifier', o.innerLr ?? 0.5);
   const d = noisyMnist(o);
   const { classifier, weights, engine } = program(d, method, o);
   const validCe = () => tf.tidy(() => sparseSoftmaxCrossEntropy(d.validB.y, logits(classifier.params, d.validB.x)).dataSync()[0] as number);
-  const tracked = await trackOuterSteps(engine, outerSteps, validCe, 1, o.onOuterStep);
+  const tracked = await trackOuterSteps(engine, outerSteps, validCe, 1, o.onOuterStep, o);
   o.onFinalState?.({
     classifier: { w: Array.from(classifier.params.w.dataSync()), b: Array.from(classifier.params.b.dataSync()) },
     lambda: Array.from(weights.params.dataSync()),
@@ -199,6 +208,7 @@ export const hyperCleaningProblem: ProblemSpec<HyperCleaningState> = {
   name: 'hyper-cleaning',
   description: 'data hyper-cleaning on MNIST: per-example weights of a linear classifier on half-corrupted labels',
   defaults: { run: [60, 50], compare: [25, 30], alpha: 0.05 },
+  learningRates: { classifier: 0.5, weights: 0.3 },
   reference: { method: 'cg', iterations: 100 },
   // ES is left out: 2,000 per-example weights are far too many for a zero-order estimate.
   compareMethods: COMPARED_METHODS,

@@ -44,8 +44,8 @@ export function problemByName(name: string | undefined): ProblemSpec {
   return spec;
 }
 
-export type { ProblemReport, ProblemRunOptions, ProblemSpec } from './types.js';
-export { type SavedRecord, saveRecord, loadRecord, trackOuterSteps, stepsBefore, hypergradientAfter } from './harness.js';
+export type { HistoryEntry, ProblemReport, ProblemRunOptions, ProblemSpec, RunCheckpointing } from './types.js';
+export { type ExtraState, type SavedRecord, saveRecord, loadRecord, trackOuterSteps, stepsBefore, hypergradientAfter } from './harness.js';
 export { hyperCleaningProblem, hyperCleaning, hyperCleaningHypergradient, type HyperCleaningOptions, type HyperCleaningResult, type HyperCleaningState } from './hyperCleaning.js';
 export { l2HpoProblem, l2Hpo, l2HpoHypergradient, type L2State } from './l2Hpo.js';
 export { lrWdTuningProblem, lrWdTuning, lrWdHypergradient, type LrWdState } from './lrWdTuning.js';

@@ -10,7 +10,7 @@ import {
   Engine, type HypergradientOptions, ImplicitProblem, IterativeProblem, type ProblemOptions, normalTensor, seededRandom, sgd,
   sigmoidCrossEntropy,
 } from '../src/index.js';
-import { COMPARED_WITH_ES, hypergradientAfter, replaysInnerLoop, stepsBefore, trackOuterSteps } from './harness.js';
+import { COMPARED_WITH_ES, hypergradientAfter, learningRate, replaysInnerLoop, stepsBefore, trackOuterSteps } from './harness.js';
 import type { ProblemReport, ProblemRunOptions, ProblemSpec } from './types.js';
 
 type Batch = { x: tf.Tensor2D; y: tf.Tensor1D };
@@ -37,18 +37,21 @@ function data(seed: number): { train: Batch; valid: Batch; test: Batch; dispose:
   return { train, valid, test, dispose: () => tf.dispose([w0, train.x, train.y, valid.x, valid.y, test.x, test.y]) };
 }
 
-function problems(method: HypergradientOptions, innerSteps: number, d: { train: Batch; valid: Batch }, state?: L2State) {
+function problems(method: HypergradientOptions, innerSteps: number, d: { train: Batch; valid: Batch }, state?: L2State, lr?: ProblemRunOptions['learningRates']) {
+  const w0 = state ? tf.tensor1d(state.w) : tf.zeros([D]);
+  const lambda0 = state ? tf.tensor1d(state.lambda) : tf.ones([D]);
   const innerOptions: ProblemOptions<tf.Tensor, Batch> = {
-    name: 'inner', module: { params: state ? tf.tensor1d(state.w) : tf.zeros([D]) }, optimizer: sgd({ lr: 0.1 }), data: [d.train],
+    name: 'inner', module: { params: w0 }, optimizer: sgd({ lr: learningRate(lr, 'inner', 0.1) }), data: [d.train],
     config: { hypergradient: method, unrollSteps: innerSteps },
     trainingStep: (b, ctx) => tf.add(sigmoidCrossEntropy(b.y, logits(ctx.params, b)), tf.mul(0.5, tf.sum(tf.mul(ctx.get<tf.Tensor>('outer'), tf.square(ctx.params))))),
   };
   const inner = replaysInnerLoop(method) && state === undefined ? new IterativeProblem(innerOptions) : new ImplicitProblem(innerOptions);
   const outer = new ImplicitProblem<tf.Tensor, Batch>({
-    name: 'outer', module: { params: state ? tf.tensor1d(state.lambda) : tf.ones([D]) }, optimizer: sgd({ lr: 1, momentum: 0.9 }), data: [d.valid],
+    name: 'outer', module: { params: lambda0 }, optimizer: sgd({ lr: learningRate(lr, 'outer', 1), momentum: 0.9 }), data: [d.valid],
     paramCallback: (lam) => tf.maximum(lam, 1e-8),
     trainingStep: (b, ctx) => sigmoidCrossEntropy(b.y, logits(ctx.get<tf.Tensor>('inner'), b)),
   });
+  tf.dispose([w0, lambda0]); // the problems hold copies
   inner.setBatch(d.train);
   outer.setBatch(d.valid);
   // One outer step per engine.run().
@@ -59,17 +62,17 @@ function problems(method: HypergradientOptions, innerSteps: number, d: { train: 
 const bce = (w: tf.Tensor, b: Batch) => tf.tidy(() => sigmoidCrossEntropy(b.y, logits(w, b)).dataSync()[0] as number);
 
 /** Runs the L2 HPO; see the module comment. */
-export async function l2Hpo({ method = { method: 'cg', iterations: 3 }, outerSteps = 20, innerSteps = 100, seed = 0, onOuterStep }: ProblemRunOptions = {}): Promise<ProblemReport<L2State>> {
+export async function l2Hpo({ method = { method: 'cg', iterations: 3 }, outerSteps = 20, innerSteps = 100, seed = 0, onOuterStep, ...run }: ProblemRunOptions = {}): Promise<ProblemReport<L2State>> {
   const d = data(seed);
-  const { inner, outer, engine } = problems(method, innerSteps, d);
-  const tracked = await trackOuterSteps(engine, outerSteps, () => bce(inner.params, d.valid), 1, onOuterStep);
+  const { inner, outer, engine } = problems(method, innerSteps, d, undefined, run.learningRates);
+  const tracked = await trackOuterSteps(engine, outerSteps, () => bce(inner.params, d.valid), 1, onOuterStep, run);
   await engine.stepOnly('inner', innerSteps); // the inner optimum under the final lambda
   const state: L2State = { w: Array.from(inner.params.dataSync()), lambda: Array.from(outer.params.dataSync()) };
   const tuned = bce(inner.params, d.test);
   const validationLoss = bce(inner.params, d.valid);
   engine.dispose();
   // Untuned: the same inner training with lambda fixed at its start (1).
-  const base = problems({ method: 'firstOrder' }, innerSteps, d);
+  const base = problems({ method: 'firstOrder' }, innerSteps, d, undefined, run.learningRates);
   await base.engine.stepOnly('inner', innerSteps * (outerSteps + 1));
   const baseline = bce(base.inner.params, d.test);
   base.engine.dispose();
@@ -81,9 +84,9 @@ export async function l2Hpo({ method = { method: 'cg', iterations: 3 }, outerSte
 }
 
 /** The hypergradient d(validation BCE)/d(lambda) at a state (unrolled: through innerSteps steps from it). */
-export async function l2HpoHypergradient(state: L2State, method: HypergradientOptions, { innerSteps = 100, seed = 0 }: ProblemRunOptions = {}): Promise<number[]> {
+export async function l2HpoHypergradient(state: L2State, method: HypergradientOptions, { innerSteps = 100, seed = 0, learningRates }: ProblemRunOptions = {}): Promise<number[]> {
   const d = data(seed);
-  const { engine } = problems(method, innerSteps, d, state);
+  const { engine } = problems(method, innerSteps, d, state, learningRates);
   const out = await hypergradientAfter(engine, 'inner', 'outer', stepsBefore(method, innerSteps));
   d.dispose();
   return out;
@@ -94,6 +97,7 @@ export const l2HpoProblem: ProblemSpec<L2State> = {
   name: 'l2-hpo',
   description: 'per-parameter L2 penalties of a logistic regression (n = 1000, d = 20), tuned on validation BCE',
   defaults: { run: [20, 100], compare: [10, 100], alpha: 1 },
+  learningRates: { inner: 0.1, outer: 1 },
   reference: { method: 'cg', iterations: 100 },
   compareMethods: COMPARED_WITH_ES,
   run: l2Hpo,

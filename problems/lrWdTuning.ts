@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type HypergradientOptions, seededRandom } from '../src/index.js';
 import { type Digits, mnistSplits } from '../src/data/mnist.js';
 import { type Mlp, lrWdProgram, mlpValidation, randomBatches } from '../src/models/index.js';
-import { COMPARED_WITH_ES, type SavedRecord, hypergradientAfter, loadRecord, saveRecord, stepsBefore, trackOuterSteps } from './harness.js';
+import { COMPARED_WITH_ES, type SavedRecord, hypergradientAfter, learningRate, loadRecord, saveRecord, stepsBefore, trackOuterSteps } from './harness.js';
 import type { ProblemReport, ProblemRunOptions, ProblemSpec } from './types.js';
 
 /** The state: MLP parameters and `[log lr, log wd]`. */
@@ -30,23 +30,24 @@ function setup(seed: number) {
   return { tr, va, te, dispose: () => tf.dispose([tr.x, tr.y, va.x, va.y, te.x, te.y]) };
 }
 
-function build(d: ReturnType<typeof setup>, method: HypergradientOptions, innerSteps: number, seed: number) {
+function build(d: ReturnType<typeof setup>, method: HypergradientOptions, innerSteps: number, seed: number, lr?: ProblemRunOptions['learningRates']) {
   const rand = seededRandom(seed + 7);
   return lrWdProgram({
-    hidden: 64, segmentSteps: innerSteps, outerLr: 0.1, initialLr: 0.01, initialWeightDecay: 1e-4, rand, method,
+    hidden: 64, segmentSteps: innerSteps, outerLr: learningRate(lr, 'outer', 0.1), initialLr: 0.01, initialWeightDecay: 1e-4, rand, method,
     trainBatches: randomBatches(d.tr.x, d.tr.y, d.tr.n, 64, rand), validBatches: randomBatches(d.va.x, d.va.y, d.va.n, 256, rand),
   });
 }
 
-async function train(method: HypergradientOptions, outerSteps: number, innerSteps: number, seed: number, d: ReturnType<typeof setup>, onOuterStep?: ProblemRunOptions['onOuterStep']) {
-  const p = build(d, method, innerSteps, seed);
-  return { p, ...(await trackOuterSteps(p.engine, outerSteps, () => mlpValidation(p.inner.params, d.va.x, d.va.y).loss, 1, onOuterStep)) };
+async function train(method: HypergradientOptions, outerSteps: number, innerSteps: number, seed: number, d: ReturnType<typeof setup>, onOuterStep?: ProblemRunOptions['onOuterStep'],
+  run: ProblemRunOptions = {}) {
+  const p = build(d, method, innerSteps, seed, run.learningRates);
+  return { p, ...(await trackOuterSteps(p.engine, outerSteps, () => mlpValidation(p.inner.params, d.va.x, d.va.y).loss, 1, onOuterStep, run)) };
 }
 
 /** Runs the tuning and its fixed-hyperparameter baseline; see the module comment. */
-export async function lrWdTuning({ method = { method: 'unrolled' }, outerSteps = 30, innerSteps = 20, seed = 0, onOuterStep }: ProblemRunOptions = {}): Promise<ProblemReport<LrWdState>> {
+export async function lrWdTuning({ method = { method: 'unrolled' }, outerSteps = 30, innerSteps = 20, seed = 0, onOuterStep, ...rest }: ProblemRunOptions = {}): Promise<ProblemReport<LrWdState>> {
   const d = setup(seed);
-  const run = await train(method, outerSteps, innerSteps, seed, d, onOuterStep);
+  const run = await train(method, outerSteps, innerSteps, seed, d, onOuterStep, rest);
   const tuned = mlpValidation(run.p.inner.params, d.te.x, d.te.y);
   const validationLoss = mlpValidation(run.p.inner.params, d.va.x, d.va.y).loss;
   const mlp = saveRecord(run.p.inner.params);
@@ -64,13 +65,15 @@ export async function lrWdTuning({ method = { method: 'unrolled' }, outerSteps =
 }
 
 /** The hypergradient with respect to `[log lr, log wd]` at a state (unrolled: through innerSteps steps from it). */
-export async function lrWdHypergradient(state: LrWdState, method: HypergradientOptions, { innerSteps = 20, seed = 0 }: ProblemRunOptions = {}): Promise<number[]> {
+export async function lrWdHypergradient(state: LrWdState, method: HypergradientOptions, { innerSteps = 20, seed = 0, learningRates }: ProblemRunOptions = {}): Promise<number[]> {
   const d = setup(seed);
-  const p = build(d, method, innerSteps, seed);
+  const p = build(d, method, innerSteps, seed, learningRates);
   const mlp = loadRecord<Mlp>(state.mlp);
   p.inner.setParams(mlp);
   tf.dispose(Object.values(mlp));
-  p.outer.setParams(tf.tensor1d(state.h));
+  const h = tf.tensor1d(state.h);
+  p.outer.setParams(h);
+  h.dispose();
   await p.inner.nextBatch();
   await p.outer.nextBatch();
   const out = await hypergradientAfter(p.engine, 'inner', 'outer', stepsBefore(method, innerSteps));
@@ -83,6 +86,8 @@ export const lrWdTuningProblem: ProblemSpec<LrWdState> = {
   name: 'lr-wd-tuning',
   description: 'learning rate and weight decay of an MLP on MNIST, tuned by hypergradient through the training steps',
   defaults: { run: [30, 20], compare: [15, 20], alpha: 0.05 },
+  // The inner learning rate is the tuned hyperparameter; the outer one can be set.
+  learningRates: { outer: 0.1 },
   reference: { method: 'unrolled' },
   runMethod: 'unrolled',
   compareMethods: COMPARED_WITH_ES,

@@ -21,7 +21,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Engine, type HypergradientOptions, ImplicitProblem, type ProblemOptions, adam, normalTensor, seededRandom, sgd, sparseSoftmaxCrossEntropy, stopGradient } from '../src/index.js';
 import { type Digits, mnistSplits } from '../src/data/mnist.js';
-import { COMPARED_METHODS, type SavedRecord, hypergradientAfter, loadRecord, saveRecord, stepsBefore, trackOuterSteps } from './harness.js';
+import { COMPARED_METHODS, type SavedRecord, hypergradientAfter, learningRate, loadRecord, saveRecord, stepsBefore, trackOuterSteps } from './harness.js';
 import type { ProblemReport, ProblemRunOptions, ProblemSpec } from './types.js';
 
 /** Options of {@link metaWeightNet} beyond the common ones. */
@@ -138,18 +138,18 @@ export function initMeta(seed: number): MetaNet {
 export const zerosLinear = (): Linear => ({ w: tf.zeros([784, 10]), b: tf.zeros([10]) });
 
 /** The bilevel program (from scratch, or from a state); one meta step per `engine.run()`. */
-export function mwnProgram(d: Data, method: HypergradientOptions, innerSteps: number, seed: number, state?: MetaWeightNetState) {
+export function mwnProgram(d: Data, method: HypergradientOptions, innerSteps: number, seed: number, state?: MetaWeightNetState, lr?: ProblemRunOptions['learningRates']) {
   const c0 = state ? loadRecord<Linear>(state.classifier) : zerosLinear();
   const m0 = state ? loadRecord<MetaNet>(state.meta) : initMeta(seed);
   const classifierOptions: ProblemOptions<Linear, Batch> = {
-    name: 'classifier', module: { params: c0 }, optimizer: sgd({ lr: INNER_LR }),
+    name: 'classifier', module: { params: c0 }, optimizer: sgd({ lr: learningRate(lr, 'classifier', INNER_LR) }),
     data: [d.train], config: { hypergradient: method, unrollSteps: innerSteps },
     trainingStep: (b, ctx) => weightedLoss(ctx.params, b, ctx.get<MetaNet>('meta')),
   };
   // The classifier keeps training across meta steps (an IterativeProblem would restart it).
   const classifier = new ImplicitProblem(classifierOptions);
   const meta = new ImplicitProblem<MetaNet, Batch>({
-    name: 'meta', module: { params: m0 }, optimizer: adam({ lr: 0.05 }), data: [d.meta],
+    name: 'meta', module: { params: m0 }, optimizer: adam({ lr: learningRate(lr, 'meta', 0.05) }), data: [d.meta],
     trainingStep: (b, ctx) => sparseSoftmaxCrossEntropy(b.y, logits(ctx.get<Linear>('classifier'), b.x)),
   });
   tf.dispose([...Object.values(c0), ...Object.values(m0)]); // the problems hold copies
@@ -180,9 +180,9 @@ export async function uniformBaseline(d: Data, steps: number): Promise<number[]>
 export async function metaWeightNet(o: MetaWeightNetOptions = {}): Promise<ProblemReport<MetaWeightNetState>> {
   const { method = { method: 'unrolled' }, outerSteps = 500, innerSteps = 1, seed = 0, imbalance = 100, nMax = 400 } = o;
   const d = longTailedMnist(imbalance, nMax, seed);
-  const { classifier, meta, engine } = mwnProgram(d, method, innerSteps, seed);
+  const { classifier, meta, engine } = mwnProgram(d, method, innerSteps, seed, undefined, o.learningRates);
   const metaCe = () => crossEntropyOn(classifier.params, d.meta);
-  const tracked = await trackOuterSteps(engine, outerSteps, metaCe, Math.max(1, Math.floor(outerSteps / 50)), o.onOuterStep);
+  const tracked = await trackOuterSteps(engine, outerSteps, metaCe, Math.max(1, Math.floor(outerSteps / 50)), o.onOuterStep, o);
   const tuned = classAccuracies(classifier.params, d.test);
   const state: MetaWeightNetState = { classifier: saveRecord(classifier.params), meta: saveRecord(meta.params) };
   const validationLoss = metaCe();
@@ -199,7 +199,7 @@ export async function metaWeightNet(o: MetaWeightNetOptions = {}): Promise<Probl
 export async function metaWeightNetHypergradient(state: MetaWeightNetState, method: HypergradientOptions, o: MetaWeightNetOptions = {}): Promise<number[]> {
   const { innerSteps = 1, seed = 0, imbalance = 100, nMax = 400 } = o;
   const d = longTailedMnist(imbalance, nMax, seed);
-  const { engine } = mwnProgram(d, method, innerSteps, seed, state);
+  const { engine } = mwnProgram(d, method, innerSteps, seed, state, o.learningRates);
   const out = await hypergradientAfter(engine, 'classifier', 'meta', stepsBefore(method, innerSteps));
   d.dispose();
   return out;
@@ -210,6 +210,7 @@ export const metaWeightNetProblem: ProblemSpec<MetaWeightNetState> = {
   name: 'meta-weight-net',
   description: 'Meta-Weight-Net on long-tailed MNIST (imbalance 100): an MLP maps each example\'s loss to its weight',
   defaults: { run: [500, 1], compare: [250, 1], alpha: 0.5 },
+  learningRates: { classifier: INNER_LR, meta: 0.05 },
   reference: { method: 'unrolled' },
   runMethod: 'unrolled',
   // ES is left out: the meta-network has too many parameters for a zero-order estimate.

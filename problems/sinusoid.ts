@@ -14,10 +14,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   Engine, type HypergradientMethod, type HypergradientOptions, ImplicitProblem, IterativeProblem, type StepContext, adam, grad, jvp, normalTensor,
-  seededRandom, sgd, solveCg, tidyTree, treeScale, vjp,
+  type SeededRandom, seededRandom, sgd, solveCg, tidyTree, treeScale, vjp,
   type Tree, treeAdd, treeAddScaled, treeLeaves, treeMap,
 } from '../src/index.js';
-import { type SavedRecord, hypergradientAfter, loadRecord, saveRecord, trackOuterSteps } from './harness.js';
+import { type ExtraState, type SavedRecord, hypergradientAfter, learningRate, loadRecord, saveRecord, trackOuterSteps } from './harness.js';
 import type { ProblemReport, ProblemRunOptions, ProblemSpec } from './types.js';
 
 type Net = { w1: tf.Tensor; b1: tf.Tensor; w2: tf.Tensor; b2: tf.Tensor; w3: tf.Tensor; b3: tf.Tensor; [k: string]: tf.Tensor };
@@ -53,7 +53,10 @@ const disposeTask = (t: Task) => tf.dispose([t.support.x, t.support.y, t.query.x
 /** iMAML's proximal strength, adaptation rate and inner-gradient clipping norm. */
 export const IMAML = { lambda: 1, lr: 0.01, clip: 10 };
 /** The adaptation a method trains for: MAML's plain SGD, or iMAML's proximal, clipped SGD. */
-const adaptation = (method: HypergradientOptions) => (method.method === 'unrolled' || method.method === 'firstOrder' ? { lambda: 0, lr: INNER_LR, clip: Infinity } : IMAML);
+const adaptation = (method: HypergradientOptions, lr?: ProblemRunOptions['learningRates']) => {
+  const ad = method.method === 'unrolled' || method.method === 'firstOrder' ? { lambda: 0, lr: INNER_LR, clip: Infinity } : IMAML;
+  return { ...ad, lr: learningRate(lr, 'task', ad.lr) };
+};
 type Adaptation = ReturnType<typeof adaptation>;
 
 /** The task loss of `theta + delta` on `d`, with the proximal term `lambda/2 |delta|^2`. */
@@ -116,9 +119,11 @@ function checkMethod(method: HypergradientOptions): void {
   }
 }
 
-function program(method: HypergradientOptions, innerSteps: number, rand: () => number, theta0?: Net) {
+function program(method: HypergradientOptions, innerSteps: number, rand: SeededRandom, theta0?: Net, lr?: ProblemRunOptions['learningRates']) {
   checkMethod(method);
-  const ad = adaptation(method);
+  const ad = adaptation(method, lr);
+  // The generator's state before the current task was drawn: a checkpoint redraws the task from it.
+  let beforeTask = rand.state;
   let task = sampleTask(rand);
   const zeros = (t: Net) => treeMap((x) => tf.zerosLike(x), t) as Net;
   const thetaInit = theta0 ?? initNet(rand);
@@ -131,33 +136,44 @@ function program(method: HypergradientOptions, innerSteps: number, rand: () => n
     config: { hypergradient, unrollSteps: innerSteps },
     onInnerLoopStart: () => {
       disposeTask(task);
+      beforeTask = rand.state;
       task = sampleTask(rand);
     },
     trainingStep: (b: Points, ctx: StepContext<Net>) => taskLoss(ctx.get<Net>('meta'), ctx.params, b, ad.lambda),
   };
   const inner = new IterativeProblem<Net, Points>(innerOptions);
   const meta = new ImplicitProblem<Net, Points>({
-    name: 'meta', module: { params: thetaInit }, optimizer: adam({ lr: 3e-3 }), data: () => task.query,
+    name: 'meta', module: { params: thetaInit }, optimizer: adam({ lr: learningRate(lr, 'meta', 3e-3) }), data: () => task.query,
     // Meta-gradients clipped to global norm 10 (an implicit step far from the task optimum can be large).
     gradCallback: (g) => clipNorm(g, 10),
     trainingStep: (b, ctx) => mse(treeAdd(ctx.params, ctx.get<Net>('task')) as Net, b),
   });
   tf.dispose([...Object.values(thetaInit), ...Object.values(delta0)]); // the problems hold copies
   const engine = new Engine({ problems: [meta, inner], dependencies: { u2l: { meta: ['task'] }, l2u: { task: ['meta'] } }, config: { iterations: innerSteps } });
-  return { engine, inner, meta, releaseTask: () => disposeTask(task), dispose: () => { engine.dispose(); disposeTask(task); } };
+  const taskState: ExtraState = {
+    save: () => ({ beforeTask }),
+    load: (saved) => {
+      disposeTask(task);
+      rand.state = (saved as { beforeTask: number }).beforeTask;
+      beforeTask = rand.state;
+      task = sampleTask(rand);
+    },
+  };
+  return { engine, inner, meta, taskState, releaseTask: () => disposeTask(task), dispose: () => { engine.dispose(); disposeTask(task); } };
 }
 
 /** Meta-trains and evaluates; see the module comment. */
-export async function sinusoid({ method = { method: 'unrolled' }, outerSteps = 2000, innerSteps = 5, seed = 0, onOuterStep }: ProblemRunOptions = {}): Promise<ProblemReport<SinusoidState>> {
+export async function sinusoid({ method = { method: 'unrolled' }, outerSteps = 2000, innerSteps = 5, seed = 0, onOuterStep, ...run }: ProblemRunOptions = {}): Promise<ProblemReport<SinusoidState>> {
   checkMethod(method);
   const rand = seededRandom(seed);
   const evalRand = seededRandom(seed + 1000);
   const tasks = Array.from({ length: 50 }, () => sampleTask(evalRand));
   const untrained = initNet(seededRandom(seed + 1));
-  const ad = adaptation(method);
+  const ad = adaptation(method, run.learningRates);
   const baseline = adaptedMse(untrained, tasks, innerSteps, ad);
-  const p = program(method, innerSteps, rand, treeMap((x) => tf.clone(x), untrained) as Net);
-  const tracked = await trackOuterSteps(p.engine, outerSteps, () => adaptedMse(p.meta.params, tasks.slice(0, 10), innerSteps, ad), Math.max(1, Math.floor(outerSteps / 20)), onOuterStep);
+  const p = program(method, innerSteps, rand, treeMap((x) => tf.clone(x), untrained) as Net, run.learningRates);
+  const tracked = await trackOuterSteps(p.engine, outerSteps, () => adaptedMse(p.meta.params, tasks.slice(0, 10), innerSteps, ad), Math.max(1, Math.floor(outerSteps / 20)), onOuterStep,
+    { ...run, extra: p.taskState });
   const history = tracked.history;
   const tuned = adaptedMse(p.meta.params, tasks, innerSteps, ad);
   const theta = saveRecord(p.meta.params);
@@ -172,8 +188,8 @@ export async function sinusoid({ method = { method: 'unrolled' }, outerSteps = 2
 }
 
 /** The meta-gradient (flattened) at a state on one fixed task, by `method`. */
-export async function sinusoidHypergradient(state: SinusoidState, method: HypergradientOptions, { innerSteps = 5, seed = 0 }: ProblemRunOptions = {}): Promise<number[]> {
-  const p = program(method, innerSteps, seededRandom(seed + 2000), loadRecord<Net>(state.theta));
+export async function sinusoidHypergradient(state: SinusoidState, method: HypergradientOptions, { innerSteps = 5, seed = 0, learningRates }: ProblemRunOptions = {}): Promise<number[]> {
+  const p = program(method, innerSteps, seededRandom(seed + 2000), loadRecord<Net>(state.theta), learningRates);
   await p.engine.stepOnly('task', innerSteps); // the task restarts at delta = 0 for every method
   await p.meta.nextBatch();
   const out = await hypergradientAfter(p.engine, 'task', 'meta', 0); // disposes the engine
@@ -186,6 +202,7 @@ export const sinusoidProblem: ProblemSpec<SinusoidState> = {
   name: 'sinusoid',
   description: 'few-shot sinusoid regression, MLP 1-40-40-1: MAML (unrolled), first-order MAML (firstOrder), iMAML (cg)',
   defaults: { run: [2000, 5], compare: [1000, 5], alpha: 0.05 },
+  learningRates: { task: INNER_LR, meta: 3e-3 },
   methods: SINUSOID_METHODS,
   reference: { method: 'unrolled' },
   runMethod: 'unrolled',

@@ -20,7 +20,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Engine, type HypergradientOptions, ImplicitProblem, adam, sgd, sparseSoftmaxCrossEntropy } from '../src/index.js';
-import { type SavedRecord, hypergradientAfter, loadRecord, saveRecord, trackOuterSteps } from './harness.js';
+import { type SavedRecord, hypergradientAfter, learningRate, loadRecord, saveRecord, trackOuterSteps } from './harness.js';
 import {
   type Batch, type Data, INNER_LR, type Linear, type MetaNet, classAccuracies, crossEntropyOn, initMeta, logits, longTailedMnist, mean, uniformBaseline,
   weightedLoss, zerosLinear,
@@ -52,17 +52,17 @@ const data = (seed: number) => longTailedMnist(100, 400, seed, 20);
 const hyperSplit = (d: Data) => d.hyper as Batch;
 
 /** The program; `fixedDecay` leaves out the top level (a held at its start). */
-function program(d: Data, method: HypergradientOptions, innerSteps: number, seed: number, state?: ThreeLevelState, fixedDecay = false) {
+function program(d: Data, method: HypergradientOptions, innerSteps: number, seed: number, state?: ThreeLevelState, fixedDecay = false, lr?: ProblemRunOptions['learningRates']) {
   checkMethod(method);
   const c0 = state ? loadRecord<Linear>(state.classifier) : zerosLinear();
   const m0 = state ? loadRecord<MetaNet>(state.meta) : initMeta(seed);
   const fixed = tf.scalar(INITIAL_LOG_DECAY);
   const classifier = new ImplicitProblem<Linear, Batch>({
-    name: 'classifier', module: { params: c0 }, optimizer: sgd({ lr: INNER_LR }), data: [d.train], config: { hypergradient: method },
+    name: 'classifier', module: { params: c0 }, optimizer: sgd({ lr: learningRate(lr, 'classifier', INNER_LR) }), data: [d.train], config: { hypergradient: method },
     trainingStep: (b, ctx) => weightedLoss(ctx.params, b, ctx.get<MetaNet>('meta')),
   });
   const meta = new ImplicitProblem<MetaNet, Batch>({
-    name: 'meta', module: { params: m0 }, optimizer: adam({ lr: 0.05 }), data: [d.meta], config: { hypergradient: method, unrollSteps: innerSteps },
+    name: 'meta', module: { params: m0 }, optimizer: adam({ lr: learningRate(lr, 'meta', 0.05) }), data: [d.meta], config: { hypergradient: method, unrollSteps: innerSteps },
     trainingStep: (b, ctx) => {
       const a = fixedDecay ? fixed : ctx.get<tf.Tensor>('decay');
       const sq = tf.addN(Object.values(ctx.params).map((t) => tf.sum(tf.square(t))));
@@ -71,7 +71,7 @@ function program(d: Data, method: HypergradientOptions, innerSteps: number, seed
   });
   const a0 = tf.scalar(state?.decay ?? INITIAL_LOG_DECAY);
   const decay = new ImplicitProblem<tf.Tensor, Batch>({
-    name: 'decay', module: { params: a0 }, optimizer: adam({ lr: 0.1 }), data: [hyperSplit(d)],
+    name: 'decay', module: { params: a0 }, optimizer: adam({ lr: learningRate(lr, 'decay', 0.1) }), data: [hyperSplit(d)],
     trainingStep: (b, ctx) => sparseSoftmaxCrossEntropy(b.y, logits(ctx.get<Linear>('classifier'), b.x)),
   });
   tf.dispose([...Object.values(c0), ...Object.values(m0), a0]); // the problems hold copies
@@ -89,16 +89,16 @@ function program(d: Data, method: HypergradientOptions, innerSteps: number, seed
 }
 
 /** Runs the 3-level program, the 2-level one with the decay fixed, and the uniform-weight baseline. */
-export async function threeLevel({ method = { method: 'cg', iterations: 5 }, outerSteps = 20, innerSteps = 5, seed = 0, onOuterStep }: ProblemRunOptions = {}): Promise<ProblemReport<ThreeLevelState>> {
+export async function threeLevel({ method = { method: 'cg', iterations: 5 }, outerSteps = 20, innerSteps = 5, seed = 0, onOuterStep, ...run }: ProblemRunOptions = {}): Promise<ProblemReport<ThreeLevelState>> {
   const d = data(seed);
-  const p = program(d, method, innerSteps, seed);
+  const p = program(d, method, innerSteps, seed, undefined, false, run.learningRates);
   const hyperCe = () => crossEntropyOn(p.classifier.params, hyperSplit(d));
-  const tracked = await trackOuterSteps(p.engine, outerSteps, hyperCe, 1, onOuterStep);
+  const tracked = await trackOuterSteps(p.engine, outerSteps, hyperCe, 1, onOuterStep, run);
   const tuned = classAccuracies(p.classifier.params, d.test);
   const validationLoss = hyperCe();
   const state: ThreeLevelState = { classifier: saveRecord(p.classifier.params), meta: saveRecord(p.meta.params), decay: p.decay.params.dataSync()[0] as number };
   p.dispose();
-  const two = program(d, method, innerSteps, seed, undefined, true);
+  const two = program(d, method, innerSteps, seed, undefined, true, run.learningRates);
   for (let s = 0; s < outerSteps; s++) await two.engine.run();
   const fixedDecayAcc = mean(classAccuracies(two.classifier.params, d.test));
   two.dispose();
@@ -111,9 +111,9 @@ export async function threeLevel({ method = { method: 'cg', iterations: 5 }, out
 }
 
 /** The top level's hypergradient d(CE_hyper)/d(a) at a state, by `method` at both lower levels. */
-export async function threeLevelHypergradient(state: ThreeLevelState, method: HypergradientOptions, { innerSteps = 5, seed = 0 }: ProblemRunOptions = {}): Promise<number[]> {
+export async function threeLevelHypergradient(state: ThreeLevelState, method: HypergradientOptions, { innerSteps = 5, seed = 0, learningRates }: ProblemRunOptions = {}): Promise<number[]> {
   const d = data(seed);
-  const p = program(d, method, innerSteps, seed, state);
+  const p = program(d, method, innerSteps, seed, state, false, learningRates);
   const out = await hypergradientAfter(p.engine, 'meta', 'decay', 0); // disposes the engine
   p.fixed.dispose();
   d.dispose();
@@ -125,6 +125,7 @@ export const threeLevelProblem: ProblemSpec<ThreeLevelState> = {
   name: 'three-level',
   description: 'a 3-level program: the meta-network\'s weight decay, above Meta-Weight-Net, above a classifier (long-tailed MNIST)',
   defaults: { run: [20, 5], compare: [10, 5], alpha: 0.5 },
+  learningRates: { classifier: INNER_LR, meta: 0.05, decay: 0.1 },
   reference: { method: 'cg', iterations: 15 },
   methods: THREE_LEVEL_METHODS,
   // Neumann and fixed-point, 20 iterations at each of two nested levels, take minutes per outer step.

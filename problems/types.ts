@@ -1,4 +1,27 @@
-import type { HypergradientOptions } from '../src/index.js';
+import type { EngineCheckpoint, HypergradientOptions } from '../src/index.js';
+
+/** One entry of a run's validation history. */
+export interface HistoryEntry {
+  /** The outer step after which it was recorded (1-based). */
+  step: number;
+  /** Wall seconds since the start of the run (a resumed run continues the count). */
+  seconds: number;
+  /** Validation loss then. */
+  validationLoss: number;
+}
+
+/**
+ * Checkpoints of a run (what `hypergrad run|compare --resume` continues from): every `every`
+ * outer steps, and after the last, the engine's checkpoint with the run's progress is saved.
+ */
+export interface RunCheckpointing {
+  /** Outer steps between checkpoints. */
+  every: number;
+  /** Stores one. */
+  save: (checkpoint: EngineCheckpoint) => void | Promise<void>;
+  /** A checkpoint of this run (same problem, method and options) to continue from. */
+  from?: EngineCheckpoint;
+}
 
 /** Options every ready-made problem takes. */
 export interface ProblemRunOptions {
@@ -12,6 +35,15 @@ export interface ProblemRunOptions {
   seed?: number;
   /** Called after each outer step (e.g. to draw a progress bar), with the latest validation loss recorded. */
   onOuterStep?: (step: number, total: number, validationLoss: number | undefined) => void;
+  /** Called with each history entry as it is recorded (e.g. to append it to a file at once). */
+  onHistory?: (entry: HistoryEntry) => void;
+  /** Save checkpoints of the run, or continue one; see {@link RunCheckpointing}. */
+  checkpoint?: RunCheckpointing;
+  /**
+   * Learning rates by problem name (`{outer: 0.1}`), overriding the problem's defaults
+   * ({@link ProblemSpec.learningRates}); `hypergrad run|compare --lr outer=0.1`.
+   */
+  learningRates?: Readonly<Record<string, number>>;
 }
 
 /** What a ready-made problem reports, in a shape the CLI can tabulate. */
@@ -32,12 +64,7 @@ export interface ProblemReport<S> {
   /** Problem-specific numbers (e.g. precision and recall). */
   extras: Record<string, number>;
   /** Validation loss after each outer step, with wall seconds since the start. */
-  history: {
-    /** Wall seconds since the start of the run. */
-    seconds: number;
-    /** Validation loss then. */
-    validationLoss: number;
-  }[];
+  history: HistoryEntry[];
   /** Seconds per outer step (inner steps included). */
   secondsPerOuterStep: number;
   /** Peak `tf.memory().numBytes` during the run. */
@@ -66,6 +93,8 @@ export interface ProblemSpec<S = unknown> {
    * their optimum; `unrolled` where the hyperparameters act through the training steps).
    */
   reference: HypergradientOptions;
+  /** The learning rate of each problem `--lr` can set, by problem name (the defaults). */
+  learningRates?: Readonly<Record<string, number>>;
   /** The method `hypergrad run` uses without `--method`; default cg. */
   runMethod?: string;
   /**

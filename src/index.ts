@@ -45,7 +45,7 @@ export {
   softmaxCrossEntropy, sparseSoftmaxCrossEntropy, sigmoidCrossEntropy, meanSquaredError,
 } from './losses/losses.js';
 export { type Reduction, type LossOptions } from './losses/reduce.js';
-export { seededRandom, normalSamples, normalTensor, shuffleInPlace } from './util/random.js';
+export { seededRandom, type SeededRandom, normalSamples, normalTensor, shuffleInPlace } from './util/random.js';
 
 export { type GradientTransformation, type Schedule, type LearningRate } from './optim/types.js';
 export {
@@ -72,13 +72,17 @@ export { type Snapshot, type SnapshotLeaf } from './precision/snapshot.js';
 export { DataParallel, type DataParallelOptions, type ReplicatedGradient } from './parallel/dataParallel.js';
 export { type ReplicaProgram, type ReplicaFactory, type Shard } from './parallel/types.js';
 export { programTrainingStep } from './parallel/programTrainingStep.js';
-export { Engine, type EngineOptions, type EngineConfig, type RunResult, type EarlyStopping, type Validation } from './multilevel/engine.js';
+export { Engine, type EngineOptions, type EngineConfig, type RunResult, type EarlyStopping, type Validation, type CheckpointSchedule } from './multilevel/engine.js';
+export { type EngineCheckpoint, type ProblemCheckpoint, type SavedTensor, type InnerLoopStart } from './multilevel/checkpoint.js';
+export { checkpointFile, saveCheckpointFile, loadCheckpointFile, writeFileAtomic } from './multilevel/checkpointFile.js';
 export { type Dependencies, type Graph } from './multilevel/graph.js';
+export { type UnrolledMemoryPlan, type TapeEstimate, DEFAULT_UNROLLED_MEMORY_LIMIT, TAPE_BUFFERS_PER_STEP, unrolledTapeEstimate } from './multilevel/memoryPlan.js';
 export { type LoggingOptions } from './multilevel/logger.js';
 export {
   type HypergradientOptions, type HypergradientMethod, type HypergradientContext, type InnerLoopView, type OptimizerView, type MethodName, type MethodEntry,
   type MethodOverrides, type InnerLoopNeeds, type OptionsOf, type WithMethod,
 } from './multilevel/hypergradients/types.js';
+export { type WithRandomState } from './multilevel/hypergradients/types.js';
 export { HYPERGRADIENTS, HYPERGRADIENT_METHODS, REPLICA_SAFE_METHODS, withDefaults, buildMethod, innerLoopNeeds, validateHypergradient } from './multilevel/hypergradients/index.js';
 export { type UnrolledOptions, replayInnerLoop, reverseInnerLoop } from './multilevel/hypergradients/unrolled.js';
 export { type NeumannOptions } from './multilevel/hypergradients/neumann.js';

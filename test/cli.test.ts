@@ -35,7 +35,7 @@ describe.skipIf(!existsSync(bin))('hypergrad hpo', () => {
     expect(r.stdout).toMatch(/^random\s+-?\d/m);
     expect(r.stdout).toMatch(/^asha\s+-?\d/m);
     const dir = join(out, 'mfhartmann3');
-    expect(readdirSync(dir).sort()).toEqual(['asha-seed0.jsonl', 'asha-seed1.jsonl', 'experiment.json', 'incumbent.png', 'incumbent.svg', 'incumbent.vl.json', 'random-seed0.jsonl', 'random-seed1.jsonl', 'summary.json']);
+    expect(readdirSync(dir).sort()).toEqual(['asha-seed0.jsonl', 'asha-seed1.jsonl', 'experiment.json', 'incumbent.png', 'incumbent.svg', 'incumbent.vl.json', 'random-seed0.jsonl', 'random-seed1.jsonl', 'run.json', 'summary.json']);
     const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
     expect(summary.optimizers.random.finalIncumbents).toHaveLength(2);
     expect(readFileSync(join(dir, 'asha-seed0.jsonl'), 'utf8').trim().split('\n')).toHaveLength(30);
@@ -68,7 +68,7 @@ describe.skipIf(!existsSync(bin))('hypergrad list, run and compare', () => {
     expect(r.stdout).toMatch(/precision\s+recall/);
     // Not a terminal: the progress bar writes its final line only.
     expect(r.stderr).toMatch(/^cg +outer steps \[#{24}\] 3\/3  valid \d\.\d{4}  \d+\.\ds$/m);
-    expect(readdirSync(out).sort()).toEqual(['cg.jsonl', 'experiment.json', 'summary.json', 'validation-loss.png', 'validation-loss.svg', 'validation-loss.vl.json']);
+    expect(readdirSync(out).sort()).toEqual(['cg.jsonl', 'checkpoints', 'experiment.json', 'run.json', 'summary.json', 'validation-loss.png', 'validation-loss.svg', 'validation-loss.vl.json']);
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     expect(summary.results[0].method).toBe('cg');
     expect(readFileSync(join(out, 'cg.jsonl'), 'utf8').trim().split('\n')).toHaveLength(3);

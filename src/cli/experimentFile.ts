@@ -12,8 +12,9 @@
  * version that wrote the file) is informational.
  * @module
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../multilevel/checkpointFile.js';
 import { packageVersion } from './packageVersion.js';
 
 /** The name of the resolved experiment each run writes into its output folder. */
@@ -56,6 +57,6 @@ export function writeExperimentFile(dir: string, command: string, values: Record
   mkdirSync(dir, { recursive: true });
   const path = join(dir, EXPERIMENT_FILE);
   const defined = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
-  writeFileSync(path, `${JSON.stringify({ hypergrad: packageVersion(), command, ...defined }, null, 2)}\n`);
+  writeFileAtomic(path, `${JSON.stringify({ hypergrad: packageVersion(), command, ...defined }, null, 2)}\n`);
   return path;
 }

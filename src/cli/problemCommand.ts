@@ -4,17 +4,22 @@
  * resolved experiment, per-method JSON lines, `summary.json` and the plots into the output folder.
  * @module
  */
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProblemReport } from '../../problems/types.js';
 import { PROBLEMS } from '../../problems/index.js';
 import { initBackend } from '../backend/initBackend.js';
+import type { EngineCheckpoint } from '../multilevel/checkpoint.js';
+import { loadCheckpointFile, saveCheckpointFile, writeFileAtomic } from '../multilevel/checkpointFile.js';
 import type { HypergradientOptions } from '../multilevel/hypergradients/types.js';
 import { type ProgressMode, progressReporter } from '../progress/progressReporter.js';
 import { defineCommand, progressOption, option } from './defineCommand.js';
 import { writeExperimentFile } from './experimentFile.js';
 import { CLI_METHODS, defaultMethod } from './methodOptions.js';
-import { integerAtLeast, list, positiveNumber, seedValue, text } from './optionValues.js';
+import { integerAtLeast, list, positiveNumber, seedValue, switchValue, text } from './optionValues.js';
 import { writeProblemResults } from './problemResults.js';
+import { type LearningRates, checkLearningRates, learningRatesValue } from './learningRateOption.js';
+import { type RunFolder, folderMode, openRunFolder } from './runFolder.js';
 import { resolveProblem } from './userProblem.js';
 
 /** The options `run` and `compare` share. */
@@ -22,7 +27,11 @@ const common = {
   outerSteps: option(integerAtLeast(1), 'hyperparameter (outer) steps', { defaultText: "the problem's; fewer for compare" }),
   innerSteps: option(integerAtLeast(1), 'inner steps per outer step', { defaultText: "the problem's" }),
   seed: option(seedValue(), 'data split and corruption seed', { default: 0 }),
-  out: option(text('DIR'), 'output folder', { defaultText: 'runs/<problem>' }),
+  out: option(text('DIR'), 'output folder: refused when it holds files, unless --resume or --overwrite', { defaultText: 'runs/<problem>' }),
+  resume: option(text('DIR'), "continue the run cut off in DIR (from its last checkpoint, with the options it started with: DIR's experiment.json)"),
+  overwrite: option(switchValue, 'replace what an earlier run wrote into --out', { default: false }),
+  checkpointEvery: option(integerAtLeast(1), 'outer steps between checkpoints (what --resume continues from)', { default: 1 }),
+  lr: option(learningRatesValue, 'learning rates by problem name, e.g. outer=0.1 (an unknown name lists the problem\'s)', { defaultText: "the problem's" }),
   progress: progressOption('auto'),
 };
 
@@ -50,8 +59,50 @@ interface Resolved {
   innerSteps: number | undefined;
   seed: number;
   out: string | undefined;
+  resume: string | undefined;
+  overwrite: boolean;
+  checkpointEvery: number;
+  lr: LearningRates | undefined;
   progress: ProgressMode;
 }
+
+/** The command line a run's records carry: the resolved experiment, as flags. */
+function commandOf(r: Resolved, methods: readonly string[], outerSteps: number, innerSteps: number, dir: string): string {
+  const flags: [string, unknown][] = [
+    [r.kind === 'run' ? '--method' : '--methods', methods.join(',')], ['--iterations', r.iterations], ['--alpha', r.alpha],
+    ['--outer-steps', outerSteps], ['--inner-steps', innerSteps], ['--seed', r.seed], ['--out', dir],
+    ['--lr', r.lr === undefined ? undefined : Object.entries(r.lr).map(([k, v]) => `${k}=${v}`).join(',')],
+  ];
+  return ['hypergrad', r.kind, r.problem, ...flags.filter(([, v]) => v !== undefined).map(([f, v]) => `${f} ${String(v)}`)].join(' ');
+}
+
+/**
+ * Trains with one method inside the run folder: its history appended line by line to
+ * `<method>.jsonl` as recorded, a checkpoint every `--checkpoint-every` outer steps
+ * (`checkpoints/<method>.json`), and its report kept in `checkpoints/<method>.report.json` once done. A resumed run reads a finished method's report back,
+ * continues a cut-off one from its checkpoint (its JSON lines cut back to the checkpoint's), and
+ * starts the others.
+ */
+async function runMethod(folder: RunFolder, spec: ProblemSpecLike, method: HypergradientOptions, base: { outerSteps: number; innerSteps: number; seed: number; learningRates?: LearningRates },
+  every: number, onOuterStep: (step: number, total: number, loss: number | undefined) => void): Promise<ProblemReport<unknown>> {
+  const name = method.method;
+  const reportPath = join(folder.dir, 'checkpoints', `${name}.report.json`);
+  const checkpointPath = join(folder.dir, 'checkpoints', `${name}.json`);
+  if (folder.resumed && existsSync(reportPath)) return JSON.parse(readFileSync(reportPath, 'utf8')) as ProblemReport<unknown>;
+  const from: EngineCheckpoint | undefined = folder.resumed && existsSync(checkpointPath) ? loadCheckpointFile(checkpointPath) : undefined;
+  const done = ((from?.user as { history?: object[] } | undefined)?.history ?? []);
+  folder.rewrite(`${name}.jsonl`, done.map((h) => ({ method: name, ...h })));
+  mkdirSync(join(folder.dir, 'checkpoints'), { recursive: true });
+  const report = await spec.run({
+    ...base, method, onOuterStep, onHistory: (h) => folder.append(`${name}.jsonl`, { method: name, ...h }),
+    checkpoint: { every, save: (c) => saveCheckpointFile(checkpointPath, c), ...(from !== undefined ? { from } : {}) },
+  });
+  writeFileAtomic(reportPath, JSON.stringify(report));
+  rmSync(checkpointPath, { force: true });
+  return report;
+}
+
+type ProblemSpecLike = Awaited<ReturnType<typeof resolveProblem>>['spec'];
 
 async function runProblem(r: Resolved, io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream }): Promise<number> {
   const { spec, source } = await resolveProblem(r.problem);
@@ -62,18 +113,33 @@ async function runProblem(r: Resolved, io: { out: NodeJS.WritableStream; err: No
   const unsupported = spec.methods === undefined ? [] : methods.filter((m) => !spec.methods?.includes(m));
   if (unsupported.length > 0) throw new Error(`problem '${spec.name}' supports the methods ${spec.methods?.join(', ')}; got ${unsupported.join(', ')}`);
   const options = methods.map((m) => defaultMethod(m, r.iterations, r.alpha, spec.defaults.alpha));
-  const dir = r.out ?? join('runs', spec.name);
-  writeExperimentFile(dir, r.kind, {
-    problem: source, ...(r.kind === 'run' ? { method: methods[0], iterations: r.iterations, alpha: r.alpha } : { methods }),
-    outerSteps, innerSteps, seed: r.seed, out: dir,
-  });
+  checkLearningRates(`hypergrad ${r.kind}`, spec.name, r.lr, spec.learningRates);
+  const mode = folderMode(`hypergrad ${r.kind}`, r.resume !== undefined, r.overwrite);
+  const dir = r.resume ?? r.out ?? join('runs', spec.name);
+  const folder = openRunFolder({ dir, mode, kind: r.kind, seed: r.seed, command: commandOf(r, methods, outerSteps, innerSteps, dir) });
+  try {
+    if (mode !== 'resume') {
+      writeExperimentFile(dir, r.kind, {
+        problem: source, ...(r.kind === 'run' ? { method: methods[0], iterations: r.iterations, alpha: r.alpha } : { methods }),
+        outerSteps, innerSteps, seed: r.seed, out: dir, checkpointEvery: r.checkpointEvery, lr: r.lr,
+      });
+    }
+    return await trainAndReport(r, io, { spec, folder, options, outerSteps, innerSteps });
+  } finally {
+    folder.release();
+  }
+}
+
+async function trainAndReport(r: Resolved, io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream },
+  { spec, folder, options, outerSteps, innerSteps }: { spec: ProblemSpecLike; folder: RunFolder; options: HypergradientOptions[]; outerSteps: number; innerSteps: number }): Promise<number> {
+  const dir = folder.dir;
   const backend = await initBackend();
-  const base = { outerSteps, innerSteps, seed: r.seed };
+  const base = { outerSteps, innerSteps, seed: r.seed, ...(r.lr !== undefined ? { learningRates: r.lr } : {}) };
   const reports: ProblemReport<unknown>[] = [];
   for (const method of options) {
     const bar = progressReporter({ label: `${method.method.padEnd(16)} outer steps`, total: outerSteps, unit: 'step', stream: io.err, mode: r.progress });
     try {
-      reports.push(await spec.run({ ...base, method, onOuterStep: (step, _total, loss) => bar.update(step, loss === undefined ? '' : `valid ${loss.toFixed(4)}`) }));
+      reports.push(await runMethod(folder, spec, method, base, r.checkpointEvery, (step, _total, loss) => bar.update(step, loss === undefined ? '' : `valid ${loss.toFixed(4)}`)));
     } finally {
       bar.stop();
     }
@@ -107,7 +173,7 @@ export const runCommand = defineCommand({
   helpAfter,
   run: ({ args, options: o, io }) => runProblem({
     kind: 'run', problem: args.problem as string, methods: o.method === undefined ? [] : [o.method], iterations: o.iterations, alpha: o.alpha,
-    outerSteps: o.outerSteps, innerSteps: o.innerSteps, seed: o.seed, out: o.out, progress: o.progress,
+    outerSteps: o.outerSteps, innerSteps: o.innerSteps, seed: o.seed, out: o.out, resume: o.resume, overwrite: o.overwrite, checkpointEvery: o.checkpointEvery, lr: o.lr, progress: o.progress,
   }, io),
 });
 
@@ -126,6 +192,6 @@ export const compareCommand = defineCommand({
   helpAfter,
   run: ({ args, options: o, io }) => runProblem({
     kind: 'compare', problem: args.problem as string, methods: o.methods ?? [], iterations: undefined, alpha: undefined,
-    outerSteps: o.outerSteps, innerSteps: o.innerSteps, seed: o.seed, out: o.out, progress: o.progress,
+    outerSteps: o.outerSteps, innerSteps: o.innerSteps, seed: o.seed, out: o.out, resume: o.resume, overwrite: o.overwrite, checkpointEvery: o.checkpointEvery, lr: o.lr, progress: o.progress,
   }, io),
 });

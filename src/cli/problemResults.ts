@@ -1,7 +1,7 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProblemReport, ProblemSpec } from '../../problems/types.js';
 import { describeBackend } from '../backend/initBackend.js';
+import { writeFileAtomic } from '../multilevel/checkpointFile.js';
 import { barChartSpec } from '../plot/barChartSpec.js';
 import { lineChartSpec } from '../plot/lineChartSpec.js';
 import { writePlot } from '../plot/writePlot.js';
@@ -32,12 +32,10 @@ export interface ProblemResults {
   refName: string;
 }
 
-/** Prints the table of a `run`/`compare` and writes its JSON lines, `summary.json` and plots. */
+/** Prints the table of a `run`/`compare` and writes its `summary.json` and plots (its JSON lines are written as it runs). */
 export async function writeProblemResults(r: ProblemResults, out: NodeJS.WritableStream): Promise<void> {
   const { kind, spec, backend, seed, outerSteps, innerSteps, dir, methods, reports, errors, refName } = r;
-  reports.forEach((rep, i) => {
-    writeFileSync(join(dir, `${methods[i]}.jsonl`), rep.history.map((h) => JSON.stringify({ method: methods[i], ...h })).join('\n') + '\n');
-  });
+  // The per-method JSON lines were appended as the run went (see runFolder.ts).
   const first = reports[0] as ProblemReport<unknown>;
   const extraKeys = Object.keys(first.extras);
   const fmtMetric = (v: number) => (first.test.higherIsBetter && v <= 1 ? `${(100 * v).toFixed(1)}%` : v.toFixed(4));
@@ -54,7 +52,7 @@ export async function writeProblemResults(r: ProblemResults, out: NodeJS.Writabl
     method: methods[i], validationLoss: rep.validationLoss, test: rep.test, extras: rep.extras, secondsPerOuterStep: rep.secondsPerOuterStep, peakBytes: rep.peakBytes,
     ...(errors[i] ? { hypergradient: errors[i] } : {}),
   }));
-  writeFileSync(join(dir, 'summary.json'), `${JSON.stringify({ problem: spec.name, backend, seed, outerSteps, innerSteps, results: rows }, null, 2)}\n`);
+  writeFileAtomic(join(dir, 'summary.json'), `${JSON.stringify({ problem: spec.name, backend, seed, outerSteps, innerSteps, results: rows }, null, 2)}\n`);
   const paths = await writePlot(join(dir, 'validation-loss'), lineChartSpec(
     reports.map((rep, i) => ({ label: methods[i] as string, x: rep.history.map((h) => h.seconds), y: rep.history.map((h) => h.validationLoss) })),
     { title: `${spec.name}: validation loss over wall time`, xLabel: 'wall time (s)', yLabel: 'validation loss', seriesTitle: 'method' },

@@ -5,10 +5,12 @@
  * the command. See `defineCommand.ts` for how to add a command or an option.
  * @module
  */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError, Help } from 'commander';
 import type { CliIo, CommandSpec, OptionSpec } from './defineCommand.js';
 import { kebab } from './defineCommand.js';
-import { readExperimentFile } from './experimentFile.js';
+import { EXPERIMENT_FILE, readExperimentFile } from './experimentFile.js';
 import { packageVersion } from './packageVersion.js';
 
 /** Core commands first, then tools (help, errors and completion list them in this order). */
@@ -95,8 +97,24 @@ export function buildProgram(commands: readonly CommandSpec[], io: CliIo, onPars
 /** Checks the parsed values (command line over experiment file over defaults) and runs the command. */
 async function execute({ who, spec, args: cliArgs, options: cli }: Parsed, io: CliIo, commands: readonly CommandSpec[]): Promise<number> {
   const argSpecs = spec.arguments ?? [];
-  const configPath = cli.config as string | undefined;
-  const file = configPath === undefined ? {} : readExperimentFile(configPath, spec.name, [...argSpecs.map((a) => a.name), ...Object.keys(spec.options)], who);
+  // `--resume DIR` of a run folder reads the options the run started with, like `--config DIR/experiment.json`.
+  const resumed = typeof cli.resume === 'string' && 'resume' in spec.options && existsSync(join(cli.resume, EXPERIMENT_FILE)) ? join(cli.resume, EXPERIMENT_FILE) : undefined;
+  const configPath = (cli.config as string | undefined) ?? resumed;
+  let file: Record<string, unknown> = {};
+  if (resumed === undefined && typeof cli.resume === 'string' && 'resume' in spec.options) {
+    // hpo's --resume also takes a storage URL (or a journal file); elsewhere it names a run folder.
+    const isDir = existsSync(cli.resume) && statSync(cli.resume).isDirectory();
+    if (isDir || (spec.name !== 'hpo' && !existsSync(cli.resume))) throw new Error(`${who}: --resume ${cli.resume}: no run to resume there (no ${EXPERIMENT_FILE}); start one with --out ${cli.resume}`);
+  }
+  if (resumed !== undefined && configPath === resumed) {
+    const kind = (JSON.parse(readFileSync(resumed, 'utf8')) as { command?: unknown }).command;
+    if (kind !== undefined && kind !== spec.name) throw new Error(`${who}: --resume ${cli.resume as string}: it holds a 'hypergrad ${String(kind)}' run, not a '${spec.name}' one`);
+  }
+  try {
+    if (configPath !== undefined) file = readExperimentFile(configPath, spec.name, [...argSpecs.map((a) => a.name), ...Object.keys(spec.options)], who);
+  } catch (e) {
+    throw configPath === resumed ? new Error((e as Error).message.replace('--config:', '--resume:')) : e;
+  }
   const args: Record<string, string | undefined> = {};
   argSpecs.forEach((a, i) => {
     const value = cliArgs[i] ?? file[a.name];

@@ -11,11 +11,25 @@ function tensorsIn(batch: unknown): tf.Tensor[] {
   return [];
 }
 
+/** The first empty tensor in a batch, with its path (`x`, `[1]`, `inputs.mask`), or null. */
+function emptyTensorIn(batch: unknown, path = ''): { path: string; shape: number[] } | null {
+  if (batch instanceof tf.Tensor) return batch.size === 0 ? { path: path === '' ? 'the batch' : path, shape: batch.shape } : null;
+  const entries: [string, unknown][] = Array.isArray(batch) ? batch.map((v, i) => [`${path}[${i}]`, v])
+    : batch !== null && typeof batch === 'object' ? Object.entries(batch).map(([k, v]) => [path === '' ? k : `${path}.${k}`, v]) : [];
+  for (const [p, v] of entries) {
+    const found = emptyTensorIn(v, p);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
 /**
  * A problem's batches: draws from its {@link DataSource}, cycling iterables, and keeps the micro-
  * batches drawn for the update in progress. Batches made by a function source belong to the
  * stream: their tensors are freed once no longer live (not the current batch, not pending, not in
- * the inner-loop record). An iterable's batches are the caller's and are never freed.
+ * the inner-loop record). An iterable's batches are the caller's and are never freed. A batch
+ * holding an empty tensor is refused (a mean over no examples is not a loss: on wasm it gives
+ * garbage rather than NaN).
  */
 export class BatchStream<B> {
   /** Micro-batches drawn since the last update (in draw order). */
@@ -23,6 +37,9 @@ export class BatchStream<B> {
   private readonly owned = new Set<B>();
   private iterator: Iterator<B> | AsyncIterator<B> | null = null;
   private last: B | undefined;
+  private count = 0;
+  /** Called after each draw (an engine logs the order in which its problems draw, for checkpoints). */
+  onDraw: (() => void) | null = null;
 
   /** @param owner - the problem's name, for errors. */
   constructor(private readonly owner: string, private readonly data: DataSource<B>) {}
@@ -34,6 +51,7 @@ export class BatchStream<B> {
 
   /** Uses `batch` as the current batch without drawing (e.g. for a hypergradient on given data). */
   set(batch: B): void {
+    this.refuseEmpty(batch, 'the batch given to setBatch');
     this.last = batch;
   }
 
@@ -60,8 +78,33 @@ export class BatchStream<B> {
         if (attempt > 0) throw new Error(`problem '${this.owner}': data yielded no batch`);
       }
     }
+    this.refuseEmpty(batch, `batch ${this.count} (0-based)`);
+    this.count++;
     this.last = batch;
+    this.onDraw?.();
     return batch;
+  }
+
+  private refuseEmpty(batch: B, which: string): void {
+    const empty = emptyTensorIn(batch);
+    if (empty === null) return;
+    throw new Error(`problem '${this.owner}': ${which} is empty: ${empty.path} has shape [${empty.shape.join(', ')}]; every batch needs at least one example`);
+  }
+
+  /**
+   * Draws until `drawn` batches have been drawn in all (a resumed stream: a seeded batch function
+   * or an iterable continues where the checkpointed one was), freeing the owned batches but the
+   * last, which is current.
+   */
+  async replay(drawn: number): Promise<void> {
+    if (drawn < this.count) throw new Error(`problem '${this.owner}': cannot replay its data to batch ${drawn}, ${this.count} already drawn`);
+    while (this.count < drawn) await this.next();
+    this.release([]);
+  }
+
+  /** Batches drawn so far (the stream's position, for checkpoints). */
+  get drawn(): number {
+    return this.count;
   }
 
   /** Frees the owned batches that are neither current, pending nor in `recorded`. */

@@ -1,6 +1,6 @@
 import { type Precision, checkPrecision } from '../precision/formats.js';
 import { type LossScaleOptions, resolveLossScale } from '../precision/lossScale.js';
-import { checkInteger } from '../util/validate.js';
+import { checkInteger, checkNumber } from '../util/validate.js';
 import { validateHypergradient } from './hypergradients/index.js';
 import type { HypergradientOptions } from './hypergradients/types.js';
 
@@ -35,6 +35,13 @@ export interface ProblemConfig {
    * off (`false`) otherwise. An update whose scaled gradients are not finite is skipped.
    */
   lossScale?: LossScaleOptions | false;
+  /**
+   * The largest share of a run's attempted updates that mixed precision may skip (non-finite loss
+   * or gradient) before `Engine.run` (or `stepOnly`) fails, naming the problem, the loss scale and
+   * the cause; in [0, 1], default 0.5. A run whose every update is skipped trained nothing; 1
+   * turns the check off.
+   */
+  maxSkippedShare?: number;
 }
 
 /** A problem's configuration with defaults filled in. */
@@ -75,5 +82,6 @@ export function resolveConfig(name: string, config: ProblemConfig | undefined, d
     rollBack: c.rollBack ?? false,
     precision,
     lossScale,
+    maxSkippedShare: c.maxSkippedShare === undefined ? 0.5 : checkNumber(who, 'config.maxSkippedShare', c.maxSkippedShare, { min: 0, max: 1 }),
   };
 }

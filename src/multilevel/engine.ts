@@ -1,11 +1,14 @@
 import type { Tree } from '../tree/tree.js';
-import { checkInteger, checkPositiveInteger } from '../util/validate.js';
+import { checkFunction, checkInteger, checkPositiveInteger } from '../util/validate.js';
+import { type EngineCheckpoint, notAtBoundary, restoreProblem, saveProblem } from './checkpoint.js';
+import { type SkipTally, checkSkips } from './diagnose.js';
 import { EngineEvents, type EngineEvent, type Listener } from './events.js';
 import { type Dependencies, type Graph, buildGraph } from './graph.js';
 import { type LoggingOptions, Logger } from './logger.js';
 import type { AnyProblem, Problem } from './problem.js';
+import { DEFAULT_UNROLLED_MEMORY_LIMIT, type UnrolledMemoryPlan } from './memoryPlan.js';
 import { type Program, type ProblemNode, buildProgram } from './program.js';
-import { catchUp, totalGradient, trainStep } from './trainStep.js';
+import { type StepReport, catchUp, totalGradient, trainStep } from './trainStep.js';
 
 /** Early stopping on a validation metric. */
 export interface EarlyStopping {
@@ -36,6 +39,28 @@ export interface EngineConfig {
    * restarts or records). The way to hold hyperparameters fixed while the rest trains.
    */
   frozen?: readonly string[];
+  /**
+   * The estimated tape memory (bytes) above which a problem differentiated by plain `unrolled`
+   * (no checkpoints) runs with fp32 checkpoints instead: the same hypergradient, from host
+   * snapshots, one step's tape at a time. Default 1 GiB ({@link DEFAULT_UNROLLED_MEMORY_LIMIT});
+   * `Infinity` never switches. What was estimated and decided is in {@link Engine.memoryPlan}.
+   */
+  unrolledMemoryLimit?: number;
+  /**
+   * Save a checkpoint every `every` iterations (counted over all `run()` calls) with `save`, e.g.
+   * `checkpointFile('run/checkpoint.json', 100)`; the checkpoint must fall where no
+   * problem is inside an inner loop (a multiple of the outer step). Resume with
+   * {@link Engine.restore}.
+   */
+  checkpoint?: CheckpointSchedule;
+}
+
+/** When and where an engine saves checkpoints (see {@link EngineConfig.checkpoint}). */
+export interface CheckpointSchedule {
+  /** Iterations between checkpoints. */
+  every: number;
+  /** Stores one (awaited before the run goes on). */
+  save: (checkpoint: EngineCheckpoint) => void | Promise<void>;
 }
 
 /** One validation: when it ran and what `validation()` returned. */
@@ -93,6 +118,9 @@ export class Engine {
   private readonly lastLoss: Record<string, number> = {};
   private readonly config: EngineConfig;
   private iteration = 0;
+  private completed = 0;
+  private readonly draws: [string, number][] = [];
+  private readonly tallies = new Map<ProblemNode, SkipTally>();
 
   constructor({ problems, dependencies, config }: EngineOptions) {
     if (!Array.isArray(problems) || problems.length === 0) throw new Error('Engine: problems must be a non-empty array of Problem');
@@ -100,6 +128,10 @@ export class Engine {
     this.graph = buildGraph(problems.map((p) => p.name), dependencies ?? {});
     checkPositiveInteger('Engine', 'config.iterations', config?.iterations);
     if (config.validEvery !== undefined) checkPositiveInteger('Engine', 'config.validEvery', config.validEvery);
+    if (config.checkpoint !== undefined) {
+      checkPositiveInteger('Engine', 'config.checkpoint.every', config.checkpoint.every);
+      checkFunction('Engine', 'config.checkpoint.save', config.checkpoint.save, 'a function (checkpoint) => void');
+    }
     if (config.earlyStopping !== undefined) {
       if (config.validation === undefined || config.validEvery === undefined) throw new Error('Engine: config.earlyStopping needs config.validation and config.validEvery');
       checkPositiveInteger('Engine', 'config.earlyStopping.patience', config.earlyStopping.patience);
@@ -109,8 +141,22 @@ export class Engine {
     }
     this.config = config;
     this.frozen = new Set(config.frozen ?? []);
-    this.program = buildProgram(byName, this.graph, this.frozen);
-    for (const node of this.program.nodes.values()) this.ready.set(node, new Set());
+    const limit = config.unrolledMemoryLimit ?? DEFAULT_UNROLLED_MEMORY_LIMIT;
+    if (!(limit > 0)) throw new Error(`Engine: config.unrolledMemoryLimit must be a positive number of bytes (or Infinity), got ${String(config.unrolledMemoryLimit)}`);
+    this.program = buildProgram(byName, this.graph, this.frozen, limit);
+    for (const node of this.program.nodes.values()) {
+      this.ready.set(node, new Set());
+      node.problem.stream.onDraw = () => this.logDraw(node.name);
+    }
+  }
+
+  /**
+   * The memory estimate of every problem differentiated by plain `unrolled`, made before any step:
+   * the tape bytes through its inner loop, and whether they exceeded
+   * `config.unrolledMemoryLimit` so that it runs checkpointed.
+   */
+  get memoryPlan(): readonly UnrolledMemoryPlan[] {
+    return this.program.memory;
   }
 
   /**
@@ -149,13 +195,32 @@ export class Engine {
   async stepOnly(name: string, count: number): Promise<void> {
     checkInteger('Engine.stepOnly', 'count', count, { min: 0 });
     const node = this.node(name);
+    this.tallies.clear();
     for (let i = 0; i < count; i++) await this.step(node, false);
+    this.checkSkips();
+  }
+
+  /** Counts an attempted update of `node` (skipped or not) in this run's tally. */
+  private tally(node: ProblemNode, skipped: StepReport & { kind: 'skip' } | null): void {
+    let t = this.tallies.get(node);
+    if (t === undefined) this.tallies.set(node, (t = { attempted: 0, skipped: 0, cause: null }));
+    t.attempted++;
+    if (skipped !== null) {
+      t.skipped++;
+      t.cause = skipped.cause;
+    }
+  }
+
+  /** Throws when a problem skipped more than its `maxSkippedShare` of this run's updates. */
+  private checkSkips(): void {
+    for (const [node, t] of this.tallies) checkSkips(node, t);
   }
 
   /** One training step of `node`, then the parents' steps it makes ready. */
   private async step(node: ProblemNode, propagate = true): Promise<void> {
     const report = await trainStep(node, propagate && node.problem.deferred, this.events.has('step'));
     if (report.kind === 'pending') return;
+    if (report.kind === 'skip' || report.kind === 'update') this.tally(node, report.kind === 'skip' ? report : null);
     if (report.kind === 'skip') {
       this.events.emit({ type: 'skip', iteration: this.iteration, problem: node.name, step: report.step, lossScale: report.lossScale });
       return;
@@ -196,6 +261,7 @@ export class Engine {
   async run(): Promise<RunResult> {
     const { iterations, validEvery, validation, earlyStopping, logging } = this.config;
     const detach = logging ? new Logger(logging).attach(this.events) : null;
+    this.tallies.clear();
     try {
       const validations: RunResult['validations'] = [];
       let best = earlyStopping?.mode === 'max' ? -Infinity : Infinity;
@@ -204,6 +270,9 @@ export class Engine {
       for (let it = 1; it <= iterations; it++) {
         this.iteration = it;
         for (const leaf of leaves) await this.step(leaf);
+        this.completed++;
+        const schedule = this.config.checkpoint;
+        if (schedule !== undefined && this.completed % schedule.every === 0) await schedule.save(this.checkpoint());
         if (this.events.has('iteration')) this.events.emit({ type: 'iteration', iteration: it, total: iterations, losses: this.lastLoss });
         if (validation === undefined || validEvery === undefined || it % validEvery !== 0) continue;
         this.materialize();
@@ -218,10 +287,12 @@ export class Engine {
           stale = 0;
         } else if (++stale >= earlyStopping.patience) {
           this.materialize();
+          this.checkSkips();
           return { iterations: it, validations, stoppedEarly: true };
         }
       }
       this.materialize();
+      this.checkSkips();
       return { iterations, validations, stoppedEarly: false };
     } finally {
       detach?.();
@@ -234,6 +305,69 @@ export class Engine {
    */
   materialize(): void {
     for (const node of this.program.nodes.values()) catchUp(node);
+  }
+
+  /** Appends a draw of `name` to the run-length encoded draw order. */
+  private logDraw(name: string): void {
+    const last = this.draws[this.draws.length - 1];
+    if (last !== undefined && last[0] === name) last[1]++;
+    else this.draws.push([name, 1]);
+  }
+
+  /** Iterations completed over all `run()` calls (restored by {@link Engine.restore}). */
+  get iterationsDone(): number {
+    return this.completed;
+  }
+
+  /**
+   * The engine's state now, as JSON ({@link EngineCheckpoint}), with the caller's `user` data. It
+   * must be taken between iterations where no problem is inside an inner loop or an update (an
+   * error names the problem otherwise): at the end of a `run()` of whole outer steps, or at a
+   * multiple of the outer step.
+   */
+  checkpoint(user?: unknown): EngineCheckpoint {
+    for (const node of this.program.nodes.values()) {
+      const why = notAtBoundary(node);
+      if (why !== null) throw new Error(`Engine.checkpoint: after iteration ${this.completed}, ${why}`);
+    }
+    const problems = Object.fromEntries([...this.program.nodes.values()].map((n) => [n.name, saveProblem(n)]));
+    const ready = Object.fromEntries([...this.ready].map(([parent, set]) => [parent.name, [...set].map((c) => c.name)]));
+    return {
+      format: 'hypergrad-engine-checkpoint', version: 1, iterations: this.completed, problems, ready, lastLoss: { ...this.lastLoss },
+      draws: this.draws.map(([n, c]) => [n, c]),
+      ...(user === undefined ? {} : { user }),
+    };
+  }
+
+  /**
+   * Continues from a checkpoint of the same program (its problems built as before, freshly): each
+   * problem's state is restored and its data drawn up to where it was, so that the following
+   * iterations equal those of the run that saved it. Errors name what does not match.
+   */
+  async restore(checkpoint: EngineCheckpoint): Promise<void> {
+    if (checkpoint?.format !== 'hypergrad-engine-checkpoint' || checkpoint.version !== 1) {
+      throw new Error(`Engine.restore: not a version 1 hypergrad engine checkpoint (format ${String(checkpoint?.format)}, version ${String(checkpoint?.version)})`);
+    }
+    const names = Object.keys(checkpoint.problems).sort();
+    const mine = [...this.graph.names].sort();
+    if (names.join() !== mine.join()) throw new Error(`Engine.restore: the checkpoint holds problems ${names.join(', ')}; this engine has ${mine.join(', ')}`);
+    // Draw again in the logged order (then each stream tops up to its own count and frees them).
+    for (const [name, count] of checkpoint.draws ?? []) {
+      const stream = this.node(name).problem.stream;
+      for (let i = 0; i < count; i++) {
+        await stream.next();
+        stream.release([]);
+      }
+    }
+    for (const node of this.program.nodes.values()) await restoreProblem(node, checkpoint.problems[node.name] as EngineCheckpoint['problems'][string]);
+    this.draws.splice(0, this.draws.length, ...(checkpoint.draws ?? []).map(([n, c]): [string, number] => [n, c]));
+    for (const [parent, set] of this.ready) {
+      set.clear();
+      for (const c of checkpoint.ready[parent.name] ?? []) set.add(this.node(c));
+    }
+    for (const k of Object.keys(this.lastLoss)) delete this.lastLoss[k];
+    Object.assign(this.lastLoss, checkpoint.lastLoss);
+    this.completed = checkpoint.iterations;
   }
 
   /** Frees every problem's tensors. */

@@ -41,9 +41,54 @@ function edges(what: string, rel: Record<string, readonly string[]> | undefined,
   return out;
 }
 
+/** A chain of u2l edges from `from` to `to` (`['A', 'B', 'C']`), or null. */
+function u2lPath(u2l: Map<string, string[]>, from: string, to: string): string[] | null {
+  const prev = new Map<string, string>();
+  const queue = [from];
+  while (queue.length > 0) {
+    const n = queue.shift() as string;
+    for (const m of u2l.get(n) ?? []) {
+      if (m === from || prev.has(m)) continue;
+      prev.set(m, n);
+      if (m === to) {
+        const path = [to];
+        while (path[0] !== from) path.unshift(prev.get(path[0] as string) as string);
+        return path;
+      }
+      queue.push(m);
+    }
+  }
+  return null;
+}
+
+/**
+ * Refuses a graph in which a hypergradient would silently miss a path. Problem P's loss reads the
+ * optimum of each lower L (as a function of L's uppers' values in P's evaluation); an upper U of L
+ * that is not a lower of P enters as a constant. When U's parameters depend on P's (a chain of
+ * u2l edges from P to U), that constant hides the path P -> U -> L: P's hypergradient would hold
+ * only part of the derivative. The fix is the edge that makes P read U's optimum, which the error
+ * names (deriving it silently would change when P steps).
+ */
+function checkReadPaths(names: readonly string[], u2l: Map<string, string[]>, lowers: Map<string, string[]>, uppers: Map<string, string[]>): void {
+  for (const p of names) {
+    const mine = lowers.get(p) ?? [];
+    for (const l of mine) {
+      for (const u of uppers.get(l) ?? []) {
+        if (u === p || mine.includes(u)) continue;
+        const path = u2lPath(u2l, p, u);
+        if (path === null) continue;
+        throw new Error(`Engine: problem '${p}' reads the optimum of '${l}' (dependencies.l2u['${l}']), whose loss reads the parameters of '${u}', which depend on ` +
+          `'${p}' (dependencies.u2l: ${path.join(' -> ')}); '${p}''s hypergradient would miss the path through '${u}'. Add '${p}' to dependencies.l2u['${u}'] ` +
+          `(so that '${p}' reads '${u}''s optimum too)`);
+      }
+    }
+  }
+}
+
 /**
  * Builds and validates the graph: every name known, no self-dependency, no cycle in `l2u`, and
- * (with more than one problem) no problem without any edge. Errors name the problem and the edge.
+ * (with more than one problem) no problem without any edge, and no read whose hypergradient would
+ * miss a path (see `checkReadPaths`). Errors name the problem and the edge.
  */
 export function buildGraph(names: readonly string[], deps: Dependencies): Graph {
   const known = new Set(names);
@@ -73,6 +118,7 @@ export function buildGraph(names: readonly string[], deps: Dependencies): Graph 
       if (linked === 0) throw new Error(`Engine: problem '${n}' has neither parents nor children; add it to dependencies.u2l or .l2u, or remove it`);
     }
   }
+  checkReadPaths(names, u2l, lowers, uppers);
   const sorted = (m: Map<string, string[]>, n: string) => [...(m.get(n) ?? [])].sort();
   return {
     names,

@@ -66,7 +66,7 @@ export interface ProblemOptionsBase<P extends Tree, B> {
   data: DataSource<B>;
   /** Configuration; see {@link ProblemConfig}. */
   config?: ProblemConfig;
-  /** Called when an inner loop starts (after the parents step). */
+  /** Called when an inner loop starts: at the problem's first step after its parents stepped. */
   onInnerLoopStart?: (problem: Problem<P, B>) => void;
   /** Applied to the parameters after each update (e.g. clamping), with tf ops. */
   paramCallback?: (params: P) => P;
@@ -133,6 +133,7 @@ export abstract class Problem<P extends Tree = Tree, B = unknown> {
    */
   readonly loop = new InnerLoop<P, B>();
   private role: ProblemRole = { record: true, snapshots: null, deferred: false };
+  private restartPending = false;
   private paramsValue: P;
   private state: Tree;
   private readonly initialParams: P;
@@ -244,10 +245,28 @@ export abstract class Problem<P extends Tree = Tree, B = unknown> {
   }
 
   /**
-   * Starts a new inner loop (after the parents stepped): roll back to the loop's start or, for an
-   * iterative problem, restart from the initial parameters; then reset the record.
+   * Marks the inner loop finished (the parents stepped): the next inner loop starts when this
+   * problem next steps ({@link Problem.beginInnerLoop}), so that until then its parameters are the
+   * trained state the parents just used (what `run()` leaves and validation reads), not already
+   * reset.
    */
   startInnerLoop(): void {
+    this.restartPending = true;
+  }
+
+  /** Whether an inner loop is finished and the next one has not started yet (see {@link Problem.startInnerLoop}). */
+  get innerLoopFinished(): boolean {
+    return this.restartPending;
+  }
+
+  /**
+   * Starts the next inner loop if the last one finished: roll back to the loop's start or, for an
+   * iterative problem, restart from the initial parameters; then call `onInnerLoopStart` and
+   * reset the record. Called by the engine before the problem's next training step.
+   */
+  beginInnerLoop(): void {
+    if (!this.restartPending) return;
+    this.restartPending = false;
     if (this.config.rollBack) {
       const { startParams, startState } = this.loop.record;
       this.restore(startParams, startState);
@@ -259,6 +278,21 @@ export abstract class Problem<P extends Tree = Tree, B = unknown> {
     this.options.onInnerLoopStart?.(this);
     this.loop.start(this.paramsValue, this.state, this.updates);
     this.stream.release(this.loop.batches());
+  }
+
+  /**
+   * Sets the whole state from a checkpoint (the tensors are copied): parameters, optimizer state,
+   * update count, scaler, whether the inner loop just finished, and where it started (for
+   * `rollBack`; else it starts at the given state).
+   * @internal
+   */
+  resume(s: { params: P; state: Tree; updates: number; scaler: LossScaleState | null; innerLoopFinished: boolean; start: { params: P; state: Tree; step: number } | null }): void {
+    this.restore(s.params, s.state);
+    this.updates = s.updates;
+    this.scaler = s.scaler === null ? null : { ...s.scaler };
+    this.restartPending = s.innerLoopFinished;
+    if (s.start === null) this.loop.start(this.paramsValue, this.state, this.updates);
+    else this.loop.start(s.start.params, s.start.state, s.start.step);
   }
 
   /** Frees every tensor the problem holds. */

@@ -3,9 +3,10 @@ import type { Tree } from '../tree/tree.js';
 import { objectiveOf } from './evaluate.js';
 import type { Graph } from './graph.js';
 import { HYPERGRADIENTS, REPLICA_SAFE_METHODS, buildMethod, innerLoopNeeds } from './hypergradients/index.js';
-import type { HypergradientMethod } from './hypergradients/types.js';
+import type { HypergradientMethod, HypergradientOptions } from './hypergradients/types.js';
 import type { RecordedStep } from './innerLoop.js';
 import { type StepDefinition, innerStep } from './innerStep.js';
+import { type UnrolledMemoryPlan, planUnrolledMemory } from './memoryPlan.js';
 import { type GradientOracle, type ProblemObjective, localOracle } from './oracle.js';
 import type { Problem, StepContext, StepResult } from './problem.js';
 
@@ -46,6 +47,8 @@ export interface Program {
   readonly nodes: ReadonlyMap<string, ProblemNode>;
   /** Problems with no lower problems. */
   readonly leaves: readonly ProblemNode[];
+  /** The memory plans of the problems differentiated by plain unrolled (see {@link planUnrolledMemory}). */
+  readonly memory: readonly UnrolledMemoryPlan[];
 }
 
 type MutableNode = { -readonly [K in keyof ProblemNode]: ProblemNode[K] };
@@ -54,17 +57,25 @@ type MutableNode = { -readonly [K in keyof ProblemNode]: ProblemNode[K] };
  * Wires `problems` by `graph`: nodes with their neighbours, oracles (local autodiff, or the
  * problem's parallel backend) and methods, and each problem's role (what its inner loop records,
  * whether it is deferred). Problems in `frozen` never step and are not parents: their lower
- * problems train without waiting for them. Checks what a data-parallel problem may do.
+ * problems train without waiting for them. A plain unrolled hypergradient whose tape is estimated
+ * above `memoryLimit` bytes runs with fp32 checkpoints instead. Checks what a data-parallel
+ * problem may do.
  */
-export function buildProgram(problems: ReadonlyMap<string, Problem>, graph: Graph, frozen: ReadonlySet<string>): Program {
+export function buildProgram(problems: ReadonlyMap<string, Problem>, graph: Graph, frozen: ReadonlySet<string>, memoryLimit: number): Program {
   const nodes = new Map<string, MutableNode>();
+  const methods = new Map<string, HypergradientOptions>();
+  const memory: UnrolledMemoryPlan[] = [];
   for (const name of graph.names) {
     const problem = problems.get(name) as Problem;
+    const hasParents = graph.parents(name).some((p) => !frozen.has(p));
+    const planned = hasParents ? planUnrolledMemory(problem, memoryLimit) : { options: problem.config.hypergradient, plan: null };
+    methods.set(name, planned.options);
+    if (planned.plan !== null) memory.push(planned.plan);
     const node = { name, problem, uppers: [], lowers: [], parents: [], readable: new Map(), trainingStep: problem.trainingStep } as unknown as MutableNode;
     node.objective = (w, theta, batch) => objectiveOf(node, w, theta, batch);
     const parallel = problem.options.parallel;
     node.oracle = parallel !== undefined ? parallel.oracle(name, graph.uppers(name)) : localOracle(node.objective);
-    node.method = buildMethod(problem.config.hypergradient);
+    node.method = buildMethod(planned.options);
     const rule = {
       optimizer: problem.options.optimizer,
       ...(problem.options.schedule ? { schedule: problem.options.schedule } : {}),
@@ -93,14 +104,14 @@ export function buildProgram(problems: ReadonlyMap<string, Problem>, graph: Grap
   }
   for (const node of nodes.values()) {
     const { problem } = node;
-    const o = problem.config.hypergradient;
+    const o = methods.get(node.name) as HypergradientOptions;
     const needs = innerLoopNeeds(o);
     const hasParents = node.parents.length > 0;
     const record = (needs.record && hasParents) || problem.config.rollBack;
     problem.assignRole({ record, snapshots: record ? (needs.snapshots ?? null) : null, deferred: needs.defer && hasParents });
     if (problem.options.parallel !== undefined) checkParallel(node, o.method);
   }
-  return { nodes, leaves: [...nodes.values()].filter((n) => n.lowers.length === 0) };
+  return { nodes, leaves: [...nodes.values()].filter((n) => n.lowers.length === 0), memory };
 }
 
 /** Throws unless a data-parallel problem is a leaf, in fp32, without loss scaling, with a replica-safe method. */

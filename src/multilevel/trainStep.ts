@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { isMixed, mixedPrecisionUpdate } from '../precision/mixedPrecision.js';
+import { type SkipCause, isMixed, mixedPrecisionUpdate, nonFiniteCount } from '../precision/mixedPrecision.js';
 import { type Tree, tidyTree, treeDispose } from '../tree/tree.js';
 import { replayInnerLoop } from './hypergradients/unrolled.js';
+import { nonFiniteLossError, nonFiniteParamsError } from './diagnose.js';
 import { disposeExcept, innerStep } from './innerStep.js';
 import type { ProblemNode } from './program.js';
 import { batchOf, innerLoopOf } from './response.js';
@@ -14,17 +15,20 @@ export type StepReport =
   | { kind: 'deferred'; step: number }
   /** Made update `step` (1-based count after it) with this mean loss and metrics. */
   | { kind: 'update'; step: number; loss: number; metrics: Record<string, number> }
-  /** Skipped a non-finite update (mixed precision); the loss scale is now `lossScale`. */
-  | { kind: 'skip'; step: number; lossScale: number | null };
+  /** Skipped a non-finite update (mixed precision) for `cause`; the loss scale is now `lossScale`. */
+  | { kind: 'skip'; step: number; lossScale: number | null; cause: SkipCause };
 
 /**
  * One training step of `node`'s problem: draws a batch and, once `gradientAccumulation`
  * micro-batches are in, makes one update with the pure inner step (through mixed precision's
  * wrapper), commits it and records it in the inner loop. A deferred problem (`defer`) only records
- * the update. With `metrics`, the training step's metrics are read (host reads).
+ * the update. With `metrics`, the training step's metrics are read (host reads). An update whose
+ * loss or resulting parameters are not finite throws, naming this problem and the cause (the loss
+ * and the parameters' finiteness are read together, one host read).
  */
 export async function trainStep(node: ProblemNode, defer: boolean, metrics: boolean): Promise<StepReport> {
   const { problem } = node;
+  problem.beginInnerLoop();
   const batch = await problem.nextBatch();
   const stream = problem.stream;
   stream.pending.push(batch);
@@ -44,16 +48,21 @@ export async function trainStep(node: ProblemNode, defer: boolean, metrics: bool
   const scaleNow = problem.scaler?.scale ?? 1;
   const mixed = isMixed(problem.precision);
   const current: Tree[] = [problem.params, problem.optimizerState];
-  const { outcome, scaler } = mixedPrecisionUpdate(problem.precision, problem.scaler, (scale) =>
+  const { outcome, scaler, skipped } = mixedPrecisionUpdate(problem.precision, problem.scaler, (scale) =>
     innerStep(node.stepAt(scale, metrics ? read : undefined), problem.params, problem.optimizerState, batches, theta, k, { keepGradient: mixed }),
   (o) => disposeExcept([o.loss, o.params, o.state, o.grads ?? []], current));
   problem.scaler = scaler;
-  if (outcome === null) return { kind: 'skip', step: k, lossScale: scaler?.scale ?? null };
-  const loss = outcome.loss.dataSync()[0] as number;
+  if (outcome === null) return { kind: 'skip', step: k, lossScale: scaler?.scale ?? null, cause: skipped ?? 'loss' };
+  const [loss, badParams] = tf.tidy(() => tf.stack([outcome.loss, nonFiniteCount(outcome.params)]).dataSync()) as unknown as [number, number];
   if (outcome.grads !== undefined) disposeExcept([outcome.grads], [...current, outcome.params, outcome.state]);
-  if (!Number.isFinite(loss)) {
-    disposeExcept([outcome.loss, outcome.params, outcome.state], current);
-    throw new Error(`problem '${node.name}': loss is ${loss} at update ${k}; lower the learning rate or check the data`);
+  if (!Number.isFinite(loss) || badParams !== 0) {
+    const params = outcome.params;
+    disposeExcept([outcome.loss, outcome.state], current);
+    try {
+      throw Number.isFinite(loss) ? nonFiniteParamsError(node, k, params, batches, theta) : nonFiniteLossError(node, k, loss);
+    } finally {
+      disposeExcept([params], current);
+    }
   }
   outcome.loss.dispose();
   problem.commit(outcome.params, outcome.state);

@@ -19,6 +19,15 @@ export function checkPrecision(what: string, p: unknown): Precision {
   return p as Precision;
 }
 
+/** The 16-bit formats, for error messages. */
+const HALF_PRECISIONS: readonly HalfPrecision[] = ['fp16', 'bf16'];
+
+/** Throws unless `p` is a {@link HalfPrecision}, naming `what`. */
+function checkHalfPrecision(what: string, p: unknown): HalfPrecision {
+  if (!(HALF_PRECISIONS as readonly unknown[]).includes(p)) throw new Error(`${what} must be one of ${HALF_PRECISIONS.join(', ')}, got ${String(p)}`);
+  return p as HalfPrecision;
+}
+
 /** float32 bits to fp16 bits, round to nearest even. */
 function fp16Bits(bits: number): number {
   const sign = (bits >>> 16) & 0x8000;
@@ -69,6 +78,7 @@ function bf16Bits(bits: number): number {
 
 /** The 16-bit encodings of `x` in `format`. */
 export function encode16(x: ArrayLike<number>, format: HalfPrecision): Uint16Array {
+  checkHalfPrecision('encode16: format', format);
   const f = x instanceof Float32Array ? x : Float32Array.from(x);
   const bits = new Uint32Array(f.buffer, f.byteOffset, f.length);
   const out = new Uint16Array(f.length);
@@ -82,6 +92,7 @@ export function encode16(x: ArrayLike<number>, format: HalfPrecision): Uint16Arr
 
 /** Float32 values of 16-bit encodings in `format`. */
 export function decode16(bits: Uint16Array, format: HalfPrecision): Float32Array {
+  checkHalfPrecision('decode16: format', format);
   const out = new Float32Array(bits.length);
   if (format === 'fp16') {
     const table = fp16Table();
@@ -102,9 +113,11 @@ export function decode16(bits: Uint16Array, format: HalfPrecision): Float32Array
  *   above 65504 becomes Infinity.
  * - fp16, |x| < 2^-14 (subnormals): round `|x| 2^24` to the nearest even integer (exact in float64)
  *   and scale back, keeping the sign (so tiny negatives give -0).
- * Infinities and NaN pass through.
+ * Infinities and NaN pass through. An unknown `format` (`'fp8'`, `'FP32'`) is an error naming the
+ * accepted ones.
  */
 export function roundArray(x: ArrayLike<number>, format: Precision): Float32Array {
+  checkPrecision('roundArray: format', format);
   const out = Float32Array.from(x);
   if (format === 'fp32') return out;
   const u = new Uint32Array(out.buffer);

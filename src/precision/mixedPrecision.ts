@@ -48,14 +48,23 @@ export function storedGradient<T extends Tree, A extends unknown[]>(gradient: (s
   };
 }
 
-/** Whether a loss and every entry of a tree are finite (one host read). */
-export function allFinite(loss: tf.Scalar, t: Tree): boolean {
+/** The number of entries of a tree that are Inf or NaN, as a scalar tensor (no host read). */
+export function nonFiniteCount(t: Tree): tf.Scalar {
   return tf.tidy(() => {
-    const leaves = [loss, ...treeFlatten(t).leaves];
-    const bad = tf.addN(leaves.map((x) => tf.sum(tf.cast(tf.logicalNot(tf.isFinite(x)), 'float32'))));
-    return bad.dataSync()[0] === 0;
+    const leaves = treeFlatten(t).leaves.filter((x) => x.dtype === 'float32');
+    const counts = leaves.map((x) => tf.sum(tf.cast(tf.logicalNot(tf.isFinite(x)), 'float32')));
+    return (counts.length === 0 ? tf.scalar(0) : counts.length === 1 ? counts[0] : tf.addN(counts)) as tf.Scalar;
   });
 }
+
+/** Which part of an update is not finite: its loss, else its gradient, else null (one host read). */
+export function nonFiniteParts(loss: tf.Scalar, grads: Tree): SkipCause | null {
+  const [l, g] = tf.tidy(() => tf.stack([nonFiniteCount(loss), nonFiniteCount(grads)]).dataSync());
+  return l !== 0 ? 'loss' : g !== 0 ? 'gradient' : null;
+}
+
+/** Why an update was skipped: its loss was not finite, or (with a finite loss) its stored gradient. */
+export type SkipCause = 'loss' | 'gradient';
 
 /** What {@link mixedPrecisionUpdate} returns. */
 export interface MixedPrecisionResult<O> {
@@ -63,6 +72,8 @@ export interface MixedPrecisionResult<O> {
   outcome: O | null;
   /** The scaler's next state. */
   scaler: LossScaleState | null;
+  /** Why the update was skipped (null when it was not). */
+  skipped: SkipCause | null;
 }
 
 /**
@@ -74,11 +85,11 @@ export interface MixedPrecisionResult<O> {
  */
 export function mixedPrecisionUpdate<O extends { loss: tf.Scalar; grads?: Tree }>(policy: MixedPrecisionPolicy, scaler: LossScaleState | null,
   run: (scale: number) => O, dispose: (o: O) => void): MixedPrecisionResult<O> {
-  if (!isMixed(policy)) return { outcome: run(1), scaler };
+  if (!isMixed(policy)) return { outcome: run(1), scaler, skipped: null };
   const outcome = run(scaler?.scale ?? 1);
-  const finite = allFinite(outcome.loss, outcome.grads ?? []);
-  const next = policy.lossScale !== null && scaler !== null ? lossScaleUpdate(scaler, finite, policy.lossScale) : scaler;
-  if (finite) return { outcome, scaler: next };
+  const skipped = nonFiniteParts(outcome.loss, outcome.grads ?? []);
+  const next = policy.lossScale !== null && scaler !== null ? lossScaleUpdate(scaler, skipped === null, policy.lossScale) : scaler;
+  if (skipped === null) return { outcome, scaler: next, skipped };
   dispose(outcome);
-  return { outcome: null, scaler: next };
+  return { outcome: null, scaler: next, skipped };
 }

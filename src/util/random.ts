@@ -1,17 +1,27 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+/** A generator of uniform floats in [0, 1) whose 32-bit `state` can be read and set (for checkpoints). */
+export interface SeededRandom {
+  /** The next uniform float in [0, 1). */
+  (): number;
+  /** The generator's state: setting it makes the following draws those that followed it. */
+  state: number;
+}
+
 /**
  * A seeded pseudo-random generator (mulberry32): returns a function giving uniform floats in [0, 1).
- * Deterministic for a seed, for reproducible tests and experiments.
+ * Deterministic for a seed, for reproducible tests and experiments; its `state` can be saved and
+ * restored (a resumed run draws what an uninterrupted one would have).
  */
-export function seededRandom(seed: number): () => number {
+export function seededRandom(seed: number): SeededRandom {
   if (!Number.isFinite(seed)) throw new Error(`seededRandom: seed must be a finite number, got ${seed}`);
-  let a = Math.floor(seed) >>> 0;
-  return () => {
-    const [u, next] = mulberry32(a);
-    a = next;
+  const g = (() => {
+    const [u, next] = mulberry32(g.state);
+    g.state = next;
     return u;
-  };
+  }) as SeededRandom;
+  g.state = Math.floor(seed) >>> 0;
+  return g;
 }
 
 /**

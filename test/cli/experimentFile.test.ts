@@ -36,11 +36,13 @@ describe.skipIf(!built)('experiment files', () => {
     const table = (s: string) => s.split('\n').filter((l) => /^(random|tpe) /.test(l));
     expect(table(first.stdout)).toHaveLength(2);
     expect(table(again.stdout)).toEqual(table(first.stdout));
-    // The same records, each run with its own identity (`run.id`, a fresh UUID per run).
+    // The same records, each run with its own identity (`run.id`, a fresh UUID per run, and its command line).
     const records = (dir: string) => readFileSync(join(tmp, dir, 'mfhartmann3', 'tpe-seed1.jsonl'), 'utf8').trim().split('\n').map((l) => {
-      const r = JSON.parse(l) as { run: { id?: string } };
+      const r = JSON.parse(l) as { run: { id?: string; command?: string } };
       expect(r.run.id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(r.run.command).toContain(`--out ${join(tmp, dir)}`);
       delete r.run.id;
+      delete r.run.command;
       return r;
     });
     expect(records('b')).toEqual(records('a'));

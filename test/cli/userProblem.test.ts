@@ -14,7 +14,7 @@ describe.skipIf(!built)('a problem of your own from the CLI', () => {
     expect(run.stdout).toMatch(/^ridge-penalty \(\w+, seed 0\): 3 outer steps x 20 inner steps$/m);
     expect(run.stdout).toMatch(/^method +valid loss +test MSE +\(untuned\) +penalty +s\/outer step +peak MB$/m);
     expect(tableDigits(run.stdout)[1]).toMatch(/^cg \d\.\d{4} \d\.\d{4} \d\.\d{4} \d/);
-    expect(readdirSync(join(tmp, 'run')).sort()).toEqual(['cg.jsonl', 'experiment.json', 'summary.json', 'validation-loss.png', 'validation-loss.svg', 'validation-loss.vl.json']);
+    expect(readdirSync(join(tmp, 'run')).sort()).toEqual(['cg.jsonl', 'checkpoints', 'experiment.json', 'run.json', 'summary.json', 'validation-loss.png', 'validation-loss.svg', 'validation-loss.vl.json']);
     expect(JSON.parse(readFileSync(join(tmp, 'run', 'experiment.json'), 'utf8')).problem).toBe(example);
 
     const compare = hypergrad('compare', example, '--methods', 'cg,neumann,firstOrder', '--outer-steps', '2', '--inner-steps', '20', '--out', join(tmp, 'cmp'));

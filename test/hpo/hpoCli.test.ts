@@ -36,7 +36,7 @@ describe.skipIf(!existsSync(bin))('hypergrad hpo: the bounds the library enforce
     expect(hpo(...args).status).toBe(0);
     const again = hpo(...args);
     expect(again.status).toBe(2);
-    expect(again.stderr).toMatch(/random-seed0\.jsonl already holds records/);
+    expect(again.stderr).toMatch(/--out .*mfbranin is not empty \(it holds the run [0-9a-f-]{36}\); pass --resume .*mfbranin to continue it, --overwrite to replace it/);
     expect(readdirSync(join(out, 'mfbranin')).filter((f) => f.endsWith('.jsonl'))).toEqual(['random-seed0.jsonl']);
     expect(readRecords(join(out, 'mfbranin', 'random-seed0.jsonl'))).toHaveLength(5);
   });

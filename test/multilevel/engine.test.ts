@@ -62,7 +62,8 @@ describe('engine stepping semantics', () => {
     // 40 forward/backward passes -> 20 updates; after 2 warm-up updates, the parent steps every 3 updates: 6 times.
     expect(inner.updates).toBe(20);
     expect(outer.updates).toBe(6);
-    expect(calls.starts).toBe(6);
+    // An inner loop starts at the child's first step after the parent stepped: the sixth is still to come.
+    expect(calls.starts).toBe(5);
     engine.dispose();
   });
 
@@ -75,7 +76,8 @@ describe('engine stepping semantics', () => {
         onInnerLoopStart: (p) => { seen.push(p.params.dataSync()[0] as number); },
       });
       const outer = scalarProblem('outer', 0, (_b, ctx) => tf.square(ctx.get<tf.Tensor>('inner')));
-      return new Engine({ problems: [outer, inner], dependencies: { u2l: { outer: ['inner'] }, l2u: { inner: ['outer'] } }, config: { iterations: 8 } });
+      // The parent steps after iterations 4 and 8; the inner loops start at iterations 5 and 9.
+      return new Engine({ problems: [outer, inner], dependencies: { u2l: { outer: ['inner'] }, l2u: { inner: ['outer'] } }, config: { iterations: 9 } });
     };
     for (const [cls, rollBack, expected] of [[IterativeProblem, false, [5, 5]], [ImplicitProblem, true, [5, 5]]] as const) {
       seen.length = 0;
@@ -102,11 +104,12 @@ describe('engine stepping semantics', () => {
     const engine = new Engine({
       problems: [p1, p2, shared, slow],
       dependencies: { u2l: { p1: ['shared'], p2: ['shared', 'slow'] }, l2u: { shared: ['p1', 'p2'], slow: ['p2'] } },
-      config: { iterations: 8 },
+      config: { iterations: 9 },
     });
     await engine.run();
     // p1 steps at shared's updates 2, 4, 6, 8; p2 at 4 and 8 (when slow is ready too). The shared
-    // inner loop restarts only when no parent is still waiting on it: after updates 4 and 8.
+    // inner loop restarts only when no parent is still waiting on it: after updates 4 and 8 (at its
+    // next step).
     expect(p1.updates).toBe(4);
     expect(p2.updates).toBe(2);
     expect(starts).toEqual([4, 8]);

@@ -66,7 +66,8 @@ describe('hypergrad hpo worker | status', () => {
     expect(studies.map((s) => s.name).sort()).toEqual(['mfbranin/random-seed0', 'mfbranin/random-seed1', 'mfbranin/tpe-seed0', 'mfbranin/tpe-seed1']);
     const second = await cli([...base, '--storage', storage]);
     expect(second.code).toBe(2);
-    expect(second.err).toMatch(/--storage: study 'mfbranin\/random-seed0' in .* is finished \(15 records\); choose another study name to run again; pass --resume URL to continue it/);
+    // The run folder is refused before the storage is opened.
+    expect(second.err).toMatch(/--out .*out\/mfbranin is not empty \(it holds the run [0-9a-f-]{36}\); pass --resume/);
     const resumed = await cli([...base, '--resume', storage]);
     expect(resumed.err).toBe('');
     expect(resumed.out.split('\n').filter((l) => /^(random|tpe) /.test(l)).map((l) => l.replace(/\s+/g, ' '))).toEqual(table);

@@ -2,10 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { isTapeOn } from '../../autodiff/engineInternals.js';
 import { type Tree, tidyTree, treeDispose, treeMap } from '../../tree/tree.js';
 import { treeAddScaled, treeDot, treeScale, treeSub, treeZerosLike } from '../../tree/treeMath.js';
-import { normalTensor, seededRandom } from '../../util/random.js';
+import { mulberry32, normalTensor } from '../../util/random.js';
 import { checkPositive, checkPositiveInteger, checkSeed } from '../../util/validate.js';
 import { replayInnerLoop } from './unrolled.js';
-import type { MethodEntry } from './types.js';
+import type { HypergradientMethod, MethodEntry, WithRandomState } from './types.js';
 
 /**
  * A zero-order hypergradient by evolution strategies (antithetic Gaussian smoothing; Salimans et
@@ -43,8 +43,14 @@ export const es: MethodEntry<'es'> = {
     if (o.seed !== undefined) checkSeed(who, 'seed', o.seed);
   },
   build: ({ samples = 8, sigma = 0.01, seed = 0 }) => {
-    const rand = seededRandom(seed);
-    return (ctx, v) => {
+    // The generator's state is exposed (randomState) so that an engine checkpoint resumes its draws.
+    let state = Math.floor(seed) >>> 0;
+    const rand = () => {
+      const [u, next] = mulberry32(state);
+      state = next;
+      return u;
+    };
+    const method: HypergradientMethod = (ctx, v) => {
       if (isTapeOn()) {
         throw new Error(`problem '${ctx.name}': es is zero-order and its estimate is not differentiated again (an upper problem of '${ctx.name}' is itself a lower problem); use unrolled there`);
       }
@@ -64,6 +70,7 @@ export const es: MethodEntry<'es'> = {
       treeDispose(acc);
       return mean;
     };
+    return Object.assign(method, { randomState: { get: () => state, set: (s: number) => { state = s >>> 0; } } } satisfies WithRandomState);
   },
   innerLoop: () => ({ record: true, defer: false }),
   replicaSafe: false,

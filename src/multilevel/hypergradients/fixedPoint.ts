@@ -2,7 +2,7 @@ import { solveFixedPoint } from '../../implicit/linearSolvers.js';
 import { tidyTree } from '../../tree/tree.js';
 import { treeScale } from '../../tree/treeMath.js';
 import { checkAtLeast, checkPositive, checkPositiveInteger } from '../../util/validate.js';
-import { hessianOf, implicitVjp } from './implicitTerms.js';
+import { implicitVjp, watchedHessian } from './implicitTerms.js';
 import { type MethodEntry, NO_INNER_LOOP } from './types.js';
 
 /**
@@ -35,8 +35,12 @@ export const fixedPoint: MethodEntry<'fixedPoint'> = {
     checkPositive(who, 'alpha', o.alpha);
     if (o.tolerance !== undefined) checkAtLeast(who, 'tolerance', o.tolerance);
   },
-  build: ({ iterations, alpha, tolerance }) => (ctx, v) =>
-    tidyTree(() => treeScale(implicitVjp(ctx, solveFixedPoint(hessianOf(ctx), v, { iterations, alpha, tolerance })), alpha)),
+  build: ({ iterations, alpha, tolerance }) => (ctx, v) => tidyTree(() => {
+    const h = watchedHessian(ctx, 'fixedPoint', alpha);
+    const x = solveFixedPoint(h.matvec, v, { iterations, alpha, tolerance });
+    h.check();
+    return treeScale(implicitVjp(ctx, x), alpha);
+  }),
   innerLoop: () => NO_INNER_LOOP,
   replicaSafe: true,
 };

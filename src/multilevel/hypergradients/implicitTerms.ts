@@ -1,12 +1,64 @@
 import { gradients } from '../../autodiff/tape.js';
 import type { MatVec } from '../../implicit/linearSolvers.js';
 import { type Tree, tidyTree, treeFlatten, treeUnflatten } from '../../tree/tree.js';
-import { treeAddScaled, treeNorm, treeScale, treeSub, treeZerosLike } from '../../tree/treeMath.js';
+import * as tf from '@tensorflow/tfjs-core';
+import { treeAddScaled, treeDot, treeNorm, treeScale, treeSub, treeZerosLike } from '../../tree/treeMath.js';
 import type { HypergradientContext } from './types.js';
 
 /** `u -> H u` with `H = d^2 F / dw^2` at the solution (the context's oracle). */
 export function hessianOf(ctx: HypergradientContext): MatVec {
   return ctx.hessianVector;
+}
+
+/**
+ * `u -> H u` for a series solver with step `alpha` (Neumann, fixed point), watched for divergence:
+ * for each product it keeps `r = ||(I - alpha H) u|| / ||u||` and the Rayleigh quotient
+ * `rho = u^T H u / u^T u` of the last `u` (scalars only, so a recording tape is untouched). The
+ * series converges when `|1 - alpha lambda| < 1` for every eigenvalue lambda of H, so `r <= 1`
+ * then; `r > 1` on the last term (where the divergent directions dominate) proves it diverged.
+ * `check()` reads the pair once and throws, naming the problem, alpha and a bound; then frees it.
+ */
+export function watchedHessian(ctx: HypergradientContext, method: string, alpha: number): { matvec: MatVec; check: () => void } {
+  let last: tf.Tensor | null = null;
+  const matvec: MatVec = (u) => {
+    const hu = ctx.hessianVector(u);
+    const stats = tf.tidy(() => {
+      // Scaled by 1 / max|u| first: a diverging series overflows float32 in the squared norms.
+      const leaves = treeFlatten(u).leaves;
+      const m = tf.max(tf.stack(leaves.map((x) => tf.max(tf.abs(x)))));
+      const inv = tf.div(1, tf.where(tf.greater(m, 1e-30), m, tf.onesLike(m))) as tf.Scalar;
+      const un = treeScale(u, inv);
+      const hn = treeScale(hu, inv);
+      const step = treeAddScaled(un, -alpha, hn);
+      return tf.keep(tf.stack([treeDot(un, un), treeDot(step, step), treeDot(un, hn)]));
+    });
+    last?.dispose();
+    last = stats;
+    return hu;
+  };
+  const check = () => {
+    if (last === null) return;
+    const [uu, ss, uhu] = last.dataSync() as unknown as [number, number, number];
+    last.dispose();
+    last = null;
+    if (uu === 0) return;
+    const r = Math.sqrt(ss / uu);
+    const rho = uhu / uu;
+    if (r <= 1 + 1e-3) return;
+    const who = `problem '${ctx.name}'`;
+    const head = `${who}: the ${method} series for H^-1 v diverged (alpha = ${alpha}; |1 - alpha lambda| reached ${r.toPrecision(3)} > 1 on its last term)`;
+    if (!Number.isFinite(r) || !Number.isFinite(rho)) {
+      throw new Error(`${head}: its Hessian-vector products are not finite; set config.hypergradient.alpha of ${who} smaller, or use cg`);
+    }
+    if (rho <= 0) {
+      throw new Error(`${head}: the Hessian has negative curvature there (u^T H u / u^T u = ${rho.toPrecision(3)}), so ${who} is not at a minimum and no alpha converges; ` +
+        `train it longer before the hypergradient, or use cg with damping`);
+    }
+    throw new Error(`${head}: the series converges only for 0 < alpha < 2 / lambda_max(H), and H has curvature ${rho.toPrecision(3)} along it, so lambda_max >= ` +
+      `${rho.toPrecision(3)} and alpha must be below ${(2 / rho).toPrecision(3)}: set config.hypergradient.alpha of ${who} to at most ${(1 / rho).toPrecision(3)} ` +
+      '(--alpha on the command line)');
+  };
+  return { matvec, check };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { solveNeumann } from '../../implicit/linearSolvers.js';
 import { tidyTree } from '../../tree/tree.js';
 import { checkPositive, checkPositiveInteger } from '../../util/validate.js';
-import { hessianOf, implicitVjp } from './implicitTerms.js';
+import { implicitVjp, watchedHessian } from './implicitTerms.js';
 import { type MethodEntry, NO_INNER_LOOP } from './types.js';
 
 /**
@@ -30,7 +30,12 @@ export const neumann: MethodEntry<'neumann'> = {
     checkPositiveInteger(who, 'iterations', o.iterations);
     checkPositive(who, 'alpha', o.alpha);
   },
-  build: ({ iterations, alpha }) => (ctx, v) => tidyTree(() => implicitVjp(ctx, solveNeumann(hessianOf(ctx), v, { iterations, alpha }))),
+  build: ({ iterations, alpha }) => (ctx, v) => tidyTree(() => {
+    const h = watchedHessian(ctx, 'neumann', alpha);
+    const x = solveNeumann(h.matvec, v, { iterations, alpha });
+    h.check();
+    return implicitVjp(ctx, x);
+  }),
   innerLoop: () => NO_INNER_LOOP,
   replicaSafe: true,
 };

@@ -82,6 +82,20 @@ export interface HypergradientContext {
 export type HypergradientMethod = (ctx: HypergradientContext, v: Tree) => Tree[];
 
 /**
+ * A method that draws random numbers (ES) exposes its generator's 32-bit state, so that an engine
+ * checkpoint saves it and a resumed run draws what the uninterrupted one would have.
+ */
+export interface WithRandomState {
+  /** The generator's state. */
+  randomState: {
+    /** The current state. */
+    get(): number;
+    /** Sets it (from a checkpoint). */
+    set(state: number): void;
+  };
+}
+
+/**
  * How hypergradients pass through a problem's solution, with per-method options (one file per
  * method under `hypergradients/`, collected in {@link HYPERGRADIENTS}):
  * - `unrolled`: reverse mode through the recorded inner steps (optionally only the last `truncate`).
