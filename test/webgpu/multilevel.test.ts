@@ -40,6 +40,15 @@ describe.skipIf(why !== null)('hypergradients on webgpu: ridge regression agains
     ['fixedPoint to 1e-7', { method: 'fixedPoint', iterations: 2000, alpha: 1 / lMax, tolerance: 1e-7 }, rd.exact, 1e-3],
     ['finiteDifference (its known identity-Hessian answer)', { method: 'finiteDifference' }, rd.identityHessian, 2e-3],
   ];
+  it('a diverging neumann series (alpha 4 / lambda_max) gives NaN on webgpu, where wasm throws naming alpha', async () => {
+    const method: HypergradientOptions = { method: 'neumann', iterations: 60, alpha: 4 / lMax };
+    const build = () => ridgeEngine(rd, method) as unknown as Program;
+    const at = { inner: rd.wStar };
+    const gpu = await hypergradientOn('webgpu', build, at, 'outer');
+    expect(gpu.length).toBeGreaterThan(0);
+    expect(gpu.every((g) => Number.isNaN(g))).toBe(true);
+    await expect(hypergradientOn('wasm', build, at, 'outer')).rejects.toThrow(/alpha/);
+  });
   for (const [name, method, expected, tol] of cases) {
     it(name, async () => {
       const build = () => ridgeEngine(rd, method) as unknown as Program;

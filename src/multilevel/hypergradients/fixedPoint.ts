@@ -37,8 +37,7 @@ export const fixedPoint: MethodEntry<'fixedPoint'> = {
   },
   build: ({ iterations, alpha, tolerance }) => (ctx, v) => tidyTree(() => {
     const h = watchedHessian(ctx, 'fixedPoint', alpha);
-    const x = solveFixedPoint(h.matvec, v, { iterations, alpha, tolerance });
-    h.check();
+    const x = h.check(solveFixedPoint(h.matvec, v, { iterations, alpha, tolerance }));
     return treeScale(implicitVjp(ctx, x), alpha);
   }),
   innerLoop: () => NO_INNER_LOOP,

@@ -16,9 +16,12 @@ export function hessianOf(ctx: HypergradientContext): MatVec {
  * `rho = u^T H u / u^T u` of the last `u` (scalars only, so a recording tape is untouched). The
  * series converges when `|1 - alpha lambda| < 1` for every eigenvalue lambda of H, so `r <= 1`
  * then; `r > 1` on the last term (where the divergent directions dominate) proves it diverged.
- * `check()` reads the pair once and throws, naming the problem, alpha and a bound; then frees it.
+ * `check(x)` reads the pair once and throws, naming the problem, alpha and a bound; then frees it and
+ * returns `x`. On webgpu, which cannot read synchronously in Node, it reads nothing: where the last
+ * term diverged, every entry of `x` becomes NaN on the device, so a diverged series never passes as
+ * a number (the non-finite checks downstream name it).
  */
-export function watchedHessian(ctx: HypergradientContext, method: string, alpha: number): { matvec: MatVec; check: () => void } {
+export function watchedHessian(ctx: HypergradientContext, method: string, alpha: number): { matvec: MatVec; check: (x: Tree) => Tree } {
   let last: tf.Tensor | null = null;
   const matvec: MatVec = (u) => {
     const hu = ctx.hessianVector(u);
@@ -36,15 +39,26 @@ export function watchedHessian(ctx: HypergradientContext, method: string, alpha:
     last = stats;
     return hu;
   };
-  const check = () => {
-    if (last === null) return;
+  const check = (x: Tree): Tree => {
+    if (last === null) return x;
+    if (tf.getBackend() === 'webgpu') {
+      const stats = last;
+      last = null;
+      const masked = tidyTree(() => {
+        const [uu, ss] = tf.unstack(stats) as [tf.Scalar, tf.Scalar, tf.Scalar];
+        const diverged = tf.logicalAnd(tf.greater(uu, 0), tf.logicalNot(tf.lessEqual(ss, tf.mul(uu, (1 + 1e-3) ** 2))));
+        return treeFlatten(x).leaves.map((leaf) => tf.where(diverged, tf.fill(leaf.shape, Number.NaN), leaf));
+      });
+      stats.dispose();
+      return treeUnflatten<Tree>(treeFlatten(x).def, masked);
+    }
     const [uu, ss, uhu] = last.dataSync() as unknown as [number, number, number];
     last.dispose();
     last = null;
-    if (uu === 0) return;
+    if (uu === 0) return x;
     const r = Math.sqrt(ss / uu);
     const rho = uhu / uu;
-    if (r <= 1 + 1e-3) return;
+    if (r <= 1 + 1e-3) return x;
     const who = `problem '${ctx.name}'`;
     const head = `${who}: the ${method} series for H^-1 v diverged (alpha = ${alpha}; |1 - alpha lambda| reached ${r.toPrecision(3)} > 1 on its last term)`;
     if (!Number.isFinite(r) || !Number.isFinite(rho)) {

@@ -32,8 +32,7 @@ export const neumann: MethodEntry<'neumann'> = {
   },
   build: ({ iterations, alpha }) => (ctx, v) => tidyTree(() => {
     const h = watchedHessian(ctx, 'neumann', alpha);
-    const x = solveNeumann(h.matvec, v, { iterations, alpha });
-    h.check();
+    const x = h.check(solveNeumann(h.matvec, v, { iterations, alpha }));
     return implicitVjp(ctx, x);
   }),
   innerLoop: () => NO_INNER_LOOP,
