@@ -44,13 +44,14 @@ export function watchedHessian(ctx: HypergradientContext, method: string, alpha:
     if (tf.getBackend() === 'webgpu') {
       const stats = last;
       last = null;
+      const { leaves, def } = treeFlatten(x);
       const masked = tidyTree(() => {
         const [uu, ss] = tf.unstack(stats) as [tf.Scalar, tf.Scalar, tf.Scalar];
         const diverged = tf.logicalAnd(tf.greater(uu, 0), tf.logicalNot(tf.lessEqual(ss, tf.mul(uu, (1 + 1e-3) ** 2))));
-        return treeFlatten(x).leaves.map((leaf) => tf.where(diverged, tf.fill(leaf.shape, Number.NaN), leaf));
+        return leaves.map((leaf) => tf.where(diverged, tf.fill(leaf.shape, Number.NaN), leaf));
       });
       stats.dispose();
-      return treeUnflatten<Tree>(treeFlatten(x).def, masked);
+      return treeUnflatten<Tree>(def, masked);
     }
     const [uu, ss, uhu] = last.dataSync() as unknown as [number, number, number];
     last.dispose();
