@@ -12,8 +12,8 @@ export function hessianOf(ctx: HypergradientContext): MatVec {
 
 /**
  * `u -> H u` for a series solver with step `alpha` (Neumann, fixed point), watched for divergence:
- * for each product it keeps `r = ||(I - alpha H) u|| / ||u||` and the Rayleigh quotient
- * `rho = u^T H u / u^T u` of the last `u` (scalars only, so a recording tape is untouched). The
+ * it keeps the last product's `u` and `H u` (references, no copy) and, when checked, reduces them to
+ * `r = ||(I - alpha H) u|| / ||u||` and the Rayleigh quotient `rho = u^T H u / u^T u`. The
  * series converges when `|1 - alpha lambda| < 1` for every eigenvalue lambda of H, so `r <= 1`
  * then; `r > 1` on the last term (where the divergent directions dominate) proves it diverged.
  * `check(x)` reads the pair once and throws, naming the problem, alpha and a bound; then frees it and
@@ -22,28 +22,38 @@ export function hessianOf(ctx: HypergradientContext): MatVec {
  * a number (the non-finite checks downstream name it).
  */
 export function watchedHessian(ctx: HypergradientContext, method: string, alpha: number): { matvec: MatVec; check: (x: Tree) => Tree } {
-  let last: tf.Tensor | null = null;
+  // The last product's input and output, kept (Identity: no copy) until `check` reduces them.
+  let lastPair: [tf.Tensor[], tf.Tensor[]] | null = null;
+  const keepCopy = (t: Tree) => treeFlatten(t).leaves.map((x) => tf.keep(tf.clone(x)));
   const matvec: MatVec = (u) => {
     const hu = ctx.hessianVector(u);
+    if (lastPair !== null) tf.dispose(lastPair.flat());
+    lastPair = [keepCopy(u), keepCopy(hu)];
+    return hu;
+  };
+  // The scalars the check needs, from the last pair (scaled by 1 / max|u| first: a diverging
+  // series overflows float32 in the squared norms).
+  const lastStats = (): tf.Tensor | null => {
+    if (lastPair === null) return null;
+    const [u, hu] = lastPair;
     const stats = tf.tidy(() => {
-      // Scaled by 1 / max|u| first: a diverging series overflows float32 in the squared norms.
-      const leaves = treeFlatten(u).leaves;
+      const leaves = u;
       const m = tf.max(tf.stack(leaves.map((x) => tf.max(tf.abs(x)))));
       const inv = tf.div(1, tf.where(tf.greater(m, 1e-30), m, tf.onesLike(m))) as tf.Scalar;
       const un = treeScale(u, inv);
       const hn = treeScale(hu, inv);
       const step = treeAddScaled(un, -alpha, hn);
-      return tf.keep(tf.stack([treeDot(un, un), treeDot(step, step), treeDot(un, hn)]));
+      return tf.stack([treeDot(un, un), treeDot(step, step), treeDot(un, hn)]);
     });
-    last?.dispose();
-    last = stats;
-    return hu;
+    tf.dispose(lastPair.flat());
+    lastPair = null;
+    return stats;
   };
   const check = (x: Tree): Tree => {
+    const last = lastStats();
     if (last === null) return x;
     if (tf.getBackend() === 'webgpu') {
       const stats = last;
-      last = null;
       const { leaves, def } = treeFlatten(x);
       const masked = tidyTree(() => {
         const [uu, ss] = tf.unstack(stats) as [tf.Scalar, tf.Scalar, tf.Scalar];
@@ -55,7 +65,6 @@ export function watchedHessian(ctx: HypergradientContext, method: string, alpha:
     }
     const [uu, ss, uhu] = last.dataSync() as unknown as [number, number, number];
     last.dispose();
-    last = null;
     if (uu === 0) return x;
     const r = Math.sqrt(ss / uu);
     const rho = uhu / uu;
