@@ -6,9 +6,9 @@ import { BatchStream } from './batches.js';
 import { type ResolvedProblemConfig, resolveConfig } from './config.js';
 import type { HypergradientOptions } from './hypergradients/types.js';
 import { InnerLoop, type InnerLoopRecord, cloneTree } from './innerLoop.js';
+import type { ProblemOptions, ProblemRole, TrainingStep } from './problemOptions.js';
 
 export type { Module, ProblemOptions, ProblemOptionsBase, ProblemRole, StepContext, StepOutput, StepResult, TrainingStep } from './problemOptions.js';
-import type { ProblemOptions, ProblemRole, TrainingStep } from './problemOptions.js';
 
 /**
  * A node of the multilevel dataflow graph (BETTY's `Problem`): parameters, an optimizer, data and a

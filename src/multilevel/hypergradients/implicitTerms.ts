@@ -37,8 +37,7 @@ export function watchedHessian(ctx: HypergradientContext, method: string, alpha:
     if (lastPair === null) return null;
     const [u, hu] = lastPair;
     const stats = tf.tidy(() => {
-      const leaves = u;
-      const m = tf.max(tf.stack(leaves.map((x) => tf.max(tf.abs(x)))));
+      const m = tf.max(tf.stack(u.map((x) => tf.max(tf.abs(x)))));
       const inv = tf.div(1, tf.where(tf.greater(m, 1e-30), m, tf.onesLike(m))) as tf.Scalar;
       const un = treeScale(u, inv);
       const hn = treeScale(hu, inv);
@@ -53,14 +52,13 @@ export function watchedHessian(ctx: HypergradientContext, method: string, alpha:
     const last = lastStats();
     if (last === null) return x;
     if (tf.getBackend() === 'webgpu') {
-      const stats = last;
       const { leaves, def } = treeFlatten(x);
       const masked = tidyTree(() => {
-        const [uu, ss] = tf.unstack(stats) as [tf.Scalar, tf.Scalar, tf.Scalar];
+        const [uu, ss] = tf.unstack(last) as [tf.Scalar, tf.Scalar, tf.Scalar];
         const diverged = tf.logicalAnd(tf.greater(uu, 0), tf.logicalNot(tf.lessEqual(ss, tf.mul(uu, (1 + 1e-3) ** 2))));
         return leaves.map((leaf) => tf.where(diverged, tf.fill(leaf.shape, Number.NaN), leaf));
       });
-      stats.dispose();
+      last.dispose();
       return treeUnflatten<Tree>(def, masked);
     }
     const [uu, ss, uhu] = last.dataSync() as unknown as [number, number, number];
