@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type Tree, tidyTree } from '../tree/tree.js';
-import { treeAddScaled, treeDot, treeScale, treeZerosLike } from '../tree/treeMath.js';
+import { syncReadsCheap } from '../backend/syncReads.js';
+import { type Tree, tidyTree, treeFlatten } from '../tree/tree.js';
+import { type MatVec, type VectorMatVec, flatLayout, flatMatVec, vdot } from './flatVector.js';
 
-/** A linear operator on trees: `x -> A x` (e.g. a Hessian-vector product). */
-export type MatVec = (x: Tree) => Tree;
+export type { MatVec, VectorMatVec } from './flatVector.js';
 
 /** Options of the iterative linear solvers. */
 export interface SolverOptions {
@@ -16,38 +16,86 @@ export interface SolverOptions {
 /** A linear solver: an approximate `x` with `A x = b`. All solvers share this signature (JAXopt's). */
 export type LinearSolver<O extends SolverOptions = SolverOptions> = (matvec: MatVec, b: Tree, options: O) => Tree;
 
-const num = (t: tf.Tensor): number => t.dataSync()[0] as number;
-
 /** The smallest relative residual CG iterates to in float32. */
 export const CG_FLOOR = 1e-6;
 
 /**
+ * Iterations between the stopping tests' host reads on backends where a synchronous read is cheap
+ * (cpu, wasm, tensorflow; see {@link syncReadsCheap}); elsewhere the solvers read nothing.
+ */
+export const STOP_TEST_EVERY = 5;
+
+/** Whether a solver that may stop early reads its stopping flag `live` before iteration `k`, and it says stop. */
+function stoppedAt(k: number, live: tf.Tensor, readEvery: number): boolean {
+  return readEvery > 0 && k > 0 && k % readEvery === 0 && live.dataSync()[0] === 0;
+}
+
+/** A tree solve as a solve on the tree's flat vector: flatten `b` once, iterate on vectors, split the answer back. */
+function onVectors(matvec: MatVec, b: Tree, solve: (A: VectorMatVec, bv: tf.Tensor1D) => tf.Tensor1D): Tree {
+  return tidyTree(() => {
+    if (treeFlatten(b).leaves.length === 0) return b;
+    const layout = flatLayout(b);
+    return layout.fromVector(solve(flatMatVec(matvec, layout), layout.toVector(b)));
+  });
+}
+
+/**
  * Conjugate gradient (Hestenes & Stiefel 1952) for symmetric positive-definite `A`, optionally
- * damped: solves `(A + damping I) x = b` from `x0 = 0`. Written with tf ops throughout (the step
- * sizes are tensors), so the solve is itself differentiable when an outer gradient records it.
+ * damped: solves `(A + damping I) x = b` from `x0 = 0`, on the parameters as one flat vector
+ * ({@link solveCgVector}). Written with tf ops throughout (the step sizes are tensors), so the
+ * solve is itself differentiable when an outer gradient records it.
+ *
+ * @example
+ * ```ts
+ * const x = solveCg((u) => hvp(f, w, u), v, { iterations: 10, damping: 1e-3 }); // ~ (H + 1e-3 I)^-1 v
+ * ```
  */
 export function solveCg(matvec: MatVec, b: Tree, options: SolverOptions & { damping?: number }): Tree {
+  return onVectors(matvec, b, (A, bv) => solveCgVector(A, bv, options));
+}
+
+/**
+ * CG on a flat vector: `r_0 = p_0 = b`, and while live,
+ *
+ *   `alpha_k = r_k^T r_k / p_k^T A p_k`,  `x_{k+1} = x_k + alpha_k p_k`,  `r_{k+1} = r_k - alpha_k A p_k`,
+ *   `p_{k+1} = r_{k+1} + (r_{k+1}^T r_{k+1} / r_k^T r_k) p_k`.
+ *
+ * It stops once `||r_k|| <= max(tolerance, 1e-6) ||b||` (never below float32 noise: steps past
+ * convergence divide vanishing numbers, noise eagerly and NaN under differentiation) or
+ * `p_k^T A p_k = 0`. Negative curvature does not stop it: on an indefinite `A` it is the textbook
+ * iteration, truncated. The stopping test never reads the host each iteration: a `live` flag on
+ * the device masks `alpha` (and the direction update) to 0 once it stops, so the iterates stay
+ * put without a division by 0; on cpu, wasm and tensorflow the flag is read every
+ * {@link STOP_TEST_EVERY} iterations to end the loop early (one scalar read), and on webgpu and webgl
+ * never: all `iterations` products run.
+ */
+export function solveCgVector(A: VectorMatVec, b: tf.Tensor1D, options: SolverOptions & { damping?: number }): tf.Tensor1D {
   const { iterations, tolerance = 0, damping = 0 } = options;
-  const A = (x: Tree) => (damping === 0 ? matvec(x) : treeAddScaled(matvec(x), damping, x));
-  return tidyTree(() => {
-    let x: Tree = treeZerosLike(b);
-    let r: Tree = b;
-    let p: Tree = b;
-    let rr = treeDot(r, r);
-    // Stop at the tolerance, never below float32 noise (1e-6 relative): steps past convergence
-    // divide vanishing numbers, which is noise eagerly and NaN under differentiation.
-    const stop = Math.max(tolerance, CG_FLOOR) ** 2 * num(rr);
+  const readEvery = syncReadsCheap() ? STOP_TEST_EVERY : 0;
+  const op = damping === 0 ? A : (v: tf.Tensor1D) => tf.tidy(() => tf.add(A(v), tf.mul(v, damping)) as tf.Tensor1D);
+  return tf.tidy(() => {
+    const one = tf.scalar(1);
+    const zero = tf.scalar(0);
+    let x: tf.Tensor1D = tf.zerosLike(b);
+    let r: tf.Tensor1D = b;
+    let p: tf.Tensor1D = b;
+    let rr = vdot(r, r);
+    const stop = tf.mul(rr, Math.max(tolerance, CG_FLOOR) ** 2);
+    // Not `rr > stop`: a NaN residual stays live, so NaN reaches the answer instead of a silent 0.
+    let live = tf.logicalNot(tf.lessEqual(rr, stop));
     for (let k = 0; k < iterations; k++) {
-      if (num(rr) <= stop) break;
-      const ap = A(p);
-      const pap = treeDot(p, ap);
-      if (num(pap) === 0) break;
-      const alpha = tf.div(rr, pap);
-      x = treeAddScaled(x, alpha as tf.Scalar, p);
-      r = treeAddScaled(r, tf.neg(alpha) as tf.Scalar, ap);
-      const rrNext = treeDot(r, r);
-      p = treeAddScaled(r, tf.div(rrNext, rr) as tf.Scalar, p);
+      if (stoppedAt(k, live, readEvery)) break;
+      const ap = op(p);
+      const pap = vdot(p, ap);
+      live = tf.logicalAnd(live, tf.notEqual(pap, zero));
+      const alpha = tf.where(live, tf.div(rr, tf.where(live, pap, one)), zero);
+      x = tf.add(x, tf.mul(p, alpha));
+      r = tf.sub(r, tf.mul(ap, alpha));
+      const rrNext = vdot(r, r);
+      const beta = tf.where(live, tf.div(rrNext, tf.where(live, rr, one)), zero);
+      p = tf.add(r, tf.mul(p, beta));
       rr = rrNext;
+      live = tf.logicalAnd(live, tf.logicalNot(tf.lessEqual(rr, stop)));
     }
     return x;
   });
@@ -55,36 +103,69 @@ export function solveCg(matvec: MatVec, b: Tree, options: SolverOptions & { damp
 
 /**
  * Truncated Neumann series (Lorraine et al. 2020): `x = alpha sum_{j=0..K} (I - alpha A)^j b`,
- * which approaches `A^-1 b` as K grows when `0 < alpha < 2 / lambda_max(A)`.
+ * which approaches `A^-1 b` as K grows when `0 < alpha < 2 / lambda_max(A)`; on the parameters as
+ * one flat vector ({@link solveNeumannVector}).
+ *
+ * @example
+ * ```ts
+ * const x = solveNeumann((u) => hvp(f, w, u), v, { iterations: 20, alpha: 0.1 });
+ * ```
  */
 export function solveNeumann(matvec: MatVec, b: Tree, options: SolverOptions & { alpha: number }): Tree {
+  return onVectors(matvec, b, (A, bv) => solveNeumannVector(A, bv, options));
+}
+
+/** The Neumann series on a flat vector: `p_0 = b`, `p_j = p_{j-1} - alpha A p_{j-1}`, `x = alpha sum_{j=0..K} p_j`. */
+export function solveNeumannVector(A: VectorMatVec, b: tf.Tensor1D, options: SolverOptions & { alpha: number }): tf.Tensor1D {
   const { iterations, alpha } = options;
-  return tidyTree(() => {
-    let p: Tree = b;
-    let acc: Tree = b;
+  return tf.tidy(() => {
+    let p: tf.Tensor1D = b;
+    let acc: tf.Tensor1D = b;
     for (let j = 1; j <= iterations; j++) {
-      p = treeAddScaled(p, -alpha, matvec(p));
-      acc = treeAddScaled(acc, 1, p);
+      p = tf.sub(p, tf.mul(A(p), alpha));
+      acc = tf.add(acc, p);
     }
-    return treeScale(acc, alpha);
+    return tf.mul(acc, alpha);
   });
 }
 
 /**
  * Fixed-point iteration for `x = b + (I - alpha A) x` (hypertorch's fixed_point for the map
  * `T(w) = w - alpha grad`), i.e. `x = (alpha A)^-1 b`, from `x0 = 0`; stops when the update's norm
- * falls below `tolerance * ||b||`.
+ * falls below `tolerance * ||b||`. On the parameters as one flat vector ({@link solveFixedPointVector}).
+ *
+ * @example
+ * ```ts
+ * const x = solveFixedPoint((u) => hvp(f, w, u), v, { iterations: 100, alpha: 0.1, tolerance: 1e-6 });
+ * ```
  */
 export function solveFixedPoint(matvec: MatVec, b: Tree, options: SolverOptions & { alpha: number }): Tree {
+  return onVectors(matvec, b, (A, bv) => solveFixedPointVector(A, bv, options));
+}
+
+/**
+ * The fixed-point iteration on a flat vector: `x_{k+1} = x_k - alpha A x_k + b`. With a tolerance,
+ * a `live` flag on the device freezes `x` once `||x_{k+1} - x_k|| <= tolerance ||b||` (the update
+ * that met it is kept); it is read every {@link STOP_TEST_EVERY} iterations on cpu, wasm and
+ * tensorflow to end the loop early, and never on webgpu and webgl (all `iterations` run).
+ */
+export function solveFixedPointVector(A: VectorMatVec, b: tf.Tensor1D, options: SolverOptions & { alpha: number }): tf.Tensor1D {
   const { iterations, alpha, tolerance = 0 } = options;
-  return tidyTree(() => {
-    const bb = tolerance > 0 ? num(treeDot(b, b)) : 0;
-    let x: Tree = treeZerosLike(b);
+  const readEvery = syncReadsCheap() ? STOP_TEST_EVERY : 0;
+  return tf.tidy(() => {
+    const stop = tolerance > 0 ? tf.mul(vdot(b, b), tolerance * tolerance) : null;
+    let live: tf.Tensor = tf.scalar(true, 'bool');
+    let x: tf.Tensor1D = tf.zerosLike(b);
     for (let k = 0; k < iterations; k++) {
-      const next = treeAddScaled(treeAddScaled(x, -alpha, matvec(x)), 1, b);
-      const delta = tolerance > 0 ? num(treeDot(treeAddScaled(next, -1, x), treeAddScaled(next, -1, x))) : 1;
-      x = next;
-      if (tolerance > 0 && delta <= tolerance * tolerance * bb) break;
+      if (stop !== null && stoppedAt(k, live, readEvery)) break;
+      const next: tf.Tensor1D = tf.add(tf.sub(x, tf.mul(A(x), alpha)), b);
+      if (stop === null) {
+        x = next;
+        continue;
+      }
+      const d = tf.sub(next, x);
+      x = tf.add(x, tf.mul(d, tf.cast(live, 'float32')));
+      live = tf.logicalAnd(live, tf.logicalNot(tf.lessEqual(vdot(d, d), stop)));
     }
     return x;
   });

@@ -1,8 +1,8 @@
-import { solveFixedPoint } from '../../implicit/linearSolvers.js';
+import { solveFixedPointVector } from '../../implicit/linearSolvers.js';
 import { tidyTree } from '../../tree/tree.js';
 import { treeScale } from '../../tree/treeMath.js';
 import { checkAtLeast, checkPositive, checkPositiveInteger } from '../../util/validate.js';
-import { implicitVjp, watchedHessian } from './implicitTerms.js';
+import { implicitVjp, watchedSeries } from './implicitTerms.js';
 import { type MethodEntry, NO_INNER_LOOP } from './types.js';
 
 /**
@@ -36,8 +36,7 @@ export const fixedPoint: MethodEntry<'fixedPoint'> = {
     if (o.tolerance !== undefined) checkAtLeast(who, 'tolerance', o.tolerance);
   },
   build: ({ iterations, alpha, tolerance }) => (ctx, v) => tidyTree(() => {
-    const h = watchedHessian(ctx, 'fixedPoint', alpha);
-    const x = h.check(solveFixedPoint(h.matvec, v, { iterations, alpha, tolerance }));
+    const x = watchedSeries(ctx, 'fixedPoint', alpha, v, (A, b) => solveFixedPointVector(A, b, { iterations, alpha, tolerance }));
     return treeScale(implicitVjp(ctx, x), alpha);
   }),
   innerLoop: () => NO_INNER_LOOP,

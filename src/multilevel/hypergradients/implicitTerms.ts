@@ -1,8 +1,10 @@
+import { stopGradient } from '../../autodiff/stopGradient.js';
 import { gradients } from '../../autodiff/tape.js';
-import type { MatVec } from '../../implicit/linearSolvers.js';
+import { syncReadsCheap } from '../../backend/syncReads.js';
+import { type MatVec, type VectorMatVec, flatLayout, flatMatVec, vdot } from '../../implicit/flatVector.js';
 import { type Tree, tidyTree, treeFlatten, treeUnflatten } from '../../tree/tree.js';
 import * as tf from '@tensorflow/tfjs-core';
-import { treeAddScaled, treeDot, treeNorm, treeScale, treeSub, treeZerosLike } from '../../tree/treeMath.js';
+import { treeAddScaled, treeNorm, treeScale, treeSub } from '../../tree/treeMath.js';
 import type { HypergradientContext } from './types.js';
 
 /** `u -> H u` with `H = d^2 F / dw^2` at the solution (the context's oracle). */
@@ -11,58 +13,70 @@ export function hessianOf(ctx: HypergradientContext): MatVec {
 }
 
 /**
- * `u -> H u` for a series solver with step `alpha` (Neumann, fixed point), watched for divergence:
- * it keeps the last product's `u` and `H u` (references, no copy) and, when checked, reduces them to
- * `r = ||(I - alpha H) u|| / ||u||` and the Rayleigh quotient `rho = u^T H u / u^T u`. The
- * series converges when `|1 - alpha lambda| < 1` for every eigenvalue lambda of H, so `r <= 1`
- * then; `r > 1` on the last term (where the divergent directions dominate) proves it diverged.
- * `check(x)` reads the pair once and throws, naming the problem, alpha and a bound; then frees it and
- * returns `x`. On webgpu, which cannot read synchronously in Node, it reads nothing: where the last
- * term diverged, every entry of `x` becomes NaN on the device, so a diverged series never passes as
+ * A series solve (Neumann, fixed point) of `H x = v` on the flat vector of `v`, watched for
+ * divergence ({@link watchedHessian}): `solve` gets the watched operator and `v` as a vector; the
+ * checked answer comes back as a tree shaped like `v`.
+ */
+export function watchedSeries(ctx: HypergradientContext, method: string, alpha: number, v: Tree,
+  solve: (A: VectorMatVec, b: tf.Tensor1D) => tf.Tensor1D): Tree {
+  return tidyTree(() => {
+    const layout = flatLayout(v);
+    if (layout.size === 0) return v;
+    const h = watchedHessian(ctx, method, alpha, flatMatVec(ctx.hessianVector, layout));
+    return layout.fromVector(h.check(solve(h.matvec, layout.toVector(v))));
+  });
+}
+
+/**
+ * `u -> H u` on flat vectors for a series solver with step `alpha` (Neumann, fixed point), watched
+ * for divergence: it keeps the last product's `u` and `H u` (two vector references, nothing
+ * computed per product), from which `check` forms `r = ||(I - alpha H) u|| / ||u||` and the
+ * Rayleigh quotient `rho = u^T H u / u^T u` (scaled by `1 / max|u|` first: a diverging series
+ * overflows float32 in the squared norms). The series converges when `|1 - alpha lambda| < 1` for
+ * every eigenvalue lambda of H, so `r <= 1` then; `r > 1` on the last term (where the divergent
+ * directions dominate) proves it diverged. Where a synchronous read is cheap (cpu, wasm,
+ * tensorflow) `check(x)` reads the three numbers once and throws, naming the problem, alpha and
+ * a bound, else returns `x`; on webgpu and webgl it reads nothing: where the last term diverged,
+ * every entry of `x` becomes NaN on the device (one select), so a diverged series never passes as
  * a number (the non-finite checks downstream name it).
  */
-export function watchedHessian(ctx: HypergradientContext, method: string, alpha: number): { matvec: MatVec; check: (x: Tree) => Tree } {
-  // The last product's input and output, kept (Identity: no copy) until `check` reduces them.
-  let lastPair: [tf.Tensor[], tf.Tensor[]] | null = null;
-  const keepCopy = (t: Tree) => treeFlatten(t).leaves.map((x) => tf.keep(tf.clone(x)));
-  const matvec: MatVec = (u) => {
-    const hu = ctx.hessianVector(u);
-    if (lastPair !== null) tf.dispose(lastPair.flat());
-    lastPair = [keepCopy(u), keepCopy(hu)];
+export function watchedHessian(ctx: HypergradientContext, method: string, alpha: number, A: VectorMatVec):
+  { matvec: VectorMatVec; check: (x: tf.Tensor1D) => tf.Tensor1D } {
+  let last: [tf.Tensor1D, tf.Tensor1D] | null = null;
+  const release = () => {
+    if (last !== null) tf.dispose(last);
+    last = null;
+  };
+  const matvec: VectorMatVec = (u) => {
+    const hu = A(u);
+    release();
+    // Clones share the data (no copy); the solver's scope may free its own handles meanwhile.
+    last = [tf.keep(tf.clone(u)), tf.keep(tf.clone(hu))];
     return hu;
   };
-  // The scalars the check needs, from the last pair (scaled by 1 / max|u| first: a diverging
-  // series overflows float32 in the squared norms).
-  const lastStats = (): tf.Tensor | null => {
-    if (lastPair === null) return null;
-    const [u, hu] = lastPair;
-    const stats = tf.tidy(() => {
-      const m = tf.max(tf.stack(u.map((x) => tf.max(tf.abs(x)))));
-      const inv = tf.div(1, tf.where(tf.greater(m, 1e-30), m, tf.onesLike(m))) as tf.Scalar;
-      const un = treeScale(u, inv);
-      const hn = treeScale(hu, inv);
-      const step = treeAddScaled(un, -alpha, hn);
-      return tf.stack([treeDot(un, un), treeDot(step, step), treeDot(un, hn)]);
-    });
-    tf.dispose(lastPair.flat());
-    lastPair = null;
-    return stats;
-  };
-  const check = (x: Tree): Tree => {
-    const last = lastStats();
+  const check = (x: tf.Tensor1D): tf.Tensor1D => {
     if (last === null) return x;
-    if (tf.getBackend() === 'webgpu') {
-      const { leaves, def } = treeFlatten(x);
-      const masked = tidyTree(() => {
-        const [uu, ss] = tf.unstack(last) as [tf.Scalar, tf.Scalar, tf.Scalar];
+    const [u, hu] = last;
+    const stats = tf.tidy(() => {
+      const m = tf.max(tf.abs(u));
+      const inv = tf.div(1, tf.where(tf.greater(m, 1e-30), m, tf.onesLike(m)));
+      const un = tf.mul(u, inv);
+      const hn = tf.mul(hu, inv);
+      const step = tf.sub(un, tf.mul(hn, alpha));
+      return tf.stack([vdot(un, un), vdot(step, step), vdot(un, hn)]);
+    });
+    release();
+    if (!syncReadsCheap()) {
+      const masked = tf.tidy(() => {
+        const [uu, ss] = tf.unstack(stats) as [tf.Scalar, tf.Scalar, tf.Scalar];
         const diverged = tf.logicalAnd(tf.greater(uu, 0), tf.logicalNot(tf.lessEqual(ss, tf.mul(uu, (1 + 1e-3) ** 2))));
-        return leaves.map((leaf) => tf.where(diverged, tf.fill(leaf.shape, Number.NaN), leaf));
+        return tf.where(diverged, tf.fill(x.shape, Number.NaN), x) as tf.Tensor1D;
       });
-      last.dispose();
-      return treeUnflatten<Tree>(def, masked);
+      stats.dispose();
+      return masked;
     }
-    const [uu, ss, uhu] = last.dataSync() as unknown as [number, number, number];
-    last.dispose();
+    const [uu, ss, uhu] = stats.dataSync() as unknown as [number, number, number];
+    stats.dispose();
     if (uu === 0) return x;
     const r = Math.sqrt(ss / uu);
     const rho = uhu / uu;
@@ -106,11 +120,12 @@ export function gradTheta(ctx: HypergradientContext, w: Tree): Tree[] {
  */
 export function centralMixedTerm(ctx: HypergradientContext, u: Tree, alpha: number, scale: number): Tree[] {
   return tidyTree(() => {
-    const norm = treeNorm(u).dataSync()[0] as number;
-    if (norm === 0) return treeZerosLike(ctx.theta);
-    const eps = alpha / norm;
+    // eps on the device (no host read): u = 0 makes both sides equal, so the result is exactly 0.
+    const norm = treeNorm(u);
+    // A constant step, as a host number was: an outer gradient does not differentiate through it.
+    const eps = stopGradient(tf.div(alpha, tf.where(tf.greater(norm, 0), norm, tf.onesLike(norm))) as tf.Scalar);
     const plus = gradTheta(ctx, treeAddScaled(ctx.w, eps, u));
-    const minus = gradTheta(ctx, treeAddScaled(ctx.w, -eps, u));
-    return treeScale(treeSub(plus, minus), -scale / (2 * eps));
+    const minus = gradTheta(ctx, treeAddScaled(ctx.w, tf.neg(eps) as tf.Scalar, u));
+    return treeScale(treeSub(plus, minus), tf.div(-scale / 2, eps) as tf.Scalar);
   });
 }

@@ -1,7 +1,7 @@
-import { solveNeumann } from '../../implicit/linearSolvers.js';
+import { solveNeumannVector } from '../../implicit/linearSolvers.js';
 import { tidyTree } from '../../tree/tree.js';
 import { checkPositive, checkPositiveInteger } from '../../util/validate.js';
-import { implicitVjp, watchedHessian } from './implicitTerms.js';
+import { implicitVjp, watchedSeries } from './implicitTerms.js';
 import { type MethodEntry, NO_INNER_LOOP } from './types.js';
 
 /**
@@ -31,8 +31,7 @@ export const neumann: MethodEntry<'neumann'> = {
     checkPositive(who, 'alpha', o.alpha);
   },
   build: ({ iterations, alpha }) => (ctx, v) => tidyTree(() => {
-    const h = watchedHessian(ctx, 'neumann', alpha);
-    const x = h.check(solveNeumann(h.matvec, v, { iterations, alpha }));
+    const x = watchedSeries(ctx, 'neumann', alpha, v, (A, b) => solveNeumannVector(A, b, { iterations, alpha }));
     return implicitVjp(ctx, x);
   }),
   innerLoop: () => NO_INNER_LOOP,
