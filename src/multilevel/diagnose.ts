@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type SkipCause, nonFiniteCount } from '../precision/mixedPrecision.js';
 import { type Tree, treeFlatten } from '../tree/tree.js';
 import type { ProblemNode } from './program.js';
+import type { UnreadLosses } from './unreadLosses.js';
 
 /**
  * Errors that say why an update went wrong and what to change: they name the problem whose update
@@ -45,13 +46,30 @@ export function nonFiniteParamsError(node: ProblemNode, k: number, params: Tree,
   } catch (e) {
     return new Error(`${head}; recomputing its gradient failed: ${(e as Error).message}`);
   }
-  if (g.bad === 0) return new Error(`${head}, from a finite gradient (largest |g| = ${g.max.toPrecision(3)}): the step overflowed; ${lowerLearningRate(node.name)}`);
+  return paramsError(node, head, g.bad, ` (largest |g| = ${g.max.toPrecision(3)})`);
+}
+
+/** The error text for non-finite parameters whose gradient had `badGrads` non-finite entries. */
+function paramsError(node: ProblemNode, head: string, badGrads: number, largest: string): Error {
+  if (badGrads === 0) return new Error(`${head}, from a finite gradient${largest}: the step overflowed; ${lowerLearningRate(node.name)}`);
   if (node.lowers.length > 0) {
     const through = node.lowers.map((l) => `'${l.name}' (${l.problem.config.hypergradient.method})`).join(', ');
-    return new Error(`${head}: its gradient is not finite (${g.bad} entries); it holds the hypergradients through ${through}: check their config.hypergradient ` +
+    return new Error(`${head}: its gradient is not finite (${badGrads} entries); it holds the hypergradients through ${through}: check their config.hypergradient ` +
       '(e.g. the alpha of neumann or fixedPoint must be below 2 / lambda_max of that problem\'s Hessian), then the data and the training step');
   }
-  return new Error(`${head}: its gradient on this batch is not finite (${g.bad} entries): check the data and the training step`);
+  return new Error(`${head}: its gradient on this batch is not finite (${badGrads} entries): check the data and the training step`);
+}
+
+/**
+ * The error for update `k` of `node` found non-finite when its numbers were read, after later
+ * updates (the engine reads them in batches; see {@link UnreadLosses}): its loss, and the counts
+ * of non-finite entries in its new parameters (`badParams` of `size`) and in its gradient
+ * (`badGrads`), kept on the device with the update. The same texts as {@link nonFiniteParamsError}
+ * and {@link nonFiniteLossError}, without what would need the state before the update.
+ */
+export function unreadUpdateError(node: ProblemNode, k: number, loss: number, badParams: number, size: number, badGrads: number): Error {
+  if (!Number.isFinite(loss)) return nonFiniteLossError(node, k, loss);
+  return paramsError(node, `problem '${node.name}': update ${k} made its parameters non-finite (${badParams} of ${size} entries are Inf or NaN)`, badGrads, '');
 }
 
 /**
@@ -62,6 +80,7 @@ export function nonFiniteParamsError(node: ProblemNode, k: number, params: Tree,
  */
 export function nonFiniteLossError(node: ProblemNode, k: number, loss: number): Error {
   const own = { name: node.name, max: magnitude(node.problem.params).max };
+  // Read when the loss is: after later updates when it was kept unread, the largest finite |value| now.
   const uppers = node.uppers.map((u) => ({ name: u.name, max: magnitude(u.problem.params).max }));
   const largest = [own, ...uppers].reduce((a, b) => (b.max > a.max ? b : a));
   const deferred = node.lowers.filter((l) => l.problem.deferred).map((l) => `'${l.name}'`);

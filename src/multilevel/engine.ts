@@ -9,6 +9,7 @@ import type { AnyProblem, Problem } from './problem.js';
 import { DEFAULT_UNROLLED_MEMORY_LIMIT, type UnrolledMemoryPlan } from './memoryPlan.js';
 import { type Program, type ProblemNode, buildProgram } from './program.js';
 import { type StepReport, catchUp, totalGradient, trainStep } from './trainStep.js';
+import { UnreadLosses } from './unreadLosses.js';
 
 /** Early stopping on a validation metric. */
 export interface EarlyStopping {
@@ -121,6 +122,7 @@ export class Engine {
   private completed = 0;
   private readonly draws: [string, number][] = [];
   private readonly tallies = new Map<ProblemNode, SkipTally>();
+  private readonly unread = new UnreadLosses();
 
   constructor({ problems, dependencies, config }: EngineOptions) {
     if (!Array.isArray(problems) || problems.length === 0) throw new Error('Engine: problems must be a non-empty array of Problem');
@@ -196,7 +198,12 @@ export class Engine {
     checkInteger('Engine.stepOnly', 'count', count, { min: 0 });
     const node = this.node(name);
     this.tallies.clear();
-    for (let i = 0; i < count; i++) await this.step(node, false);
+    try {
+      for (let i = 0; i < count; i++) await this.step(node, false);
+      await this.unread.read();
+    } finally {
+      this.unread.dispose();
+    }
     this.checkSkips();
   }
 
@@ -216,20 +223,32 @@ export class Engine {
     for (const [node, t] of this.tallies) checkSkips(node, t);
   }
 
-  /** One training step of `node`, then the parents' steps it makes ready. */
+  /**
+   * One training step of `node`, then the parents' steps it makes ready. Its loss is read later,
+   * with others ({@link UnreadLosses}); its events keep their order in the same queue.
+   */
   private async step(node: ProblemNode, propagate = true): Promise<void> {
-    const report = await trainStep(node, propagate && node.problem.deferred, this.events.has('step'));
+    const iteration = this.iteration;
+    const report = await trainStep(node, propagate && node.problem.deferred, this.events.has('step'), {
+      unread: this.unread,
+      updated: (step, loss, metrics) => {
+        this.lastLoss[node.name] = loss;
+        this.events.emit({ type: 'step', iteration, problem: node.name, step, loss, metrics });
+      },
+    });
     if (report.kind === 'pending') return;
     if (report.kind === 'skip' || report.kind === 'update') this.tally(node, report.kind === 'skip' ? report : null);
     if (report.kind === 'skip') {
-      this.events.emit({ type: 'skip', iteration: this.iteration, problem: node.name, step: report.step, lossScale: report.lossScale });
+      const { step, lossScale } = report;
+      this.later(() => this.events.emit({ type: 'skip', iteration, problem: node.name, step, lossScale }));
       return;
     }
-    if (report.kind === 'update') {
-      this.lastLoss[node.name] = report.loss;
-      this.events.emit({ type: 'step', iteration: this.iteration, problem: node.name, step: report.step, loss: report.loss, metrics: report.metrics });
-    }
     if (propagate) await this.afterUpdate(node);
+  }
+
+  /** Runs `fn` once the values kept before it are read (an event keeping its place in order). */
+  private later(fn: () => void): void {
+    this.unread.push({ values: null, settle: fn });
   }
 
   /** Whether `node`'s update count lets its parents step: past warm-up, every `unrollSteps`. */
@@ -272,9 +291,13 @@ export class Engine {
         for (const leaf of leaves) await this.step(leaf);
         this.completed++;
         const schedule = this.config.checkpoint;
-        if (schedule !== undefined && this.completed % schedule.every === 0) await schedule.save(this.checkpoint());
-        if (this.events.has('iteration')) this.events.emit({ type: 'iteration', iteration: it, total: iterations, losses: this.lastLoss });
+        if (schedule !== undefined && this.completed % schedule.every === 0) {
+          await this.unread.read();
+          await schedule.save(this.checkpoint());
+        }
+        if (this.events.has('iteration')) this.later(() => this.events.emit({ type: 'iteration', iteration: it, total: iterations, losses: this.lastLoss }));
         if (validation === undefined || validEvery === undefined || it % validEvery !== 0) continue;
+        await this.unread.read();
         this.materialize();
         const metrics = await validation(this);
         validations.push({ iteration: it, metrics });
@@ -286,15 +309,19 @@ export class Engine {
           best = m;
           stale = 0;
         } else if (++stale >= earlyStopping.patience) {
+          await this.unread.read();
           this.materialize();
           this.checkSkips();
           return { iterations: it, validations, stoppedEarly: true };
         }
       }
+      await this.unread.read();
       this.materialize();
       this.checkSkips();
       return { iterations, validations, stoppedEarly: false };
     } finally {
+      // Read above on every normal exit; on an error, what is left unread is dropped.
+      this.unread.dispose();
       detach?.();
     }
   }
@@ -372,6 +399,7 @@ export class Engine {
 
   /** Frees every problem's tensors. */
   dispose(): void {
+    this.unread.dispose();
     for (const node of this.program.nodes.values()) node.problem.dispose();
   }
 }

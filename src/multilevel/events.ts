@@ -1,7 +1,11 @@
 /**
  * What an {@link Engine} reports while it runs, as a discriminated union on `type`. Subscribe with
  * `engine.on(type, listener)`; the JSON-lines logger and the CLI's progress bar are listeners.
- * Listeners run synchronously, in subscription order, at the point the event happens.
+ * Listeners run synchronously, in subscription order. Events come in the order things happened,
+ * but late: an update's loss stays on the device until the engine reads it with the others (at the
+ * next top-level update, every 256 updates, and at validation, checkpoints and the end of a run;
+ * see `UnreadLosses`), and the `step`, `skip` and `iteration` events queued meanwhile are emitted
+ * then. A top-level problem's `step` event comes right after its update.
  */
 export type EngineEvent =
   /** A problem made an optimizer update. */

@@ -41,9 +41,9 @@ export interface GradientOracle<B = unknown> {
   readonly differentiable: boolean;
   /**
    * The loss and `grad_w (scale F)` on `batch`. With `metrics`, the training step's metrics are
-   * read into it (host reads: only when someone listens).
+   * kept into it (numbers, or kept scalar tensors the caller frees; read with the update's loss).
    */
-  gradient(w: Tree, theta: readonly Tree[], batch: B, scale?: number, metrics?: Record<string, number>): OracleGradient;
+  gradient(w: Tree, theta: readonly Tree[], batch: B, scale?: number, metrics?: Record<string, number | tf.Tensor>): OracleGradient;
   /** `d^2F/dw^2 u`. */
   hessianVector(w: Tree, theta: readonly Tree[], batch: B, u: Tree): Tree;
   /** `(d^2F/dtheta dw) x`, one tree per upper. */
@@ -71,7 +71,7 @@ export function localOracle<B>(objective: ProblemObjective<B>): GradientOracle<B
       const { leaves, def } = treeFlatten(w);
       const { value, grads } = gradients(() => {
         const r = objective(treeUnflatten(def, leaves), theta, batch);
-        if (metrics !== undefined) for (const [k, v] of Object.entries(r.metrics)) metrics[k] = typeof v === 'number' ? v : (v.dataSync()[0] as number);
+        if (metrics !== undefined) for (const [k, v] of Object.entries(r.metrics)) keepMetric(metrics, k, v);
         return scale === 1 ? r.loss : tf.mul(r.loss, scale);
       }, leaves);
       const loss = scale === 1 ? value : tf.div(value, scale);
@@ -81,4 +81,14 @@ export function localOracle<B>(objective: ProblemObjective<B>): GradientOracle<B
     hessianVector: (w, theta, batch, u) => hvp((x: Tree) => objective(x, theta, batch).loss, w, u),
     mixedVector: (w, theta, batch, x) => mixedHvp((th: Tree[], ww: Tree) => objective(ww, th, batch).loss, theta as Tree[], w, x),
   };
+}
+
+/**
+ * Stores metric `k` in `metrics`: a number as it is, a tensor as a kept clone (read later with the
+ * update's loss, not here: no host read inside the step). A later micro-batch's value replaces it.
+ */
+function keepMetric(metrics: Record<string, number | tf.Tensor>, k: string, v: number | tf.Tensor): void {
+  const prev = metrics[k];
+  if (prev !== undefined && typeof prev !== 'number') prev.dispose();
+  metrics[k] = typeof v === 'number' ? v : tf.keep(tf.clone(v));
 }

@@ -1,4 +1,5 @@
 import { storedGradient } from '../precision/mixedPrecision.js';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { Tree } from '../tree/tree.js';
 import { objectiveOf } from './evaluate.js';
 import type { Graph } from './graph.js';
@@ -36,7 +37,7 @@ export interface ProblemNode {
   /** Its hypergradient method, built from its options. */
   readonly method: HypergradientMethod;
   /** Its pure inner step at loss scale `scale`; with `metrics`, each gradient reads the step's metrics into it. */
-  stepAt(scale: number, metrics?: Record<string, number>): StepDefinition;
+  stepAt(scale: number, metrics?: Record<string, number | tf.Tensor>): StepDefinition;
   /** One recorded update replayed: `(w, s, theta) -> (w', s')` (see `InnerLoopView.step`). */
   readonly replayStep: (w: Tree, s: Tree, theta: readonly Tree[], recorded: RecordedStep<unknown>) => [Tree, Tree];
 }
@@ -82,7 +83,7 @@ export function buildProgram(problems: ReadonlyMap<string, Problem>, graph: Grap
       ...(problem.options.gradCallback ? { gradCallback: problem.options.gradCallback as (g: Tree) => Tree } : {}),
       ...(problem.options.paramCallback ? { paramCallback: problem.options.paramCallback as (p: Tree) => Tree } : {}),
     };
-    const make = (scale: number, metrics?: Record<string, number>): StepDefinition => ({
+    const make = (scale: number, metrics?: Record<string, number | tf.Tensor>): StepDefinition => ({
       gradient: storedGradient((s: number, w: Tree, theta: readonly Tree[], b: unknown) => node.oracle.gradient(w, theta, b, s, metrics), problem.precision, scale),
       ...rule,
     });

@@ -1,9 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type SkipCause, isMixed, mixedPrecisionUpdate, nonFiniteCount } from '../precision/mixedPrecision.js';
 import { type Tree, tidyTree, treeDispose } from '../tree/tree.js';
+import { treeSize } from '../tree/treeMath.js';
 import { replayInnerLoop } from './hypergradients/unrolled.js';
-import { nonFiniteLossError, nonFiniteParamsError } from './diagnose.js';
-import { disposeExcept, innerStep } from './innerStep.js';
+import { nonFiniteLossError, nonFiniteParamsError, unreadUpdateError } from './diagnose.js';
+import { type StepOutcome, disposeExcept, innerStep } from './innerStep.js';
+import type { UnreadLosses } from './unreadLosses.js';
+import type { Snapshot } from '../precision/snapshot.js';
 import type { ProblemNode } from './program.js';
 import { batchOf, innerLoopOf } from './response.js';
 
@@ -13,21 +16,36 @@ export type StepReport =
   | { kind: 'pending' }
   /** Recorded a deferred update (computed later, inside the parents' objectives). */
   | { kind: 'deferred'; step: number }
-  /** Made update `step` (1-based count after it) with this mean loss and metrics. */
-  | { kind: 'update'; step: number; loss: number; metrics: Record<string, number> }
+  /** Made update `step` (1-based count after it); its loss and metrics are reported once read. */
+  | { kind: 'update'; step: number }
   /** Skipped a non-finite update (mixed precision) for `cause`; the loss scale is now `lossScale`. */
   | { kind: 'skip'; step: number; lossScale: number | null; cause: SkipCause };
+
+/** Where a training step's numbers go: the engine's queue of unread values, and who hears of each update once read. */
+export interface StepSink {
+  /** The engine's unread values. */
+  unread: UnreadLosses;
+  /** Update `step` of the problem had this mean loss and these metrics (called in order, once read). */
+  updated: (step: number, loss: number, metrics: Record<string, number>) => void;
+}
 
 /**
  * One training step of `node`'s problem: draws a batch and, once `gradientAccumulation`
  * micro-batches are in, makes one update with the pure inner step (through mixed precision's
  * wrapper), commits it and records it in the inner loop. A deferred problem (`defer`) only records
- * the update. With `metrics`, the training step's metrics are read (host reads). An update whose
- * loss or resulting parameters are not finite throws, naming this problem and the cause (the loss
- * and the parameters' finiteness are read together, one host read).
+ * the update. With `metrics`, the training step's metrics are kept for the report.
+ *
+ * No synchronous host read: the update's loss and the counts of non-finite entries in its new
+ * parameters and its gradient stay on the device in `sink.unread`, read in batches (one
+ * `await data()`). A top-level update (a problem no unfrozen problem waits on) first reads
+ * everything kept and its own numbers, before it commits: an update whose loss or parameters are
+ * not finite throws, naming this problem and the cause (recomputing its gradient to tell a
+ * non-finite gradient from an overflow). A lower problem's update is committed at once and
+ * checked when read, from the counts kept with it (the same errors, naming it and the update).
  */
-export async function trainStep(node: ProblemNode, defer: boolean, metrics: boolean): Promise<StepReport> {
+export async function trainStep(node: ProblemNode, defer: boolean, metrics: boolean, sink: StepSink): Promise<StepReport> {
   const { problem } = node;
+  const { unread } = sink;
   problem.beginInnerLoop();
   const batch = await problem.nextBatch();
   const stream = problem.stream;
@@ -41,34 +59,81 @@ export async function trainStep(node: ProblemNode, defer: boolean, metrics: bool
     problem.updates++;
     return { kind: 'deferred', step: problem.updates };
   }
-  catchUp(node);
-  const theta = node.uppers.map((u) => u.problem.params);
-  const snapshot = problem.loop.snapshot(problem.params, problem.optimizerState);
-  const read: Record<string, number> = {};
+  const readNow = node.parents.length === 0 || unread.full;
+  const read: Record<string, number | tf.Tensor> = {};
+  const dropMetrics = () => tf.dispose(Object.values(read).filter((v): v is tf.Tensor => typeof v !== 'number'));
+  let outcome: StepOutcome | null;
+  let snapshot: Snapshot | null;
+  let current: Tree[] = [];
   const scaleNow = problem.scaler?.scale ?? 1;
-  const mixed = isMixed(problem.precision);
-  const current: Tree[] = [problem.params, problem.optimizerState];
-  const { outcome, scaler, skipped } = mixedPrecisionUpdate(problem.precision, problem.scaler, (scale) =>
-    innerStep(node.stepAt(scale, metrics ? read : undefined), problem.params, problem.optimizerState, batches, theta, k, { keepGradient: mixed }),
-  (o) => disposeExcept([o.loss, o.params, o.state, o.grads ?? []], current));
-  problem.scaler = scaler;
-  if (outcome === null) return { kind: 'skip', step: k, lossScale: scaler?.scale ?? null, cause: skipped ?? 'loss' };
-  const [loss, badParams] = tf.tidy(() => tf.stack([outcome.loss, nonFiniteCount(outcome.params)]).dataSync()) as unknown as [number, number];
-  if (outcome.grads !== undefined) disposeExcept([outcome.grads], [...current, outcome.params, outcome.state]);
-  if (!Number.isFinite(loss) || badParams !== 0) {
-    const params = outcome.params;
-    disposeExcept([outcome.loss, outcome.state], current);
-    try {
-      throw Number.isFinite(loss) ? nonFiniteParamsError(node, k, params, batches, theta) : nonFiniteLossError(node, k, loss);
-    } finally {
-      disposeExcept([params], current);
+  try {
+    catchUp(node);
+    const theta = node.uppers.map((u) => u.problem.params);
+    snapshot = problem.loop.snapshot(problem.params, problem.optimizerState);
+    const mixed = isMixed(problem.precision);
+    current = [problem.params, problem.optimizerState];
+    const r = mixedPrecisionUpdate(problem.precision, problem.scaler, (scale) =>
+      innerStep(node.stepAt(scale, metrics ? read : undefined), problem.params, problem.optimizerState, batches, theta, k, { keepGradient: mixed || !readNow }),
+    (o) => disposeExcept([o.loss, o.params, o.state, o.grads ?? []], current));
+    problem.scaler = r.scaler;
+    outcome = r.outcome;
+    if (outcome === null) {
+      dropMetrics();
+      return { kind: 'skip', step: k, lossScale: r.scaler?.scale ?? null, cause: r.skipped ?? 'loss' };
     }
+  } catch (e) {
+    dropMetrics();
+    // An earlier update's unread non-finite values are the likelier cause: they throw first.
+    if (unread.size > 0) await unread.read();
+    throw e;
   }
-  outcome.loss.dispose();
-  problem.commit(outcome.params, outcome.state);
-  problem.loop.push({ batches, step: k, scale: scaleNow }, snapshot);
+  const out = outcome;
+  const stats = tf.tidy(() => tf.stack([out.loss, nonFiniteCount(out.params), ...(readNow ? [] : [nonFiniteCount(out.grads ?? [])])]));
+  if (out.grads !== undefined) disposeExcept([out.grads], [...current, out.params, out.state]);
+  out.loss.dispose();
+  if (readNow) {
+    let values: readonly number[] = [];
+    let m: Record<string, number> = {};
+    unread.push({ values: stats, metrics: read, settle: (v, mv) => { values = v; m = mv; } });
+    try {
+      await unread.read();
+    } catch (e) {
+      disposeExcept([out.params, out.state], current);
+      throw e;
+    }
+    const [loss, badParams] = values as [number, number];
+    if (!Number.isFinite(loss) || badParams !== 0) {
+      const params = out.params;
+      disposeExcept([out.state], current);
+      try {
+        throw Number.isFinite(loss) ? nonFiniteParamsError(node, k, params, batches, node.uppers.map((u) => u.problem.params)) : nonFiniteLossError(node, k, loss);
+      } finally {
+        disposeExcept([params], current);
+      }
+    }
+    commit(node, out, batches, k, scaleNow, snapshot);
+    sink.updated(problem.updates, loss, m);
+    return { kind: 'update', step: problem.updates };
+  }
+  const size = treeSize(out.params);
+  commit(node, out, batches, k, scaleNow, snapshot);
+  const step = problem.updates;
+  unread.push({
+    values: stats, metrics: read,
+    settle: ([loss, badParams, badGrads], m) => {
+      if (!Number.isFinite(loss as number) || badParams !== 0) throw unreadUpdateError(node, k, loss as number, badParams as number, size, badGrads as number);
+      sink.updated(step, loss as number, m);
+    },
+  });
+  return { kind: 'update', step };
+}
+
+/** Commits update `k` of `node` and records it in its inner loop. */
+function commit(node: ProblemNode, out: StepOutcome, batches: unknown[], k: number, scale: number, snapshot: Snapshot | null): void {
+  const { problem } = node;
+  problem.commit(out.params, out.state);
+  problem.loop.push({ batches, step: k, scale }, snapshot);
   problem.updates++;
-  return { kind: 'update', step: problem.updates, loss, metrics: read };
 }
 
 /**
