@@ -53,7 +53,12 @@ export {
 } from './optim/transforms.js';
 export { sgd, adam, adamW, rmsprop, type SgdOptions, type AdamOptions, type RmspropOptions } from './optim/optimizers.js';
 export { constantSchedule, stepSchedule, cosineSchedule, linearWarmup } from './optim/schedules.js';
-export { solveCg, solveNeumann, solveFixedPoint, type MatVec, type LinearSolver, type SolverOptions } from './implicit/linearSolvers.js';
+export {
+  solveCg, solveNeumann, solveFixedPoint, solveCgVector, solveNeumannVector, solveFixedPointVector, CG_FLOOR, STOP_TEST_EVERY,
+  type MatVec, type VectorMatVec, type LinearSolver, type SolverOptions,
+} from './implicit/linearSolvers.js';
+export { flatLayout, flatMatVec, vdot, type FlatLayout } from './implicit/flatVector.js';
+export { syncReadsCheap } from './backend/syncReads.js';
 export {
   Problem, ImplicitProblem, IterativeProblem, type AnyProblem, type ProblemOptions, type ProblemOptionsBase, type TrainingStep, type StepContext, type StepResult, type Module, type StepOutput, type ProblemRole,
 } from './multilevel/problem.js';
