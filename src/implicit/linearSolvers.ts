@@ -25,7 +25,7 @@ export const CG_FLOOR = 1e-6;
  */
 export const STOP_TEST_EVERY = 5;
 
-/** Whether a solver that may stop early reads its stopping flag `live` before iteration `k`, and it says stop. */
+/** Whether a solver that may stop early reads its stopping flag `live` (0 once stopped) before iteration `k`, and it says stop. */
 function stoppedAt(k: number, live: tf.Tensor, readEvery: number): boolean {
   return readEvery > 0 && k > 0 && k % readEvery === 0 && live.dataSync()[0] === 0;
 }
@@ -64,7 +64,7 @@ export function solveCg(matvec: MatVec, b: Tree, options: SolverOptions & { damp
  * convergence divide vanishing numbers, noise eagerly and NaN under differentiation) or
  * `p_k^T A p_k = 0`. Negative curvature does not stop it: on an indefinite `A` it is the textbook
  * iteration, truncated. The stopping test never reads the host each iteration: a `live` flag on
- * the device masks `alpha` (and the direction update) to 0 once it stops, so the iterates stay
+ * the device (a 0/1 scalar) masks `alpha` and `beta` to 0 once it stops, so the iterates stay
  * put without a division by 0; on cpu, wasm and tensorflow the flag is read every
  * {@link STOP_TEST_EVERY} iterations to end the loop early (one scalar read), and on webgpu and webgl
  * never: all `iterations` products run.
@@ -75,27 +75,30 @@ export function solveCgVector(A: VectorMatVec, b: tf.Tensor1D, options: SolverOp
   const op = damping === 0 ? A : (v: tf.Tensor1D) => tf.tidy(() => tf.add(A(v), tf.mul(v, damping)) as tf.Tensor1D);
   return tf.tidy(() => {
     const one = tf.scalar(1);
-    const zero = tf.scalar(0);
     let x: tf.Tensor1D = tf.zerosLike(b);
     let r: tf.Tensor1D = b;
     let p: tf.Tensor1D = b;
     let rr = vdot(r, r);
     const stop = tf.mul(rr, Math.max(tolerance, CG_FLOOR) ** 2);
-    // Not `rr > stop`: a NaN residual stays live, so NaN reaches the answer instead of a silent 0.
-    let live = tf.logicalNot(tf.lessEqual(rr, stop));
+    // The gate: 1 while live, 0 once stopped; a NaN residual stays live (NaN reaches the answer, never
+    // a silent 0). Arithmetic on scalars, not tf.where (which clones each of its inputs to broadcast).
+    const above = (v: tf.Scalar) => tf.cast(tf.logicalNot(tf.lessEqual(v, stop)), 'float32');
+    let live = above(rr);
     for (let k = 0; k < iterations; k++) {
       if (stoppedAt(k, live, readEvery)) break;
       const ap = op(p);
       const pap = vdot(p, ap);
-      live = tf.logicalAnd(live, tf.notEqual(pap, zero));
-      const alpha = tf.where(live, tf.div(rr, tf.where(live, pap, one)), zero);
+      const on = tf.mul(live, tf.cast(tf.notEqual(pap, 0), 'float32'));
+      const off = tf.sub(one, on);
+      // Stopped: alpha = 0 / 1 and beta = 0 / 1, so x and r stay and p = r; no 0 / 0, also under differentiation.
+      const alpha = tf.div(tf.mul(rr, on), tf.add(tf.mul(pap, on), off));
       x = tf.add(x, tf.mul(p, alpha));
       r = tf.sub(r, tf.mul(ap, alpha));
       const rrNext = vdot(r, r);
-      const beta = tf.where(live, tf.div(rrNext, tf.where(live, rr, one)), zero);
+      const beta = tf.div(tf.mul(rrNext, on), tf.add(tf.mul(rr, on), off));
       p = tf.add(r, tf.mul(p, beta));
       rr = rrNext;
-      live = tf.logicalAnd(live, tf.logicalNot(tf.lessEqual(rr, stop)));
+      live = tf.mul(on, above(rr));
     }
     return x;
   });
