@@ -54,7 +54,7 @@ export interface ExtraState {
  * last, or continues from `checkpoint.from` (the engine restored, the history kept): the same
  * history as a run never stopped (wall times aside). `run.onHistory` gets each entry as recorded.
  */
-export async function trackOuterSteps(engine: Engine, outerSteps: number, validationLoss: () => number, every = 1,
+export async function trackOuterSteps(engine: Engine, outerSteps: number, validationLoss: () => number | Promise<number>, every = 1,
   onOuterStep?: ProblemRunOptions['onOuterStep'], run: Pick<ProblemRunOptions, 'checkpoint' | 'onHistory'> & { extra?: ExtraState } = {}):
   Promise<Pick<ProblemReport<unknown>, 'history' | 'peakBytes' | 'secondsPerOuterStep'>> {
   const { checkpoint, onHistory, extra } = run;
@@ -72,7 +72,7 @@ export async function trackOuterSteps(engine: Engine, outerSteps: number, valida
     await engine.run();
     peakBytes = Math.max(peakBytes, tf.memory().numBytes);
     if (s % every === 0) {
-      const entry = { step: s, seconds: (performance.now() - t0) / 1000, validationLoss: validationLoss() };
+      const entry = { step: s, seconds: (performance.now() - t0) / 1000, validationLoss: await validationLoss() };
       history.push(entry);
       onHistory?.(entry);
     }

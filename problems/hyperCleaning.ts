@@ -88,8 +88,16 @@ type Linear = { w: tf.Tensor2D; b: tf.Tensor1D };
 type Batch = { x: tf.Tensor2D; y: tf.Tensor1D };
 
 const logits = (p: Linear, x: tf.Tensor2D) => tf.add(tf.matMul(x, p.w), p.b) as tf.Tensor2D;
-const accuracy = (p: Linear, b: Batch) =>
-  tf.tidy(() => tf.mean(tf.cast(tf.equal(tf.argMax(logits(p, b.x), 1), b.y), 'float32')).dataSync()[0] as number);
+/** A tensor's values, read asynchronously (the read every backend allows, webgpu in Node included), then freed. */
+async function values(t: tf.Tensor): Promise<Float32Array> {
+  try {
+    return (await t.data()) as Float32Array;
+  } finally {
+    t.dispose();
+  }
+}
+const accuracy = async (p: Linear, b: Batch) =>
+  (await values(tf.tidy(() => tf.mean(tf.cast(tf.equal(tf.argMax(logits(p, b.x), 1), b.y), 'float32')))))[0] as number;
 
 function batchOf(d: Digits, labels = d.y): Batch {
   return { x: tf.tensor2d(d.x, [d.n, 784]), y: tf.tensor1d(labels, 'int32') };
@@ -114,7 +122,7 @@ async function baselineAccuracy(train: Batch, test: Batch, steps: number, lr: nu
   tf.dispose([w0.w, w0.b]); // the problem holds a copy
   const engine = new Engine({ problems: [problem], dependencies: {}, config: { iterations: steps } });
   await engine.run();
-  const acc = accuracy(problem.params, test);
+  const acc = await accuracy(problem.params, test);
   engine.dispose();
   return acc;
 }
@@ -164,15 +172,15 @@ export async function hyperCleaning(o: HyperCleaningOptions = {}): Promise<Hyper
   const innerLr = learningRate(o.learningRates, 'classifier', o.innerLr ?? 0.5);
   const d = noisyMnist(o);
   const { classifier, weights, engine } = program(d, method, o);
-  const validCe = () => tf.tidy(() => sparseSoftmaxCrossEntropy(d.validB.y, logits(classifier.params, d.validB.x)).dataSync()[0] as number);
+  const validCe = async () => (await values(tf.tidy(() => sparseSoftmaxCrossEntropy(d.validB.y, logits(classifier.params, d.validB.x)))))[0] as number;
   const tracked = await trackOuterSteps(engine, outerSteps, validCe, 1, o.onOuterStep, o);
   o.onFinalState?.({
-    classifier: { w: Array.from(classifier.params.w.dataSync()), b: Array.from(classifier.params.b.dataSync()) },
-    lambda: Array.from(weights.params.dataSync()),
+    classifier: { w: Array.from(await classifier.params.w.data()), b: Array.from(await classifier.params.b.data()) },
+    lambda: Array.from(await weights.params.data()),
   });
-  const testAccuracy = accuracy(classifier.params, d.testB);
-  const validationLoss = validCe();
-  const w = tf.tidy(() => tf.sigmoid(weights.params).dataSync());
+  const testAccuracy = await accuracy(classifier.params, d.testB);
+  const validationLoss = await validCe();
+  const w = await values(tf.tidy(() => tf.sigmoid(weights.params)));
   let flagged = 0;
   let hits = 0;
   d.corrupted.forEach((c, i) => {
