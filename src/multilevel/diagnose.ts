@@ -49,27 +49,28 @@ export function nonFiniteParamsError(node: ProblemNode, k: number, params: Tree,
   return paramsError(node, head, g.bad, ` (largest |g| = ${g.max.toPrecision(3)})`);
 }
 
-/** The error text for non-finite parameters whose gradient had `badGrads` non-finite entries. */
-function paramsError(node: ProblemNode, head: string, badGrads: number, largest: string): Error {
+/** The error text for non-finite parameters whose gradient had `badGrads` non-finite entries (null: some, not counted). */
+function paramsError(node: ProblemNode, head: string, badGrads: number | null, largest: string): Error {
+  const count = badGrads === null ? '' : ` (${badGrads} entries)`;
   if (badGrads === 0) return new Error(`${head}, from a finite gradient${largest}: the step overflowed; ${lowerLearningRate(node.name)}`);
   if (node.lowers.length > 0) {
     const through = node.lowers.map((l) => `'${l.name}' (${l.problem.config.hypergradient.method})`).join(', ');
-    return new Error(`${head}: its gradient is not finite (${badGrads} entries); it holds the hypergradients through ${through}: check their config.hypergradient ` +
+    return new Error(`${head}: its gradient is not finite${count}; it holds the hypergradients through ${through}: check their config.hypergradient ` +
       '(e.g. the alpha of neumann or fixedPoint must be below 2 / lambda_max of that problem\'s Hessian), then the data and the training step');
   }
-  return new Error(`${head}: its gradient on this batch is not finite (${badGrads} entries): check the data and the training step`);
+  return new Error(`${head}: its gradient on this batch is not finite${count}: check the data and the training step`);
 }
 
 /**
  * The error for update `k` of `node` found non-finite when its numbers were read, after later
- * updates (the engine reads them in batches; see {@link UnreadLosses}): its loss, and the counts
- * of non-finite entries in its new parameters (`badParams` of `size`) and in its gradient
- * (`badGrads`), kept on the device with the update. The same texts as {@link nonFiniteParamsError}
- * and {@link nonFiniteLossError}, without what would need the state before the update.
+ * updates (the engine reads them in batches; see {@link UnreadLosses}): its loss, and whether its
+ * new parameters and its gradient held an Inf or NaN (flags kept on the device with the update;
+ * `gradientBad`). The same texts as {@link nonFiniteParamsError} and {@link nonFiniteLossError},
+ * without what would need the state before the update (entry counts, magnitudes).
  */
-export function unreadUpdateError(node: ProblemNode, k: number, loss: number, badParams: number, size: number, badGrads: number): Error {
+export function unreadUpdateError(node: ProblemNode, k: number, loss: number, gradientBad: boolean): Error {
   if (!Number.isFinite(loss)) return nonFiniteLossError(node, k, loss);
-  return paramsError(node, `problem '${node.name}': update ${k} made its parameters non-finite (${badParams} of ${size} entries are Inf or NaN)`, badGrads, '');
+  return paramsError(node, `problem '${node.name}': update ${k} made its parameters non-finite (entries are Inf or NaN)`, gradientBad ? null : 0, '');
 }
 
 /**

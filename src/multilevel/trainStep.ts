@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type SkipCause, isMixed, mixedPrecisionUpdate, nonFiniteCount } from '../precision/mixedPrecision.js';
+import { type SkipCause, isMixed, mixedPrecisionUpdate, nonFiniteFlag } from '../precision/mixedPrecision.js';
 import { type Tree, tidyTree, treeDispose } from '../tree/tree.js';
-import { treeSize } from '../tree/treeMath.js';
 import { replayInnerLoop } from './hypergradients/unrolled.js';
 import { nonFiniteLossError, nonFiniteParamsError, unreadUpdateError } from './diagnose.js';
 import { type StepOutcome, disposeExcept, innerStep } from './innerStep.js';
@@ -88,7 +87,7 @@ export async function trainStep(node: ProblemNode, defer: boolean, metrics: bool
     throw e;
   }
   const out = outcome;
-  const stats = tf.tidy(() => tf.stack([out.loss, nonFiniteCount(out.params), ...(readNow ? [] : [nonFiniteCount(out.grads ?? [])])]));
+  const stats = tf.tidy(() => tf.stack([out.loss, nonFiniteFlag(out.params), ...(readNow ? [] : [nonFiniteFlag(out.grads ?? [])])]));
   if (out.grads !== undefined) disposeExcept([out.grads], [...current, out.params, out.state]);
   out.loss.dispose();
   if (readNow) {
@@ -115,13 +114,12 @@ export async function trainStep(node: ProblemNode, defer: boolean, metrics: bool
     sink.updated(problem.updates, loss, m);
     return { kind: 'update', step: problem.updates };
   }
-  const size = treeSize(out.params);
   commit(node, out, batches, k, scaleNow, snapshot);
   const step = problem.updates;
   unread.push({
     values: stats, metrics: read,
     settle: ([loss, badParams, badGrads], m) => {
-      if (!Number.isFinite(loss as number) || badParams !== 0) throw unreadUpdateError(node, k, loss as number, badParams as number, size, badGrads as number);
+      if (!Number.isFinite(loss as number) || badParams !== 0) throw unreadUpdateError(node, k, loss as number, badGrads !== 0);
       sink.updated(step, loss as number, m);
     },
   });

@@ -68,7 +68,7 @@ export class UnreadLosses {
     let flat: Float32Array | Int32Array | Uint8Array = new Float32Array(0);
     try {
       if (parts.length > 0) {
-        const all = tf.tidy(() => tf.concat(parts.map((p) => tf.reshape(tf.cast(p, 'float32'), [p.size]))));
+        const all = tf.tidy(() => tf.concat(parts.map(asFloatVector)));
         try {
           flat = (await all.data()) as Float32Array;
         } finally {
@@ -92,6 +92,12 @@ export class UnreadLosses {
     for (const e of this.entries) disposeEntry(e);
     this.entries = [];
   }
+}
+
+/** `t` as a float32 vector (no kernel when it is one already). */
+function asFloatVector(t: tf.Tensor): tf.Tensor {
+  const f = t.dtype === 'float32' ? t : tf.cast(t, 'float32');
+  return f.rank === 1 ? f : tf.reshape(f, [f.size]);
 }
 
 function disposeEntry(e: UnreadEntry): void {

@@ -57,6 +57,19 @@ export function nonFiniteCount(t: Tree): tf.Scalar {
   });
 }
 
+/**
+ * A scalar that is 0 when every entry of `t` is finite and NaN otherwise: `sum_i sum(x_i * 0)`
+ * (`Inf * 0` and `NaN * 0` are NaN, a finite `x * 0` is exactly 0). Two kernels per leaf where
+ * {@link nonFiniteCount} takes four: the engine keeps one per update (no host read).
+ */
+export function nonFiniteFlag(t: Tree): tf.Scalar {
+  return tf.tidy(() => {
+    const leaves = treeFlatten(t).leaves.filter((x) => x.dtype === 'float32');
+    const flags = leaves.map((x) => tf.sum(tf.mul(x, 0)));
+    return (flags.length === 0 ? tf.scalar(0) : flags.length === 1 ? flags[0] : tf.addN(flags)) as tf.Scalar;
+  });
+}
+
 /** Which part of an update is not finite: its loss, else its gradient, else null (one host read). */
 export function nonFiniteParts(loss: tf.Scalar, grads: Tree): SkipCause | null {
   const [l, g] = tf.tidy(() => tf.stack([nonFiniteCount(loss), nonFiniteCount(grads)]).dataSync());

@@ -13,7 +13,7 @@ describe('unread losses: a lower update found non-finite when read later', () =>
     await useBackend('wasm');
     const before = tf.memory().numTensors;
     const t = toyBilevel({ innerLr: 1e38 });
-    await expect(t.engine.run()).rejects.toThrow(/problem 'inner': update 0 made its parameters non-finite \(2 of 3 entries are Inf or NaN\), from a finite gradient: the step overflowed; lower the learning rate of problem 'inner'/);
+    await expect(t.engine.run()).rejects.toThrow(/problem 'inner': update 0 made its parameters non-finite \(entries are Inf or NaN\), from a finite gradient: the step overflowed; lower the learning rate of problem 'inner'/);
     t.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
@@ -23,7 +23,7 @@ describe('unread losses: a lower update found non-finite when read later', () =>
     const before = tf.memory().numTensors;
     let calls = 0;
     const t = toyBilevel({ gradCallback: (g) => (calls++ === 2 ? tf.mul(g, Number.NaN) : g) });
-    await expect(t.engine.run()).rejects.toThrow(/problem 'inner': update 2 made its parameters non-finite \(3 of 3 entries are Inf or NaN\): its gradient on this batch is not finite \(3 entries\): check the data/);
+    await expect(t.engine.run()).rejects.toThrow(/problem 'inner': update 2 made its parameters non-finite \(entries are Inf or NaN\): its gradient on this batch is not finite: check the data/);
     t.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
