@@ -12,6 +12,11 @@ export interface TapeNode {
   /** Set on nodes hypergrad records itself (custom VJPs), whose backward is differentiable. */
   hypergradOp?: true;
   inputs: Record<string, tf.Tensor>;
+  /**
+   * Set on the identity nodes that link a saved tensor to its original (see `shareSavedTensors`):
+   * the backward pass hands the cotangent through unchanged, with no kernel.
+   */
+  passThrough?: true;
   /** All of the kernel's inputs, where `inputs` was pruned to those on a differentiated path. */
   allInputs?: Record<string, tf.Tensor>;
   outputs: tf.Tensor[];
@@ -145,6 +150,8 @@ export function shareSavedTensors(): void {
     const y = sharedView(e, t);
     if (y === null) return e.keep(e.clone(t));
     e.addTapeNode(e.state.activeScope.name, { x: t }, [y], identity, [], {});
+    const tape = (e.state as unknown as EngineState).activeTape;
+    if (tape !== null && tape.length > 0) (tape[tape.length - 1] as TapeNode).passThrough = true;
     return e.keep(y);
   });
   e.hypergradSharedSaves = true;

@@ -18,8 +18,10 @@ export function hvp<P extends Tree>(f: (params: P) => tf.Tensor, params: P, v: P
   const { leaves: [xs, vs], def } = flattenAligned('hvp (params, v)', [params, v]);
   const x = xs as tf.Tensor[];
   return tidyTree(() => {
-    const { values, grads } = vjpOf(() => gradients(() => f(treeUnflatten<P>(def, x)), x).grads, x, vs as tf.Tensor[]);
-    tf.dispose(values);
+    const { grads } = vjpOf(
+      () => gradients(() => f(treeUnflatten<P>(def, x)), x, undefined, { onlyDifferentiated: true }).grads,
+      x, vs as tf.Tensor[], { values: false },
+    );
     return treeUnflatten<P>(def, grads);
   });
 }
@@ -40,11 +42,10 @@ export function mixedHvp<X extends Tree, Y extends Tree>(f: (x: X, y: Y) => tf.T
   const { leaves: [ys, vl], def: ydef } = flattenAligned('mixedHvp (y, v)', [y, v]);
   const yl = ys as tf.Tensor[];
   return tidyTree(() => {
-    const { values, grads } = vjpOf(() => {
+    const { grads } = vjpOf(() => {
       const xt = treeUnflatten<X>(xf.def, xf.leaves);
-      return gradients(() => f(xt, treeUnflatten<Y>(ydef, yl)), yl).grads;
-    }, xf.leaves, vl as tf.Tensor[]);
-    tf.dispose(values);
+      return gradients(() => f(xt, treeUnflatten<Y>(ydef, yl)), yl, undefined, { onlyDifferentiated: true }).grads;
+    }, xf.leaves, vl as tf.Tensor[], { values: false });
     return treeUnflatten<X>(xf.def, grads);
   });
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type TapeNode, gradientDepth, recordTape, releaseTape } from './engineInternals.js';
+import { type TapeNode, gradientDepth, recordTape, releaseTape, sharedCopy, untracked } from './engineInternals.js';
 import { ruleStatus, supportedKernels, withNodeInputs } from './registry.js';
+import { cacheScope, notKept } from './valueCache.js';
 
 /**
  * The nodes of `tape` from index `start` on a path from any of `xs` to `y`, in tape order, with
@@ -85,8 +86,58 @@ function checkNodes(nodes: readonly TapeNode[], secondOrder: boolean): void {
   }
 }
 
-/** Reverse accumulation over `nodes` (tape order), seeded with `seeds[i]` at `ys[i]`. */
-function backprop(nodes: readonly TapeNode[], ys: readonly tf.Tensor[], seeds: readonly tf.Tensor[], keepIds: ReadonlySet<number>): Map<number, tf.Tensor> {
+/**
+ * While a backward pass computes a gradient it returns as-is for an outer gradient to differentiate
+ * (see `deferLeafValues`), the products recorded by {@link deferredValue}'s callers, else null.
+ */
+let deferring: { made: tf.Tensor[]; leaf: tf.Tensor } | null = null;
+
+/**
+ * For a recorded op (a `customVjp` whose backward pass does not read its outputs) about to compute
+ * its value: a placeholder of `shape` to record in place of the value, when the value is certain
+ * to be unused (it becomes a gradient that is returned only to be differentiated again, as a
+ * Hessian-vector product's inner gradient is), else null (compute it). The caller passes the op's
+ * output to {@link noteDeferred}; the backward pass checks that it was the thunk's result and
+ * recomputes the thunk, without placeholders, when it was consumed instead.
+ */
+export function deferredValue(shape: readonly number[]): tf.Tensor | null {
+  if (deferring === null) return null;
+  // Any values of the shape do; the leaf's own buffer, shared, costs no kernel and no memory.
+  if (tf.util.arraysEqual(deferring.leaf.shape, shape as number[])) return sharedCopy(deferring.leaf);
+  return untracked(() => tf.fill(shape as number[], 0));
+}
+
+/** Records `out`, an op's output whose value is a placeholder from {@link deferredValue}. */
+export function noteDeferred(out: tf.Tensor): void {
+  deferring?.made.push(out);
+}
+
+/**
+ * `thunk()`, or, with `defer`, `thunk()` with placeholder values for the recorded products that
+ * are its result: recomputed without them if one was consumed rather than returned.
+ */
+function leafGradient(thunk: () => tf.Tensor, leaf: tf.Tensor, defer: boolean): tf.Tensor {
+  if (!defer) return tf.tidy(thunk);
+  const prev = deferring;
+  const made: tf.Tensor[] = [];
+  deferring = { made, leaf };
+  let dx: tf.Tensor;
+  try {
+    dx = tf.tidy(thunk);
+  } finally {
+    deferring = prev;
+  }
+  if (made.length === 0 || (made.length === 1 && made[0] === dx)) return dx;
+  dx.dispose();
+  return tf.tidy(thunk);
+}
+
+/**
+ * Reverse accumulation over `nodes` (tape order), seeded with `seeds[i]` at `ys[i]`. With
+ * `deferLeaves`, the gradients of the `keepIds` tensors are wanted only as outputs of an outer
+ * gradient (their values unread): the products that end at them record placeholders.
+ */
+function backprop(nodes: readonly TapeNode[], ys: readonly tf.Tensor[], seeds: readonly tf.Tensor[], keepIds: ReadonlySet<number>, deferLeaves = false): Map<number, tf.Tensor> {
   const acc = new Map<number, tf.Tensor>();
   // Each intermediate gradient is freed once the node that produced its tensor has used it (peak
   // memory: the live frontier, not all). This holds inside a recording tape too: an outer backward
@@ -120,6 +171,24 @@ function backprop(nodes: readonly TapeNode[], ys: readonly tf.Tensor[], seeds: r
     const node = nodes[i] as TapeNode;
     const dys = node.outputs.map((o) => acc.get(o.id) ?? null) as tf.Tensor[];
     if (dys.every((d) => d === null)) continue;
+    if (node.passThrough === true) {
+      // A saved tensor's link to its original: the cotangent goes through as it is, no kernel.
+      const x = node.inputs.x as tf.Tensor | undefined;
+      const dy = dys[0] as tf.Tensor | null;
+      if (x !== undefined && dy !== null && dy.dtype === 'float32') {
+        const prev = acc.get(x.id);
+        const sum = prev === undefined ? dy : tf.add(prev, dy);
+        acc.set(x.id, sum);
+        hold(sum);
+        if (prev !== undefined) release(prev);
+        for (const o of node.outputs) {
+          if (keepIds.has(o.id)) continue;
+          release(acc.get(o.id));
+          acc.delete(o.id);
+        }
+        continue;
+      }
+    }
     const thunks = withNodeInputs(node.allInputs ?? node.inputs, () => (node.gradient as NonNullable<TapeNode['gradient']>)(dys));
     for (const key in node.inputs) {
       const thunk = thunks[key];
@@ -127,7 +196,7 @@ function backprop(nodes: readonly TapeNode[], ys: readonly tf.Tensor[], seeds: r
         throw new Error(`hypergrad: the gradient rule of '${node.kernelName}' gives no gradient for its input '${key}'`);
       }
       const x = node.inputs[key] as tf.Tensor;
-      const dx = tf.tidy(thunk);
+      const dx = leafGradient(thunk, x, deferLeaves && keepIds.has(x.id));
       if (dx.dtype !== 'float32' || !tf.util.arraysEqual(dx.shape, x.shape)) {
         throw new Error(
           `hypergrad: the gradient rule of '${node.kernelName}' gives input '${key}' a ${dx.dtype} ` +
@@ -157,6 +226,17 @@ function backprop(nodes: readonly TapeNode[], ys: readonly tf.Tensor[], seeds: r
   return acc;
 }
 
+/** Options of {@link gradients}. */
+export interface GradientsOptions {
+  /**
+   * The gradients are wanted only as outputs of an enclosing gradient, which differentiates them
+   * and never reads their values (a Hessian-vector product's inner gradient): the last product of
+   * each (`x^T dy` of a layer, the largest matMul of the pass) is recorded without being computed,
+   * its value a placeholder. Only while an outer gradient records; ignored otherwise.
+   */
+  onlyDifferentiated?: boolean;
+}
+
 /**
  * Reverse-mode differentiation of `f` with respect to `xs`, on tfjs's tape, with hypergrad's checks:
  * returns `y = f()` and `dy^T dy/dx_i` for each `x_i` (zeros where `y` does not depend on `x_i`).
@@ -169,6 +249,7 @@ export function gradients(
   f: () => tf.Tensor,
   xs: readonly tf.Tensor[],
   dy?: tf.Tensor,
+  options: GradientsOptions = {},
 ): { value: tf.Tensor; grads: tf.Tensor[] } {
   return tf.tidy(() => {
     const { values, grads } = pullBack(() => {
@@ -182,8 +263,10 @@ export function gradients(
       if (dy !== undefined && !tf.util.arraysEqual(dy.shape, y.shape)) {
         throw new Error(`hypergrad: cotangent has shape [${dy.shape}], expected the output's shape [${y.shape}]`);
       }
-      return [dy ?? tf.onesLike(y)];
-    });
+      // The default seed is a constant: recorded, an outer gradient would run back through the
+      // whole forward pass from it only to find a zero derivative.
+      return [dy ?? untracked(() => tf.ones(y.shape))];
+    }, options.onlyDifferentiated === true);
     return { value: (values as tf.Tensor[])[0] as tf.Tensor, grads };
   });
 }
@@ -230,13 +313,25 @@ export function vjpOf(
 
 /**
  * Records `f`, checks its path and runs the backward pass from the seeds `seedsFor(ys)`. Without
- * `keepValues`, the outputs `f` made are freed before the backward pass.
+ * `keepValues`, the outputs `f` made are freed before the backward pass; `deferLeaves`: see
+ * {@link GradientsOptions.onlyDifferentiated}.
  */
 function pullBack(
   f: () => tf.Tensor[],
   xs: readonly tf.Tensor[],
   keepValues: boolean,
   seedsFor: (ys: tf.Tensor[]) => tf.Tensor[],
+  deferLeaves = false,
+): { values?: tf.Tensor[]; grads: tf.Tensor[] } {
+  return cacheScope(xs, () => pullBackScoped(f, xs, keepValues, seedsFor, deferLeaves));
+}
+
+function pullBackScoped(
+  f: () => tf.Tensor[],
+  xs: readonly tf.Tensor[],
+  keepValues: boolean,
+  seedsFor: (ys: tf.Tensor[]) => tf.Tensor[],
+  deferLeaves: boolean,
 ): { values?: tf.Tensor[]; grads: tf.Tensor[] } {
   let recorded: TapeNode[] = [];
   try {
@@ -251,6 +346,7 @@ function pullBack(
       }
     }
     const seeds = seedsFor(ys);
+    notKept(seeds);
     const live = ys.map((y, j) => [y, seeds[j] as tf.Tensor] as const).filter(([y]) => y.dtype === 'float32' || ys.length === 1);
     for (const [y] of live) {
       if (y.dtype !== 'float32') throw new TypeError(`hypergrad: the function to differentiate returned a ${y.dtype} tensor; expected float32`);
@@ -260,7 +356,7 @@ function pullBack(
     checkNodes(nodes, gradientDepth() > 0);
     if (!keepValues) for (const y of ys) if (y.id > firstNew) y.dispose();
     const grads = tf.tidy(() => {
-      const acc = backprop(nodes, outs, live.map(([, s]) => s), new Set(xs.map((x) => x.id)));
+      const acc = backprop(nodes, outs, live.map(([, s]) => s), new Set(xs.map((x) => x.id)), deferLeaves && gradientDepth() > 0);
       return xs.map((x) => acc.get(x.id) ?? tf.zerosLike(x));
     });
     return keepValues ? { values: ys, grads } : { grads };

@@ -6,7 +6,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { logSoftmax } from '../ops/logSoftmax.js';
+import { softmaxCrossEntropyOp } from '../autodiff/rules/softmaxCrossEntropy.js';
 import { type LossOptions, assertSameShape, reduceLoss } from './reduce.js';
 
 /** Per-example sums over every axis but the first. */
@@ -17,7 +17,9 @@ function perExample(x: tf.Tensor): tf.Tensor {
 /**
  * Softmax cross-entropy `l_i = -sum_k y_ik log softmax(z_i)_k` for logits `z` `[batch, classes]`
  * and label probabilities (e.g. one-hot) `y` of the same shape, through a stable log-sum-exp, so it
- * is twice differentiable (its Hessian in `z` is `diag(p) - p p^T` per example).
+ * is differentiable at any order (its Hessian in `z` is `diag(p) - p p^T` per example). One recorded
+ * op with its own derivatives (`softmaxCrossEntropyOp`), reduced inside it when no weights are
+ * given: a Hessian-vector product through it runs a few kernels, not the log-softmax chain.
  * @example
  * ```ts
  * softmaxCrossEntropy(tf.oneHot(tf.tensor1d([2], 'int32'), 3), tf.tensor2d([[1, 2, 3]])); // 0.4076
@@ -25,9 +27,16 @@ function perExample(x: tf.Tensor): tf.Tensor {
  */
 export function softmaxCrossEntropy(labels: tf.Tensor, logits: tf.Tensor, options?: LossOptions): tf.Tensor {
   assertSameShape('softmaxCrossEntropy', 'labels', labels, 'logits', logits);
-  return tf.tidy(() =>
-    reduceLoss(tf.neg(tf.sum(tf.mul(tf.cast(labels, 'float32'), logSoftmax(logits, -1)), -1)), options, 'softmaxCrossEntropy'),
-  );
+  return tf.tidy(() => {
+    const y = labels.dtype === 'float32' ? labels : tf.cast(labels, 'float32');
+    const reduction = options?.reduction ?? 'mean';
+    if (options?.weights === undefined && (reduction === 'mean' || reduction === 'sum')) {
+      // Reduced inside the op: one recorded op from logits to the scalar loss.
+      const rows = logits.size / Math.max(1, logits.shape[logits.rank - 1] as number);
+      return softmaxCrossEntropyOp(y, logits, reduction === 'sum' ? 1 : 1 / rows);
+    }
+    return reduceLoss(softmaxCrossEntropyOp(y, logits), options, 'softmaxCrossEntropy');
+  });
 }
 
 /**

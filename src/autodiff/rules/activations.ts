@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rule } from '../registry.js';
+import { cachedValue } from '../valueCache.js';
 import { constant, one, savedAt } from './ruleUtil.js';
 import { elementwise } from './unary.js';
 
@@ -23,7 +24,7 @@ export const reluRule: Rule = {
   outputsToSave: [true],
   gradFunc: (dy, saved) => {
     const y = savedAt(saved, 0, 'Relu');
-    return { x: () => tf.mul(one(dy), constant(() => tf.step(y))) };
+    return { x: () => tf.mul(one(dy), constant(() => cachedValue('step', y, (t) => tf.step(t)))) };
   },
 };
 /** Relu6: `1[0 < x < 6]`. */

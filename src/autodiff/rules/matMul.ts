@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { customVjp } from '../customVjp.js';
 import { isTapeOn, untracked } from '../engineInternals.js';
+import { deferredValue, noteDeferred } from '../tape.js';
+import { cachedValue, isCached } from '../valueCache.js';
 import type { Rule } from '../registry.js';
 import { one, reduceTo, savedAt } from './ruleUtil.js';
 
@@ -24,36 +26,60 @@ function matrixSize(x: tf.Tensor): number {
  */
 function plainTransposedTimes(a: tf.Tensor, g: tf.Tensor): tf.Tensor {
   const [p, q] = [a.shape[a.rank - 1] as number, g.shape[g.rank - 1] as number];
-  if (a.rank === 2 && g.rank === 2 && matrixSize(a) > matrixSize(g) + p * q) {
-    return transposeLast(tf.matMul(transposeLast(g), a));
+  if (a.rank === 2 && g.rank === 2 && !hasTranspose(a) && matrixSize(a) > matrixSize(g) + p * q) {
+    return transposeLast(tf.matMul(operandTranspose(g), a));
   }
-  return tf.matMul(transposeLast(a), g);
+  return tf.matMul(operandTranspose(a), g);
 }
 
 /** `g b^T` with plain matMuls, transposing `b` or else `g` and the result (fewer entries moved). */
 function plainTimesTransposed(g: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const [m, p] = [g.shape[g.rank - 2] as number, b.shape[b.rank - 2] as number];
-  if (g.rank === 2 && b.rank === 2 && matrixSize(b) > matrixSize(g) + m * p) {
-    return transposeLast(tf.matMul(b, transposeLast(g)));
+  if (g.rank === 2 && b.rank === 2 && !hasTranspose(b) && matrixSize(b) > matrixSize(g) + m * p) {
+    return transposeLast(tf.matMul(b, operandTranspose(g)));
   }
-  return tf.matMul(g, transposeLast(b));
+  return tf.matMul(g, operandTranspose(b));
+}
+
+/**
+ * The transpose of an operand, shared through the value cache: a Hessian-vector product
+ * transposes each weight once, and a batch is transposed once for all its passes.
+ */
+function operandTranspose(x: tf.Tensor): tf.Tensor {
+  return cachedValue('transpose', x, transposeLast);
+}
+
+/** True when `x`'s transpose is cached already (so using it moves no entries). */
+function hasTranspose(x: tf.Tensor): boolean {
+  return isCached('transpose', x);
+}
+
+/** The shape of a product with rows `x.shape[i]`, columns `y.shape[j]` and broadcast batch axes. */
+function productShape(x: tf.Tensor, y: tf.Tensor, i: number, j: number): number[] {
+  const batch = tf.broadcast_util.assertAndGetBroadcastShape(x.shape.slice(0, -2), y.shape.slice(0, -2));
+  return [...batch, x.shape[i] as number, y.shape[j] as number];
 }
 
 /**
  * `compute(x, y)` as one recorded op with the given lazy cotangents (a `customVjp` that saves its
  * inputs only): its value is computed with the tape off, and nothing is recorded when no tape is on.
+ * `shape` is the value's: a Hessian-vector product's inner gradient records a placeholder of it in
+ * place of a product whose value is never read (`deferredValue`).
  */
 function recordedProduct(
   name: string,
   x: tf.Tensor,
   y: tf.Tensor,
+  shape: number[],
   compute: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor,
   cotangents: (c: tf.Tensor, x: tf.Tensor, y: tf.Tensor) => [() => tf.Tensor, () => tf.Tensor],
 ): tf.Tensor {
-  const value = untracked(() => tf.tidy(() => compute(x, y)));
+  const placeholder = isTapeOn() ? deferredValue(shape) : null;
+  const value = placeholder ?? untracked(() => tf.tidy(() => compute(x, y)));
   if (!isTapeOn()) return value;
   const [out] = customVjp(name, [x, y], [value], ([c], [xi, yi]) => cotangents(c as tf.Tensor, xi as tf.Tensor, yi as tf.Tensor), { saveOutputs: false });
   value.dispose();
+  if (placeholder !== null) noteDeferred(out as tf.Tensor);
   return out as tf.Tensor;
 }
 
@@ -64,7 +90,7 @@ function recordedProduct(
  * `x^T`, a second copy of the batch, until its backward pass, and transpose it back there.
  */
 export function transposedTimes(a: tf.Tensor, g: tf.Tensor): tf.Tensor {
-  return recordedProduct('transposedTimes', a, g, plainTransposedTimes, (c, ai, gi) => [
+  return recordedProduct('transposedTimes', a, g, productShape(a, g, a.rank - 1, g.rank - 1), plainTransposedTimes, (c, ai, gi) => [
     () => reduceTo(timesTransposed(gi, c), ai.shape),
     () => reduceTo(tf.matMul(ai, c), gi.shape),
   ]);
@@ -75,7 +101,7 @@ export function transposedTimes(a: tf.Tensor, g: tf.Tensor): tf.Tensor {
  * not `b^T`: `d g = c b`, `d b = c^T g` for cotangent `c` (see {@link transposedTimes}).
  */
 export function timesTransposed(g: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  return recordedProduct('timesTransposed', g, b, plainTimesTransposed, (c, gi, bi) => [
+  return recordedProduct('timesTransposed', g, b, productShape(g, b, g.rank - 2, b.rank - 2), plainTimesTransposed, (c, gi, bi) => [
     () => reduceTo(tf.matMul(c, bi), gi.shape),
     () => reduceTo(transposedTimes(c, gi), bi.shape),
   ]);

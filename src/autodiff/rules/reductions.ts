@@ -10,7 +10,11 @@ import { constant, keepDimsShape, one, savedAt } from './ruleUtil.js';
  */
 function expandBack(dy: tf.Tensor, shape: number[], axes: number | number[]): tf.Tensor {
   const kept = keepDimsShape(shape, axes);
-  const r = tf.reshape(dy, kept);
+  // Reduced over leading axes only, dy broadcasts as it is (trailing axes align): no Reshape.
+  const leading = kept.findIndex((d, i) => d !== 1 || shape[i] === 1);
+  const trailing = leading < 0 ? [] : kept.slice(leading);
+  const asIs = tf.util.arraysEqual(dy.shape, kept) || (trailing.every((d, i) => d === shape[leading + i]) && tf.util.arraysEqual(dy.shape, trailing));
+  const r = asIs ? dy : tf.reshape(dy, kept);
   return tf.util.arraysEqual(kept, shape) ? r : tf.add(constant(() => tf.zeros(shape)), r);
 }
 

@@ -12,8 +12,11 @@ export function reduceTo(dx: tf.Tensor, shape: readonly number[]): tf.Tensor {
   for (let i = 0; i < dx.rank; i++) {
     if (i < lead || (shape[i - lead] === 1 && dx.shape[i] !== 1)) axes.push(i);
   }
-  const summed = axes.length > 0 ? tf.sum(dx, axes, true) : dx;
-  return tf.reshape(summed, shape as number[]);
+  if (axes.length === 0) return tf.reshape(dx, shape as number[]);
+  // Summing the leading axes away without keepDims often gives the shape itself: no Reshape.
+  const leadingOnly = axes.every((a) => a < lead);
+  const summed = tf.sum(dx, axes, !leadingOnly);
+  return tf.util.arraysEqual(summed.shape, shape as number[]) ? summed : tf.reshape(summed, shape as number[]);
 }
 
 /** `shape` with the reduced `axes` kept as size 1 (what `keepDims` would give). */
