@@ -1,3 +1,4 @@
+import { autodiffAnchorBench } from './autodiffAnchor.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { type BackendName, hvp, initBackend, softmaxCrossEntropy, valueAndGrad } from '../src/index.js';
 import { report, timeMs } from './report.js';
@@ -57,4 +58,5 @@ export async function autodiffBench(): Promise<void> {
     report({ bench: 'autodiff', case: `dispatch/${backend}`, metric: 'op-dispatch', value: (dispatchMs * 1000) / n, unit: 'us' });
     tf.dispose([p.w1, p.b1, p.w2, p.b2, x, y, v.w1, v.b1, v.w2, v.b2, a]);
   }
+  await autodiffAnchorBench(); // issue 19: step and HVP against hand-written tfjs, ReLU MLP, wasm
 }
