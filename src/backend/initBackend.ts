@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRequire } from 'node:module';
 import { registerRules } from '../autodiff/registerRules.js';
+import { checkWasmThreads, registerWasmBackend, wasmThreadsInUse } from './wasmThreads.js';
 import { describeWebGPU, registerWebGPU, webgpuInfo, webgpuWorthProbing } from './webgpu.js';
 
 /** A backend hypergrad can run on. */
@@ -52,10 +53,58 @@ async function loadWebGPU(automatic: boolean): Promise<string | null> {
   }
 }
 
-/** The backend in use, in words: its name, and for webgpu the adapter (`'webgpu (NVIDIA H200)'`). */
+/**
+ * The backend in use, in words: its name, for webgpu the adapter (`'webgpu (NVIDIA H200)'`), for
+ * wasm its thread count when more than one (`'wasm (2 threads)'`).
+ */
 export function describeBackend(name: string = tf.getBackend()): string {
   const info = webgpuInfo();
-  return name === 'webgpu' && info !== undefined ? describeWebGPU(info) : name;
+  if (name === 'webgpu' && info !== undefined) return describeWebGPU(info);
+  const threads = name === 'wasm' ? wasmThreadsInUse() : undefined;
+  return threads !== undefined && threads > 1 ? `wasm (${threads} threads)` : name;
+}
+
+/**
+ * The wasm backend's default thread count: 1. Measured on 2 cores (README, "Threads and native
+ * BLAS"): the threaded build halves a 512x512 matMul but our problems' kernels are small, and there
+ * the pool's hand-offs cost more than the second core gives.
+ */
+export const DEFAULT_WASM_THREADS = 1;
+
+/** Options of {@link initBackend}. */
+export interface InitBackendOptions {
+  /** The backend to use; default `process.env.HYPERGRAD_BACKEND`, else the first that loads. */
+  backend?: BackendName | string;
+  /**
+   * Threads of the wasm backend, an integer in [1, 8]: 1 runs tfjs's single-threaded SIMD build,
+   * more its threaded SIMD build (XNNPACK's pool; see `wasmThreads.ts`). Default
+   * `HYPERGRAD_WASM_THREADS`, else {@link DEFAULT_WASM_THREADS}. Fixed once the wasm backend has
+   * started in a process: a different explicit count afterwards is an error.
+   */
+  threads?: number;
+}
+
+/** The thread count asked for (argument, then environment), or undefined for the default. */
+function requestedThreads(options: InitBackendOptions): number | undefined {
+  if (options.threads !== undefined) return checkWasmThreads('initBackend', 'threads', options.threads);
+  const env = process.env.HYPERGRAD_WASM_THREADS;
+  if (env === undefined || env === '') return undefined;
+  return checkWasmThreads('initBackend', 'HYPERGRAD_WASM_THREADS', /^\s*\d+\s*$/.test(env) ? Number(env) : env);
+}
+
+/** Before the wasm backend activates: registers the build for the thread count, or checks it. */
+function prepareWasm(options: InitBackendOptions): void {
+  const asked = requestedThreads(options);
+  const inUse = wasmThreadsInUse();
+  if (inUse === undefined) {
+    registerWasmBackend(asked ?? DEFAULT_WASM_THREADS);
+  } else if (asked !== undefined && asked !== inUse) {
+    throw new Error(
+      `initBackend: the wasm backend already runs ${inUse} thread${inUse === 1 ? '' : 's'} in this process and ` +
+        `cannot change to ${asked}: the thread count is fixed when it starts, so pass threads (or set ` +
+        `HYPERGRAD_WASM_THREADS) on the first initBackend call`,
+    );
+  }
 }
 
 function isBackendName(s: string): s is BackendName {
@@ -83,15 +132,29 @@ function isBackendName(s: string): s is BackendName {
  * A backend that is named (by argument or by `HYPERGRAD_BACKEND`) and cannot load is an error that
  * says why and what to install; no silent fallback.
  *
- * @param name - the backend to use; default `process.env.HYPERGRAD_BACKEND`, else the first that loads.
+ * The wasm backend runs `threads` threads (see {@link InitBackendOptions}); pass the options alone
+ * (`initBackend({threads: 2})`) or after the name.
+ *
+ * @param name - the backend to use, or the options; default `process.env.HYPERGRAD_BACKEND`, else
+ *   the first that loads.
+ * @param options - see {@link InitBackendOptions}.
  * @returns the name of the backend now in use.
  * @example
  * ```ts
  * const backend = await initBackend();      // 'wasm' on a machine without tfjs-node
  * await initBackend('cpu');                 // force the pure-JS backend
+ * await initBackend('wasm', {threads: 2});  // tfjs's threaded SIMD build on 2 threads
  * ```
  */
-export async function initBackend(name?: BackendName | string): Promise<BackendName> {
+export async function initBackend(
+  name?: BackendName | string | InitBackendOptions,
+  options: InitBackendOptions = {},
+): Promise<BackendName> {
+  if (typeof name === 'object') {
+    options = { ...name, ...options };
+    name = options.backend;
+  }
+  requestedThreads(options); // checked first, whichever backend loads
   const requested = name ?? (process.env.HYPERGRAD_BACKEND || undefined);
   if (requested !== undefined) {
     if (!isBackendName(requested)) {
@@ -107,6 +170,7 @@ export async function initBackend(name?: BackendName | string): Promise<BackendN
           `'npm install ${PACKAGES[requested]}@${tf.version_core}${requested === 'webgpu' ? ' webgpu' : ''}', or choose another of ${BACKEND_ORDER.join(', ')}.`,
       );
     }
+    if (requested === 'wasm') prepareWasm(options);
     await activate(requested);
     registerRules();
     return requested;
@@ -118,6 +182,7 @@ export async function initBackend(name?: BackendName | string): Promise<BackendN
       reasons.push(`${candidate}: ${why}`);
       continue;
     }
+    if (candidate === 'wasm') prepareWasm(options); // a refused thread count is an error, not a fallback
     try {
       await activate(candidate);
       registerRules();
