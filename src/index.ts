@@ -19,7 +19,7 @@
  * @packageDocumentation
  * @module hypergrad
  */
-export { initBackend, describeBackend, BACKEND_ORDER, type BackendName } from './backend/initBackend.js';
+export { initBackend, describeBackend, BACKEND_ORDER, DEFAULT_WASM_THREADS, type BackendName, type InitBackendOptions } from './backend/initBackend.js';
 export { registerWebGPU, webgpuInfo, describeWebGPU, type WebGPUInfo, type WebGPUOptions } from './backend/webgpu.js';
 
 export {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRequire } from 'node:module';
 import { registerRules } from '../autodiff/registerRules.js';
+import { nativeMatMulInfo, setNativeMatMul } from './nativeMatMul.js';
 import { checkWasmThreads, registerWasmBackend, wasmThreadsInUse } from './wasmThreads.js';
 import { describeWebGPU, registerWebGPU, webgpuInfo, webgpuWorthProbing } from './webgpu.js';
 
@@ -55,13 +56,15 @@ async function loadWebGPU(automatic: boolean): Promise<string | null> {
 
 /**
  * The backend in use, in words: its name, for webgpu the adapter (`'webgpu (NVIDIA H200)'`), for
- * wasm its thread count when more than one (`'wasm (2 threads)'`).
+ * wasm its thread count when more than one and native matMul when on (`'wasm (2 threads, OpenBLAS matMul)'`).
  */
 export function describeBackend(name: string = tf.getBackend()): string {
   const info = webgpuInfo();
   if (name === 'webgpu' && info !== undefined) return describeWebGPU(info);
-  const threads = name === 'wasm' ? wasmThreadsInUse() : undefined;
-  return threads !== undefined && threads > 1 ? `wasm (${threads} threads)` : name;
+  if (name !== 'wasm') return name;
+  const threads = wasmThreadsInUse() ?? 1;
+  const parts = [...(threads > 1 ? [`${threads} threads`] : []), ...(nativeMatMulInfo().on ? ['OpenBLAS matMul'] : [])];
+  return parts.length > 0 ? `wasm (${parts.join(', ')})` : 'wasm';
 }
 
 /**
@@ -82,6 +85,12 @@ export interface InitBackendOptions {
    * started in a process: a different explicit count afterwards is an error.
    */
   threads?: number;
+  /**
+   * Native matMul on the wasm backend (OpenBLAS through the optional package `hypergrad-native`;
+   * see `nativeMatMul.ts`): `true` requires it (an error says why it cannot load), `false` turns it
+   * off; default `HYPERGRAD_NATIVE` (`0` off, `1` required), else on when the package is built.
+   */
+  native?: boolean;
 }
 
 /** The thread count asked for (argument, then environment), or undefined for the default. */
@@ -90,6 +99,29 @@ function requestedThreads(options: InitBackendOptions): number | undefined {
   const env = process.env.HYPERGRAD_WASM_THREADS;
   if (env === undefined || env === '') return undefined;
   return checkWasmThreads('initBackend', 'HYPERGRAD_WASM_THREADS', /^\s*\d+\s*$/.test(env) ? Number(env) : env);
+}
+
+let nativeNoted = false;
+
+/** After the wasm backend activates: native matMul on or off, as asked. */
+function prepareNative(options: InitBackendOptions): void {
+  const env = process.env.HYPERGRAD_NATIVE;
+  const want = options.native ?? (env === '0' ? false : env === '1' ? true : undefined);
+  if (want === false) {
+    setNativeMatMul(false);
+    return;
+  }
+  const why = setNativeMatMul(true, wasmThreadsInUse() ?? 1);
+  if (why === null) return;
+  if (want === true) {
+    throw new Error(
+      `initBackend: native matMul was asked for (${options.native !== undefined ? 'native: true' : 'HYPERGRAD_NATIVE=1'}) but ${why}; ` +
+        'install libopenblas-dev and run npm install, or drop the request',
+    );
+  }
+  // As tfjs-node's absence is: one line per process, and the wasm kernels run.
+  if (!nativeNoted) process.stderr.write(`hypergrad: native matMul skipped (HYPERGRAD_NATIVE=0 silences this): ${why}\n`);
+  nativeNoted = true;
 }
 
 /** Before the wasm backend activates: registers the build for the thread count, or checks it. */
@@ -172,6 +204,7 @@ export async function initBackend(
     }
     if (requested === 'wasm') prepareWasm(options);
     await activate(requested);
+    if (requested === 'wasm') prepareNative(options);
     registerRules();
     return requested;
   }
@@ -185,11 +218,13 @@ export async function initBackend(
     if (candidate === 'wasm') prepareWasm(options); // a refused thread count is an error, not a fallback
     try {
       await activate(candidate);
-      registerRules();
-      return candidate;
     } catch (e) {
       reasons.push(`${candidate}: ${(e as Error).message}`);
+      continue;
     }
+    if (candidate === 'wasm') prepareNative(options);
+    registerRules();
+    return candidate;
   }
   throw new Error(`initBackend: no backend could load:\n  ${reasons.join('\n  ')}`);
 }

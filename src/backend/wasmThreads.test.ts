@@ -19,7 +19,7 @@ function runChild(threads: number): { threads: number; describe: string; values:
     import * as tf from '@tensorflow/tfjs-core';
     import { initBackend, describeBackend } from ${JSON.stringify(built)};
     import { wasmThreadsInUse } from ${JSON.stringify(resolve(root, 'dist/src/backend/wasmThreads.js'))};
-    await initBackend('wasm', { threads: ${threads} });
+    await initBackend('wasm', { threads: ${threads}, native: false });
     const before = tf.memory().numTensors;
     const values = tf.tidy(() => {
       const x = tf.randomNormal([96, 200], 0, 1, 'float32', 1);
