@@ -1,6 +1,7 @@
 import { autodiffAnchorBench } from './autodiffAnchor.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { type BackendName, hvp, initBackend, softmaxCrossEntropy, valueAndGrad } from '../src/index.js';
+import { matMulThroughputBench } from './matMulThroughput.js';
 import { report, timeMs } from './report.js';
 
 type Mlp = { w1: tf.Tensor2D; b1: tf.Tensor1D; w2: tf.Tensor2D; b2: tf.Tensor1D };
@@ -56,6 +57,7 @@ export async function autodiffBench(): Promise<void> {
       });
     }, 5, 1);
     report({ bench: 'autodiff', case: `dispatch/${backend}`, metric: 'op-dispatch', value: (dispatchMs * 1000) / n, unit: 'us' });
+    if (backend === 'wasm') matMulThroughputBench(); // tfjs-wasm vs OpenBLAS matMul, same run
     tf.dispose([p.w1, p.b1, p.w2, p.b2, x, y, v.w1, v.b1, v.w2, v.b2, a]);
   }
   await autodiffAnchorBench(); // issue 19: step and HVP against hand-written tfjs, ReLU MLP, wasm

@@ -13,8 +13,9 @@ import { webgpuBench } from './webgpu.js';
 import { landscapeBench } from './landscape.js';
 import { storageBench } from './storage.js';
 import { gpBench } from './gp.js';
+import { numpyBench } from './numpy.js';
 
-const BENCHES: Record<string, () => Promise<void>> = { autodiff: autodiffBench, multilevel: multilevelBench, simulator: simulatorBench, hpo: hpoBench, problems: problemsBench, precision: precisionBench, parallel: parallelBench, webgpu: webgpuBench, landscape: landscapeBench, storage: storageBench, gp: gpBench };
+const BENCHES: Record<string, () => Promise<void>> = { autodiff: autodiffBench, multilevel: multilevelBench, simulator: simulatorBench, hpo: hpoBench, problems: problemsBench, precision: precisionBench, parallel: parallelBench, webgpu: webgpuBench, landscape: landscapeBench, storage: storageBench, gp: gpBench, numpy: numpyBench };
 
 const names = process.argv.slice(2);
 const unknown = names.filter((n) => !(n in BENCHES));
