@@ -11,7 +11,7 @@ describe.skipIf(!built)('a problem of your own from the CLI', () => {
     const tmp = mkdtempSync(join(tmpdir(), 'hg-user-'));
     const run = hypergrad('run', example, '--method', 'cg', '--outer-steps', '3', '--inner-steps', '20', '--out', join(tmp, 'run'));
     expect(run.status, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^ridge-penalty \(\w+, seed 0\): 3 outer steps x 20 inner steps$/m);
+    expect(run.stdout).toMatch(/^ridge-penalty \(\w+( \([^)]*\))?, seed 0\): 3 outer steps x 20 inner steps$/m);
     expect(run.stdout).toMatch(/^method +valid loss +test MSE +\(untuned\) +penalty +s\/outer step +peak MB$/m);
     expect(tableDigits(run.stdout)[1]).toMatch(/^cg \d\.\d{4} \d\.\d{4} \d\.\d{4} \d/);
     expect(readdirSync(join(tmp, 'run')).sort()).toEqual(['cg.jsonl', 'checkpoints', 'experiment.json', 'run.json', 'summary.json', 'validation-loss.png', 'validation-loss.svg', 'validation-loss.vl.json']);
