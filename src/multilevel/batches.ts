@@ -11,8 +11,18 @@ function tensorsIn(batch: unknown): tf.Tensor[] {
   return [];
 }
 
+/** Whether a batch holds an empty tensor anywhere (no allocation: runs at every draw). */
+function holdsEmptyTensor(batch: unknown): boolean {
+  if (batch instanceof tf.Tensor) return batch.size === 0;
+  if (Array.isArray(batch)) return batch.some(holdsEmptyTensor);
+  if (batch === null || typeof batch !== 'object') return false;
+  for (const k in batch) if (Object.prototype.hasOwnProperty.call(batch, k) && holdsEmptyTensor((batch as Record<string, unknown>)[k])) return true;
+  return false;
+}
+
 /** The first empty tensor in a batch, with its path (`x`, `[1]`, `inputs.mask`), or null. */
 function emptyTensorIn(batch: unknown, path = ''): { path: string; shape: number[] } | null {
+  if (path === '' && !holdsEmptyTensor(batch)) return null;
   if (batch instanceof tf.Tensor) return batch.size === 0 ? { path: path === '' ? 'the batch' : path, shape: batch.shape } : null;
   const entries: [string, unknown][] = Array.isArray(batch) ? batch.map((v, i) => [`${path}[${i}]`, v])
     : batch !== null && typeof batch === 'object' ? Object.entries(batch).map(([k, v]) => [path === '' ? k : `${path}.${k}`, v]) : [];

@@ -87,9 +87,9 @@ export async function trainStep(node: ProblemNode, defer: boolean, metrics: bool
     throw e;
   }
   const out = outcome;
-  const stats = tf.tidy(() => tf.stack([out.loss, nonFiniteFlag(out.params), ...(readNow ? [] : [nonFiniteFlag(out.grads ?? [])])]));
+  // Scalars, each kept as it is: the queue stacks all of them with one kernel when it reads.
+  const stats = [out.loss, nonFiniteFlag(out.params), ...(readNow ? [] : [nonFiniteFlag(out.grads ?? [])])];
   if (out.grads !== undefined) disposeExcept([out.grads], [...current, out.params, out.state]);
-  out.loss.dispose();
   if (readNow) {
     let values: readonly number[] = [];
     let m: Record<string, number> = {};

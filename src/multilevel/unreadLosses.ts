@@ -10,8 +10,12 @@ import * as tf from '@tensorflow/tfjs-core';
  * checkpoints, early stopping and the end of a run, so the inner steps never wait on the device.
  */
 export interface UnreadEntry {
-  /** Numbers on the device (kept; freed once read), or none (an event that only has to keep its place in order). */
-  values: tf.Tensor | null;
+  /**
+   * Numbers on the device, read in order and handed to `settle` flat (kept; freed once read), or
+   * none (an event that only has to keep its place in order). Scalars cost no kernel here: all the
+   * queue's scalars are stacked once, at the read.
+   */
+  values: readonly tf.Tensor[] | null;
   /** Metrics on the device (kept scalars; freed once read) or already numbers. */
   metrics?: Record<string, number | tf.Tensor>;
   /** Called in order with the values read and the metrics as numbers; throws to fail the run. */
@@ -47,43 +51,50 @@ export class UnreadLosses {
   async read(): Promise<void> {
     const entries = this.entries;
     this.entries = [];
-    const parts: tf.Tensor[] = [];
-    const layout: { values: [number, number] | null; metrics: [string, number][] }[] = [];
-    let at = 0;
+    // Float32 scalars are stacked with one kernel; the other parts are concatenated after them.
+    const scalars: tf.Tensor[] = [];
+    const others: tf.Tensor[] = [];
+    let otherSize = 0;
+    /** Where a part will be: [true, index among scalars] or [false, offset among the others]. */
+    const place = (t: tf.Tensor): [boolean, number] => {
+      if (t.rank === 0 && t.dtype === 'float32') return [true, scalars.push(t) - 1];
+      others.push(t);
+      otherSize += t.size;
+      return [false, otherSize - t.size];
+    };
+    const layout: { values: [boolean, number][]; metrics: [string, [boolean, number]][] }[] = [];
     for (const e of entries) {
-      const values: [number, number] | null = e.values === null ? null : [at, e.values.size];
-      if (e.values !== null) {
-        parts.push(e.values);
-        at += e.values.size;
-      }
-      const metrics: [string, number][] = [];
-      for (const [k, v] of Object.entries(e.metrics ?? {})) {
-        if (typeof v === 'number') continue;
-        parts.push(v);
-        metrics.push([k, at]);
-        at += v.size;
-      }
+      const values = (e.values ?? []).flatMap((t) => {
+        const [scalar, at] = place(t);
+        return Array.from({ length: t.size }, (_v, i): [boolean, number] => [scalar, at + i]);
+      });
+      const metrics: [string, [boolean, number]][] = [];
+      for (const [k, v] of Object.entries(e.metrics ?? {})) if (typeof v !== 'number') metrics.push([k, place(v)]);
       layout.push({ values, metrics });
     }
     let flat: Float32Array | Int32Array | Uint8Array = new Float32Array(0);
     try {
-      if (parts.length > 0) {
-        const all = tf.tidy(() => tf.concat(parts.map(asFloatVector)));
+      if (scalars.length + others.length > 0) {
+        const all = tf.tidy(() => {
+          const vectors = [...(scalars.length > 0 ? [tf.stack(scalars)] : []), ...others.map(asFloatVector)];
+          return vectors.length === 1 ? (vectors[0] as tf.Tensor) : tf.concat(vectors);
+        });
         try {
           flat = (await all.data()) as Float32Array;
         } finally {
-          all.dispose();
+          all.dispose(); // (when it is a part itself, freeing it twice below is a no-op)
         }
       }
     } finally {
       for (const e of entries) disposeEntry(e);
     }
+    const at = ([scalar, i]: [boolean, number]) => flat[scalar ? i : scalars.length + i] as number;
     for (const [i, e] of entries.entries()) {
       const { values, metrics } = layout[i] as (typeof layout)[number];
       const read: Record<string, number> = {};
       for (const [k, v] of Object.entries(e.metrics ?? {})) if (typeof v === 'number') read[k] = v;
-      for (const [k, j] of metrics) read[k] = flat[j] as number;
-      e.settle(values === null ? [] : Array.from(flat.subarray(values[0], values[0] + values[1])), read);
+      for (const [k, where] of metrics) read[k] = at(where);
+      e.settle(values.map(at), read);
     }
   }
 
@@ -101,6 +112,6 @@ function asFloatVector(t: tf.Tensor): tf.Tensor {
 }
 
 function disposeEntry(e: UnreadEntry): void {
-  e.values?.dispose();
+  if (e.values !== null) tf.dispose(e.values as tf.Tensor[]);
   for (const v of Object.values(e.metrics ?? {})) if (typeof v !== 'number') v.dispose();
 }
