@@ -23,7 +23,7 @@ import { report } from './report.js';
 type Batch = { x: tf.Tensor2D; y: tf.Tensor };
 
 /** A bilevel L2-regularisation HPO: inner loss(w, lambda) = data loss + 1/2 sum(lambda w^2); outer = validation loss. */
-interface Task {
+export interface Task {
   name: string;
   init: () => Tree;
   lambda: () => tf.Tensor;
@@ -39,7 +39,7 @@ const l2 = (w: Tree, lam: tf.Tensor) => {
   return tf.mul(0.5, tf.addN(leaves.map((t) => tf.sum(tf.mul(tf.mean(lam), tf.square(t))))));
 };
 
-function logregTask(): Task {
+export function logregTask(): Task {
   const r = seededRandom(0);
   const x = normalTensor([1000, 20], r) as tf.Tensor2D;
   const y = tf.tidy(() => tf.cast(tf.greater(tf.squeeze(tf.matMul(x, normalTensor([20, 1], r)), [1]), 0), 'float32'));
@@ -52,7 +52,7 @@ function logregTask(): Task {
   };
 }
 
-function mlpTask(): Task {
+export function mlpTask(): Task {
   const r = seededRandom(1);
   const x = normalTensor([512, 32], r) as tf.Tensor2D;
   const labels = tf.tidy(() => tf.argMax(tf.matMul(x, normalTensor([32, 4], r)), 1));
@@ -80,7 +80,7 @@ export interface OuterStepper {
 }
 
 /** The library version: one `engine.run()` per outer step. */
-function viaEngine(task: Task, method: HypergradientOptions): OuterStepper {
+export function viaEngine(task: Task, method: HypergradientOptions): OuterStepper {
   const innerOptions: ProblemOptions<Tree, Batch> = {
     name: 'inner', module: { params: task.init() }, optimizer: sgd({ lr: 0.1 }), data: [task.train],
     config: { hypergradient: method, unrollSteps: task.innerSteps },
@@ -97,7 +97,7 @@ function viaEngine(task: Task, method: HypergradientOptions): OuterStepper {
 }
 
 /** The same algorithm written by hand with hypergrad's differentiation primitives and no Problem/Engine. */
-function byHand(task: Task, method: HypergradientOptions): OuterStepper {
+export function byHand(task: Task, method: HypergradientOptions): OuterStepper {
   let w: Tree = task.init();
   let lam = task.lambda();
   let mom: tf.Tensor = tf.zerosLike(lam);
