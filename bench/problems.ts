@@ -10,7 +10,7 @@ export async function problemsBench(): Promise<void> {
   for (const spec of PROBLEM_TABLE) {
     const methods = spec.compareMethods ?? spec.methods ?? ['unrolled', 'neumann', 'cg', 'finiteDifference', 'firstOrder'];
     for (const name of methods) {
-      const r = await spec.run({ method: defaultMethod(name, undefined, undefined, spec.defaults.alpha), outerSteps: outer[spec.name] ?? 3, innerSteps: spec.defaults.compare[1] });
+      const r = await spec.run({ method: defaultMethod(name, undefined, undefined, spec.defaults.alpha, spec.defaults.damping), outerSteps: outer[spec.name] ?? 3, innerSteps: spec.defaults.compare[1] });
       report({ bench: 'problems', case: `${spec.name}/${name}/${backend}`, metric: 'time-per-outer-step', value: r.secondsPerOuterStep * 1000, unit: 'ms' });
     }
   }

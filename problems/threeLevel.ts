@@ -130,7 +130,7 @@ export async function threeLevelHypergradient(state: ThreeLevelState, method: Hy
 export const threeLevelProblem: ProblemSpec<ThreeLevelState> = {
   name: 'three-level',
   description: 'a 3-level program: the meta-network\'s weight decay, above Meta-Weight-Net, above a classifier (long-tailed MNIST)',
-  defaults: { run: [20, 5], compare: [10, 5], alpha: 0.5 },
+  defaults: { run: [20, 5], compare: [10, 5], alpha: 0.5, damping: 10 }, // damping: see threeLevel's TSDoc
   learningRates: { classifier: INNER_LR, meta: 0.05, decay: 0.1 },
   reference: { method: 'cg', iterations: 15 },
   methods: THREE_LEVEL_METHODS,

@@ -87,6 +87,8 @@ export interface ProblemSpec<S = unknown> {
     compare: [number, number];
     /** The step of Neumann and fixed-point iterations (below 2 / lambda_max of the inner Hessian). */
     alpha: number;
+    /** CG's damping (`(H + damping I) x = v`) where the inner Hessian can be indefinite; default none. */
+    damping?: number;
   };
   /**
    * The method whose hypergradient `compare` treats as exact (a long CG for problems solved to

@@ -112,7 +112,7 @@ async function runProblem(r: Resolved, io: { out: NodeJS.WritableStream; err: No
   const methods = r.methods.length > 0 ? r.methods : r.kind === 'run' ? [spec.runMethod ?? 'cg'] : [...(spec.compareMethods ?? spec.methods ?? CLI_METHODS)];
   const unsupported = spec.methods === undefined ? [] : methods.filter((m) => !spec.methods?.includes(m));
   if (unsupported.length > 0) throw new Error(`problem '${spec.name}' supports the methods ${spec.methods?.join(', ')}; got ${unsupported.join(', ')}`);
-  const options = methods.map((m) => defaultMethod(m, r.iterations, r.alpha, spec.defaults.alpha));
+  const options = methods.map((m) => defaultMethod(m, r.iterations, r.alpha, spec.defaults.alpha, spec.defaults.damping));
   checkLearningRates(`hypergrad ${r.kind}`, spec.name, r.lr, spec.learningRates);
   const mode = folderMode(`hypergrad ${r.kind}`, r.resume !== undefined, r.overwrite);
   const dir = r.resume ?? r.out ?? join('runs', spec.name);

@@ -30,7 +30,7 @@ export interface CgOptions {
 export const cg: MethodEntry<'cg'> = {
   method: 'cg',
   summary: 'conjugate gradient on (H + damping I) x = v (iMAML)',
-  defaults: (o = {}) => ({ method: 'cg', iterations: o.iterations ?? 10 }),
+  defaults: (o = {}) => ({ method: 'cg', iterations: o.iterations ?? 10, ...(o.damping === undefined ? {} : { damping: o.damping }) }),
   validate: (who, o) => {
     checkPositiveInteger(who, 'iterations', o.iterations);
     if (o.damping !== undefined) checkAtLeast(who, 'damping', o.damping);

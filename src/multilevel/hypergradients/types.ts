@@ -154,6 +154,8 @@ export interface MethodOverrides {
    * inner Hessian. Used when `alpha` is not given.
    */
   seriesStep?: number;
+  /** The problem's damping for CG (`(H + damping I) x = v`; for an indefinite inner Hessian). */
+  damping?: number;
 }
 
 /**
