@@ -2,15 +2,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Rule } from '../registry.js';
 import { cachedValue } from '../valueCache.js';
 import { constant, one, savedAt } from './ruleUtil.js';
-import { elementwise } from './unary.js';
+import { elementwise, elementwiseFromOutput } from './unary.js';
 
-/** Sigmoid: `s (1 - s)` with `s = sigmoid x` recomputed from the input. */
-export const sigmoidRule = elementwise('Sigmoid', (x) => {
-  const s = tf.sigmoid(x);
-  return tf.mul(s, tf.sub(1, s));
-});
-/** Tanh: `1 - tanh(x)^2`, recomputed from the input. */
-export const tanhRule = elementwise('Tanh', (x) => tf.sub(1, tf.square(tf.tanh(x))));
+const sigmoidDerivative = (s: tf.Tensor) => tf.mul(s, tf.sub(1, s));
+const tanhDerivative = (t: tf.Tensor) => tf.sub(1, tf.square(t));
+/** Sigmoid: `s (1 - s)` with `s = sigmoid x` the saved output in a first-order pass, recomputed from the input in a recorded one. */
+export const sigmoidRule = elementwiseFromOutput('Sigmoid', sigmoidDerivative, (x) => sigmoidDerivative(tf.sigmoid(x)));
+/** Tanh: `1 - tanh(x)^2`, `tanh x` the saved output in a first-order pass, recomputed from the input in a recorded one. */
+export const tanhRule = elementwiseFromOutput('Tanh', tanhDerivative, (x) => tanhDerivative(tf.tanh(x)));
 /** Softplus: `sigmoid x`. */
 export const softplusRule = elementwise('Softplus', (x) => tf.sigmoid(x));
 /**

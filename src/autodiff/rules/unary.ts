@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rule } from '../registry.js';
+import { isTapeOn } from '../engineInternals.js';
 import { constant, one, savedAt } from './ruleUtil.js';
 
 /** A rule `dx = dy * f'(x)` for an elementwise kernel with input `x`, written with ops of `x`. */
@@ -10,6 +11,27 @@ export function elementwise(kernelName: string, derivative: (x: tf.Tensor) => tf
     gradFunc: (dy, saved) => {
       const x = savedAt(saved, 0, kernelName);
       return { x: () => tf.mul(one(dy), derivative(x)) };
+    },
+  };
+}
+
+/**
+ * An elementwise rule `dx = dy f'(x)` whose derivative can also be written from the output
+ * `y = f(x)` (tanh: `1 - y^2`, sigmoid: `y (1 - y)`, exp: `y`). In a first-order backward pass
+ * (no outer gradient records it) the saved output is used, which saves recomputing `f` (wasm's
+ * Tanh costs as much as a 128x784x256 matMul); when an outer gradient records the backward pass
+ * (a Hessian-vector product), `f'` is recomputed from the input, because tfjs's tape does not link
+ * a saved output back to its input, so a derivative read from it would be silently wrong there.
+ */
+export function elementwiseFromOutput(kernelName: string, fromOutput: (y: tf.Tensor) => tf.Tensor, fromInput: (x: tf.Tensor) => tf.Tensor): Rule {
+  return {
+    kernelName,
+    inputsToSave: ['x'],
+    outputsToSave: [true],
+    gradFunc: (dy, saved) => {
+      const x = savedAt(saved, 0, kernelName);
+      const y = savedAt(saved, 1, kernelName);
+      return { x: () => tf.mul(one(dy), isTapeOn() ? fromInput(x) : fromOutput(y)) };
     },
   };
 }
@@ -38,8 +60,8 @@ export const sqrtRule = elementwise('Sqrt', (x) => tf.div(0.5, tf.sqrt(x)));
 export const rsqrtRule = elementwise('Rsqrt', (x) => tf.mul(-0.5, tf.div(tf.rsqrt(x), x)));
 /** Reciprocal: `-1 / x^2`. */
 export const reciprocalRule = elementwise('Reciprocal', (x) => tf.neg(tf.reciprocal(tf.square(x))));
-/** Exp: `exp x` (recomputed from the input, not read from the saved output). */
-export const expRule = elementwise('Exp', (x) => tf.exp(x));
+/** Exp: `exp x`, the saved output in a first-order pass, recomputed from the input in a recorded one. */
+export const expRule = elementwiseFromOutput('Exp', (y) => y, (x) => tf.exp(x));
 /** Expm1: `exp x`. */
 export const expm1Rule = elementwise('Expm1', (x) => tf.exp(x));
 /** Log: `1 / x`. */
