@@ -68,6 +68,9 @@ function numpyMlp(threads: number, reps: number): { step: number; hvp: number } 
 
 type Mlp = { w1: tf.Tensor2D; b1: tf.Tensor1D; w2: tf.Tensor2D; b2: tf.Tensor1D };
 
+/** Untimed calls before timing: steady state of V8's JIT and of the tape (NumPy warms up 3). */
+const WARMUP = 30;
+
 /**
  * `npm run bench -- numpy`: hypergrad's SGD step and HVP on the MLP above, on wasm as configured
  * (`HYPERGRAD_WASM_THREADS`, `HYPERGRAD_NATIVE`), beside NumPy + OpenBLAS on 1 and 2 threads in the
@@ -99,12 +102,12 @@ export async function numpyBench(reps = 15): Promise<void> {
     tf.dispose([value, grads]);
     if (params !== p) tf.dispose(params);
     params = next;
-  }, reps);
+  }, reps, WARMUP);
   const hvpMs = timeMs(() => {
     const r = hvp(loss, p, v);
     (r.w2 as tf.Tensor).dataSync();
     tf.dispose(r);
-  }, reps);
+  }, reps, WARMUP);
   for (const threads of [1, 2]) {
     const np = numpyMlp(threads, reps);
     const caseName = `mlp-784-256-10-relu-b128/${backend} vs numpy-${threads}t`;
