@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { execFileSync } from 'node:child_process';
 import { describeBackend, hvp, initBackend, softmaxCrossEntropy, valueAndGrad } from '../src/index.js';
+import { nativeMatMulInfo, setNativeMatMul } from '../src/backend/nativeMatMul.js';
 import { report, timeMs } from './report.js';
 
 /**
@@ -68,13 +69,17 @@ function numpyMlp(threads: number, reps: number): { step: number; hvp: number } 
 
 type Mlp = { w1: tf.Tensor2D; b1: tf.Tensor1D; w2: tf.Tensor2D; b2: tf.Tensor1D };
 
-/** Untimed calls before timing: steady state of V8's JIT and of the tape (NumPy warms up 3). */
-const WARMUP = 30;
+/** Untimed step + HVP pairs before timing: steady state of V8's JIT and of the tape (NumPy warms up 3). */
+const WARMUP = 40;
+/** Rounds of `reps` calls per BLAS thread count, alternating which goes first; the median of the rounds' medians is reported. */
+const ROUNDS = 7;
 
 /**
- * `npm run bench -- numpy`: hypergrad's SGD step and HVP on the MLP above, on wasm as configured
- * (`HYPERGRAD_WASM_THREADS`, `HYPERGRAD_NATIVE`), beside NumPy + OpenBLAS on 1 and 2 threads in the
- * same run (`baseline`; issue 19's target is a ratio of at most 3 on the same cores). Skips NumPy,
+ * `npm run bench -- numpy`: hypergrad's SGD step and HVP on the MLP above on wasm, with native
+ * matMul on 1 and on 2 OpenBLAS threads (both cores; interleaved rounds in this process, the wasm
+ * kernels single-threaded), beside NumPy + OpenBLAS on 1 and 2 threads in the same run
+ * (`baseline`; issue 19's target is a ratio of at most 3 on the same 2 cores). Without native
+ * matMul, both lines time the backend as configured (`HYPERGRAD_WASM_THREADS`). Skips NumPy,
  * saying so, when python3 with NumPy is absent.
  */
 export async function numpyBench(reps = 15): Promise<void> {
@@ -92,7 +97,7 @@ export async function numpyBench(reps = 15): Promise<void> {
   const y = tf.oneHot(tf.randomUniform([128], 0, 10, 'int32', 4) as tf.Tensor1D, 10) as tf.Tensor2D;
   const loss = (q: Mlp) => softmaxCrossEntropy(y, tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, q.w1), q.b1)), q.w2), q.b2));
   let params = p;
-  const stepMs = timeMs(() => {
+  const step = () => {
     const { value, grads } = valueAndGrad(loss)(params);
     const next = tf.tidy(() => ({
       w1: tf.sub(params.w1, tf.mul(0.1, grads.w1)), b1: tf.sub(params.b1, tf.mul(0.1, grads.b1)),
@@ -102,23 +107,42 @@ export async function numpyBench(reps = 15): Promise<void> {
     tf.dispose([value, grads]);
     if (params !== p) tf.dispose(params);
     params = next;
-  }, reps, WARMUP);
-  const hvpMs = timeMs(() => {
+  };
+  const hvpCall = () => {
     const r = hvp(loss, p, v);
     (r.w2 as tf.Tensor).dataSync();
     tf.dispose(r);
-  }, reps, WARMUP);
+  };
+  // Native matMul on as many OpenBLAS threads as NumPy uses (1, then 2: both cores), interleaved by
+  // rounds in this process; without native matMul, the backend as configured for both.
+  const native = nativeMatMulInfo();
+  const configured = native.threads ?? 1;
+  const blas = (threads: number) => { if (native.on) setNativeMatMul(true, threads); };
+  for (let i = 0; i < WARMUP; i++) { step(); hvpCall(); }
+  const times: Record<number, { step: number[]; hvp: number[] }> = { 1: { step: [], hvp: [] }, 2: { step: [], hvp: [] } };
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const threads of round % 2 === 0 ? [1, 2] : [2, 1]) {
+      blas(threads);
+      times[threads]?.step.push(timeMs(step, reps, 1));
+      times[threads]?.hvp.push(timeMs(hvpCall, reps, 1));
+    }
+  }
+  blas(configured);
+  const median = (xs: number[]) => [...xs].sort((s, t) => s - t)[Math.floor(xs.length / 2)] as number;
   for (const threads of [1, 2]) {
+    const stepMs = median(times[threads]?.step ?? []);
+    const hvpMs = median(times[threads]?.hvp ?? []);
     const np = numpyMlp(threads, reps);
-    const caseName = `mlp-784-256-10-relu-b128/${backend} vs numpy-${threads}t`;
+    const ours = native.on ? `wasm (OpenBLAS matMul on ${threads} thread${threads === 1 ? '' : 's'})` : backend;
+    const caseName = `mlp-784-256-10-relu-b128/${ours} vs numpy-${threads}t`;
     if (np === null) {
       process.stderr.write('bench numpy: python3 with NumPy not found; NumPy lines skipped\n');
-      report({ bench: 'numpy', case: `mlp-784-256-10-relu-b128/${backend}`, metric: 'step', value: stepMs, unit: 'ms' });
-      report({ bench: 'numpy', case: `mlp-784-256-10-relu-b128/${backend}`, metric: 'hvp', value: hvpMs, unit: 'ms' });
-      break;
+      report({ bench: 'numpy', case: `mlp-784-256-10-relu-b128/${ours}`, metric: 'step', value: stepMs, unit: 'ms', repeats: ROUNDS });
+      report({ bench: 'numpy', case: `mlp-784-256-10-relu-b128/${ours}`, metric: 'hvp', value: hvpMs, unit: 'ms', repeats: ROUNDS });
+      continue;
     }
-    report({ bench: 'numpy', case: caseName, metric: 'step', value: stepMs, unit: 'ms', baseline: np.step, repeats: reps });
-    report({ bench: 'numpy', case: caseName, metric: 'hvp', value: hvpMs, unit: 'ms', baseline: np.hvp, repeats: reps });
+    report({ bench: 'numpy', case: caseName, metric: 'step', value: stepMs, unit: 'ms', baseline: np.step, repeats: ROUNDS });
+    report({ bench: 'numpy', case: caseName, metric: 'hvp', value: hvpMs, unit: 'ms', baseline: np.hvp, repeats: ROUNDS });
   }
   tf.dispose([p.w1, p.b1, p.w2, p.b2, v.w1, v.b1, v.w2, v.b2, x, y]);
   if (params !== p) tf.dispose(params);

@@ -56,14 +56,17 @@ async function loadWebGPU(automatic: boolean): Promise<string | null> {
 
 /**
  * The backend in use, in words: its name, for webgpu the adapter (`'webgpu (NVIDIA H200)'`), for
- * wasm its thread count when more than one and native matMul when on (`'wasm (2 threads, OpenBLAS matMul)'`).
+ * wasm its thread count when more than one and native matMul when on (`'wasm (2 threads, OpenBLAS matMul on 2 threads)'`,
+ * `'wasm (OpenBLAS matMul on 2 threads)'`).
  */
 export function describeBackend(name: string = tf.getBackend()): string {
   const info = webgpuInfo();
   if (name === 'webgpu' && info !== undefined) return describeWebGPU(info);
   if (name !== 'wasm') return name;
   const threads = wasmThreadsInUse() ?? 1;
-  const parts = [...(threads > 1 ? [`${threads} threads`] : []), ...(nativeMatMulInfo().on ? ['OpenBLAS matMul'] : [])];
+  const blas = nativeMatMulInfo();
+  const blasThreads = blas.threads !== undefined && blas.threads > 1 ? ` on ${blas.threads} threads` : '';
+  const parts = [...(threads > 1 ? [`${threads} threads`] : []), ...(blas.on ? [`OpenBLAS matMul${blasThreads}`] : [])];
   return parts.length > 0 ? `wasm (${parts.join(', ')})` : 'wasm';
 }
 
@@ -91,6 +94,15 @@ export interface InitBackendOptions {
    * off; default `HYPERGRAD_NATIVE` (`0` off, `1` required), else on when the package is built.
    */
   native?: boolean;
+  /**
+   * OpenBLAS's threads for native matMul, an integer in [1, 8]; default `HYPERGRAD_BLAS_THREADS`,
+   * else the wasm backend's thread count. Independent of the wasm build: `{blasThreads: 2}` keeps
+   * the single-threaded wasm kernels (faster on our sizes) and runs the matMuls on two cores.
+   * OpenBLAS itself keeps products below about 64^3 on one thread. Measured on 2 cores (`bench
+   * numpy`, README "Threads and native BLAS"): the 784-256-10 MLP's HVP 3.5-3.7 -> 2.9-3.2 ms, its
+   * step unchanged (2.0-2.2 ms). Data-parallel replicas always run 1.
+   */
+  blasThreads?: number;
 }
 
 /** The thread count asked for (argument, then environment), or undefined for the default. */
@@ -99,6 +111,14 @@ function requestedThreads(options: InitBackendOptions): number | undefined {
   const env = process.env.HYPERGRAD_WASM_THREADS;
   if (env === undefined || env === '') return undefined;
   return checkWasmThreads('initBackend', 'HYPERGRAD_WASM_THREADS', /^\s*\d+\s*$/.test(env) ? Number(env) : env);
+}
+
+/** OpenBLAS's thread count asked for (argument, then environment), or undefined for the default. */
+function requestedBlasThreads(options: InitBackendOptions): number | undefined {
+  if (options.blasThreads !== undefined) return checkWasmThreads('initBackend', 'blasThreads', options.blasThreads);
+  const env = process.env.HYPERGRAD_BLAS_THREADS;
+  if (env === undefined || env === '') return undefined;
+  return checkWasmThreads('initBackend', 'HYPERGRAD_BLAS_THREADS', /^\s*\d+\s*$/.test(env) ? Number(env) : env);
 }
 
 let nativeNoted = false;
@@ -111,7 +131,7 @@ function prepareNative(options: InitBackendOptions): void {
     setNativeMatMul(false);
     return;
   }
-  const why = setNativeMatMul(true, wasmThreadsInUse() ?? 1);
+  const why = setNativeMatMul(true, requestedBlasThreads(options) ?? wasmThreadsInUse() ?? 1);
   if (why === null) return;
   if (want === true) {
     throw new Error(
@@ -187,6 +207,7 @@ export async function initBackend(
     name = options.backend;
   }
   requestedThreads(options); // checked first, whichever backend loads
+  requestedBlasThreads(options);
   const requested = name ?? (process.env.HYPERGRAD_BACKEND || undefined);
   if (requested !== undefined) {
     if (!isBackendName(requested)) {

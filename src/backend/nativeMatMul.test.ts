@@ -136,4 +136,30 @@ describe.skipIf(reason !== null)('native matMul (OpenBLAS) on the wasm backend',
     await initBackend('wasm', { native: true });
     expect(nativeMatMulInfo().on).toBe(true);
   });
+
+  it('blasThreads (or HYPERGRAD_BLAS_THREADS) sets OpenBLAS\'s threads apart from the wasm build\'s; out of [1, 8] is an error naming it', async () => {
+    await initBackend('wasm', { blasThreads: 2 });
+    expect(nativeMatMulInfo().threads).toBe(2);
+    expect(describeBackend()).toMatch(/OpenBLAS matMul on 2 threads/);
+    const a = tf.randomNormal([300, 200], 0, 1, 'float32', 1);
+    const b = tf.randomNormal([200, 100], 0, 1, 'float32', 2);
+    const two = tf.matMul(a, b).dataSync();
+    process.env.HYPERGRAD_BLAS_THREADS = '1';
+    try {
+      await initBackend('wasm');
+      expect(nativeMatMulInfo().threads).toBe(1);
+      expect(describeBackend()).not.toMatch(/on \d+ threads/);
+      const one = tf.matMul(a, b).dataSync();
+      let worst = 0;
+      for (let i = 0; i < one.length; i++) worst = Math.max(worst, Math.abs((one[i] as number) - (two[i] as number)));
+      expect(worst).toBeLessThan(1e-3);
+      process.env.HYPERGRAD_BLAS_THREADS = 'many';
+      await expect(initBackend('wasm')).rejects.toThrow(/HYPERGRAD_BLAS_THREADS/);
+    } finally {
+      delete process.env.HYPERGRAD_BLAS_THREADS;
+    }
+    await expect(initBackend('wasm', { blasThreads: 9 })).rejects.toThrow(/blasThreads.*9/);
+    await initBackend('wasm');
+    tf.dispose([a, b]);
+  });
 });

@@ -42,7 +42,7 @@ function finish(): void {
 
 let program;
 try {
-  await initBackend(backend, { threads: 1 }); // one thread per replica: the replicas are the parallelism (HYPERGRAD_WASM_THREADS is for the main thread)
+  await initBackend(backend, { threads: 1, blasThreads: 1 }); // one thread per replica: the replicas are the parallelism (HYPERGRAD_WASM_THREADS is for the main thread)
   const factory = (await import(module))[exportName] as ReplicaFactory;
   if (typeof factory !== 'function') throw new Error(`module ${module} has no function export '${exportName}'`);
   program = await factory(args);
