@@ -9,7 +9,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '../backend/initBackend.js';
-import { isFreezeThaw } from '../hpo/freezeThawOptimizers.js';
+import { checkCheckpointsFor, isFreezeThaw } from '../hpo/freezeThawOptimizers.js';
 import { writeFileAtomic } from '../multilevel/checkpointFile.js';
 import { OPTIMIZERS } from '../hpo/registry.js';
 import type { Benchmark } from '../hpo/types.js';
@@ -82,6 +82,7 @@ export const hpoCommand = defineCommand({
     const resumeFolder = o.resume !== undefined && existsSync(o.resume) && statSync(o.resume).isDirectory() ? o.resume : undefined;
     if (o.storage !== undefined && o.resume !== undefined && resumeFolder === undefined) throw new Error(`${who}: give --storage URL (a new run) or --resume URL (continue one), not both`);
     const benchmark = o.benchmark.entry.make(o.benchmark.parameter);
+    for (const name of o.optimizer) checkCheckpointsFor(name, benchmark); // before the run folder is made
     const dir = resumeFolder ?? join(o.out, benchmark.name.replace(':', '-'));
     // The run folder is checked and locked before any work; records carry the run's id, seed and command.
     const folder = openRunFolder({

@@ -12,6 +12,16 @@ export function isFreezeThaw(name: string): boolean {
   return (FREEZE_THAW_OPTIMIZERS as readonly string[]).includes(name);
 }
 
+/**
+ * Throws, naming the optimizer and the benchmark, when `name` reads checkpoint weights (FMS and
+ * its variants) and `bench` reports none: checked before a run starts (and writes anything).
+ */
+export function checkCheckpointsFor(name: string, bench: Benchmark): void {
+  if (isFreezeThaw(name) && name !== 'dyhpo' && (bench as Partial<CheckpointBenchmark>).checkpoint === undefined) {
+    throw new Error(`optimizer '${name}' reads checkpoint weights; use it with a benchmark that reports them (zoo), not '${bench.name}'`);
+  }
+}
+
 /** What a benchmark may offer checkpoint-informed optimizers (the zoo offers all of it). */
 export interface CheckpointBenchmark {
   /** A run's weights after `epoch` epochs (0: the network it starts from). */
@@ -42,8 +52,8 @@ export function makeFreezeThaw(name: string, bench: Benchmark & CheckpointBenchm
   };
   if (name === 'dyhpo') return dyhpo(base);
   if (!isFreezeThaw(name)) throw new Error(`makeFreezeThaw: unknown optimizer '${name}'; accepted: ${FREEZE_THAW_OPTIMIZERS.join(', ')}`);
-  const checkpoint = bench.checkpoint;
-  if (checkpoint === undefined) throw new Error(`optimizer '${name}' reads checkpoint weights; use it with a benchmark that reports them (zoo), not '${bench.name}'`);
+  checkCheckpointsFor(name, bench);
+  const checkpoint = bench.checkpoint as NonNullable<CheckpointBenchmark['checkpoint']>;
   const checkpoints = (c: Config, e: number) => checkpoint(c, e);
   if (name === 'fms-stats') return fms({ ...base, checkpoints, weights: { type: 'statistics' } });
   if (name === 'fms-flat') return fms({ ...base, checkpoints, weights: { type: 'flat' } });

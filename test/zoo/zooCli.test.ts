@@ -34,8 +34,10 @@ describe('hypergrad hpo --benchmark zoo', () => {
   });
 
   it('names what is wrong: fms on a benchmark without checkpoints, an unknown zoo task', async () => {
-    expect((await hpo('--benchmark', 'mfbranin', '--optimizer', 'fms', '--evals', '5', '--seeds', '1')).err)
+    const dir = mkdtempSync(join(tmpdir(), 'hg-zoo-bad-'));
+    expect((await hpo('--benchmark', 'mfbranin', '--optimizer', 'fms', '--evals', '5', '--seeds', '1', '--out', dir)).err)
       .toMatch(/optimizer 'fms' reads checkpoint weights; use it with a benchmark that reports them \(zoo\), not 'mfbranin'/);
+    expect(readdirSync(dir)).toEqual([]); // refused before the run folder is made: a corrected rerun is not blocked
     expect((await hpo('--benchmark', 'zoo:upside', '--optimizer', 'random')).err).toMatch(/zoo: task must be one of 'mirror', 'rotated180', 'inverted', got 'upside'/);
   });
 });
