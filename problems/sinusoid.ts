@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   Engine, type HypergradientMethod, type HypergradientOptions, ImplicitProblem, IterativeProblem, type StepContext, adam, grad, jvp, normalTensor,
-  type SeededRandom, seededRandom, sgd, solveCg, tidyTree, treeScale, vjp,
+  type SeededRandom, seededRandom, sgd, solveCg, stopGradient, syncReadsCheap, tidyTree, treeScale, vjp,
   type Tree, treeAdd, treeAddScaled, treeLeaves, treeMap,
 } from '../src/index.js';
 import { type ExtraState, type SavedRecord, hypergradientAfter, learningRate, loadRecord, saveRecord, trackOuterSteps } from './harness.js';
@@ -65,24 +65,47 @@ const taskLoss = (theta: Net, delta: Net, d: Points, lambda: number) => {
   return lambda === 0 ? fit : tf.add(fit, tf.mul(lambda / 2, tf.addN(Object.values(delta).map((t) => tf.sum(tf.square(t))))));
 };
 
-/** Rescales a gradient to global norm `clip` when it is longer (the optimum, where it vanishes, is unchanged). */
+/**
+ * Rescales a gradient to global norm `clip` when it is longer (the optimum, where it vanishes, is
+ * unchanged): `g min(1, clip / |g|)`, the factor a constant to differentiation. Where synchronous
+ * reads are cheap (cpu, wasm) `|g|` is read once and `g` is left alone when short; elsewhere
+ * (webgpu) the factor is computed on the device (`stopGradient`) and always applied.
+ */
 function clipNorm<T extends Tree>(g: T, clip: number): T {
   if (clip === Infinity) return g;
-  const norm = Math.sqrt(treeLeaves(g).reduce((acc, t) => acc + (tf.sum(tf.square(t)).dataSync()[0] as number), 0));
-  return norm > clip ? (treeMap((t) => tf.mul(t, clip / norm), g) as T) : g;
+  const squared = tf.tidy(() => {
+    const squares = treeLeaves(g).map((t) => tf.sum(tf.square(t)));
+    return squares.length === 1 ? (squares[0] as tf.Tensor) : tf.addN(squares);
+  });
+  if (syncReadsCheap()) {
+    const norm = Math.sqrt(squared.dataSync()[0] as number);
+    squared.dispose();
+    return norm > clip ? (treeMap((t) => tf.mul(t, clip / norm), g) as T) : g;
+  }
+  const factor = tf.tidy(() => tf.minimum(1, tf.div(clip, tf.sqrt(squared)))); // |g| = 0: clip / 0 = Inf, so 1
+  squared.dispose();
+  const scale = stopGradient(factor);
+  factor.dispose();
+  const out = treeMap((t) => tf.mul(t, scale), g) as T;
+  scale.dispose();
+  return out;
 }
 
-/** Post-adaptation query MSE averaged over tasks: `steps` steps of the method's adaptation from theta. */
-function adaptedMse(theta: Net, tasks: Task[], steps: number, ad: Adaptation): number {
-  let total = 0;
-  for (const t of tasks) {
-    total += tf.tidy(() => {
-      let delta: Tree = treeMap((x) => tf.zerosLike(x), theta);
-      for (let s = 0; s < steps; s++) delta = treeAddScaled(delta, -ad.lr, clipNorm(grad((q: Net) => taskLoss(theta, q, t.support, ad.lambda))(delta as Net), ad.clip));
-      return mse(treeAdd(theta, delta) as Net, t.query).dataSync()[0] as number;
-    });
-  }
-  return total / tasks.length;
+/**
+ * Post-adaptation query MSE averaged over tasks: `steps` steps of the method's adaptation from
+ * theta. One asynchronous read for all tasks (runs on webgpu).
+ */
+async function adaptedMse(theta: Net, tasks: Task[], steps: number, ad: Adaptation): Promise<number> {
+  const losses = tasks.map((t) => tf.tidy(() => {
+    let delta: Tree = treeMap((x) => tf.zerosLike(x), theta);
+    for (let s = 0; s < steps; s++) delta = treeAddScaled(delta, -ad.lr, clipNorm(grad((q: Net) => taskLoss(theta, q, t.support, ad.lambda))(delta as Net), ad.clip));
+    return mse(treeAdd(theta, delta) as Net, t.query);
+  }));
+  const all = tf.stack(losses);
+  tf.dispose(losses);
+  const values = Array.from(await all.data());
+  all.dispose();
+  return values.reduce((s, v) => s + v, 0) / tasks.length;
 }
 
 /** The methods this problem supports (see the module comment for why not the implicit ones yet). */
@@ -170,12 +193,12 @@ export async function sinusoid({ method = { method: 'unrolled' }, outerSteps = 2
   const tasks = Array.from({ length: 50 }, () => sampleTask(evalRand));
   const untrained = initNet(seededRandom(seed + 1));
   const ad = adaptation(method, run.learningRates);
-  const baseline = adaptedMse(untrained, tasks, innerSteps, ad);
+  const baseline = await adaptedMse(untrained, tasks, innerSteps, ad);
   const p = program(method, innerSteps, rand, treeMap((x) => tf.clone(x), untrained) as Net, run.learningRates);
   const tracked = await trackOuterSteps(p.engine, outerSteps, () => adaptedMse(p.meta.params, tasks.slice(0, 10), innerSteps, ad), Math.max(1, Math.floor(outerSteps / 20)), onOuterStep,
     { ...run, extra: p.taskState });
   const history = tracked.history;
-  const tuned = adaptedMse(p.meta.params, tasks, innerSteps, ad);
+  const tuned = await adaptedMse(p.meta.params, tasks, innerSteps, ad);
   const theta = saveRecord(p.meta.params);
   p.dispose();
   tf.dispose(Object.values(untrained));
