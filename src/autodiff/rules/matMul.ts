@@ -24,7 +24,7 @@ function matrixSize(x: tf.Tensor): number {
  * entries (a batch `a` of n x p against a gradient g of n x q: n p against n q + p q). Either way
  * no transpose flag, which tfjs's wasm backend runs 10-50x slower.
  */
-function plainTransposedTimes(a: tf.Tensor, g: tf.Tensor): tf.Tensor {
+export function plainTransposedTimes(a: tf.Tensor, g: tf.Tensor): tf.Tensor {
   const [p, q] = [a.shape[a.rank - 1] as number, g.shape[g.rank - 1] as number];
   if (a.rank === 2 && g.rank === 2 && !hasTranspose(a) && matrixSize(a) > matrixSize(g) + p * q) {
     return transposeLast(tf.matMul(operandTranspose(g), a));
@@ -33,7 +33,7 @@ function plainTransposedTimes(a: tf.Tensor, g: tf.Tensor): tf.Tensor {
 }
 
 /** `g b^T` with plain matMuls, transposing `b` or else `g` and the result (fewer entries moved). */
-function plainTimesTransposed(g: tf.Tensor, b: tf.Tensor): tf.Tensor {
+export function plainTimesTransposed(g: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const [m, p] = [g.shape[g.rank - 2] as number, b.shape[b.rank - 2] as number];
   if (g.rank === 2 && b.rank === 2 && !hasTranspose(b) && matrixSize(b) > matrixSize(g) + m * p) {
     return transposeLast(tf.matMul(b, operandTranspose(g)));
