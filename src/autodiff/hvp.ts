@@ -10,6 +10,7 @@ export type HvpMode = 'auto' | 'reverse' | 'forward';
 
 /** What {@link hvp} chose for one call, and the estimates it chose from (see {@link HvpOptions.onChoice}). */
 export interface HvpChoice {
+  /** The mode taken. */
   mode: 'reverse' | 'forward';
   /** Kernels the forward sweep would run (null where it cannot run). */
   forwardKernels: number | null;

@@ -26,6 +26,7 @@ export interface TangentArgs {
  * `dx_i = (d y / d x_i)^T dy`; both are linear in what they push.
  */
 export interface TangentRule {
+  /** The kernel's name (`hypergrad.<name>` for an op recorded by `customVjp`). */
   kernelName: string;
   /**
    * The inputs whose values the rule reads, given which inputs carry a tangent (`present`); `'#i'`
@@ -35,6 +36,7 @@ export interface TangentRule {
   reads?: (present: Record<string, boolean>) => string[];
   /** How many kernels the rule runs, given which inputs carry a tangent (for `mode: 'auto'`). */
   cost: (present: Record<string, boolean>) => number;
+  /** One thunk per output computing its tangent (called only where it is used), or null for zero. */
   jvp(args: TangentArgs): Array<(() => tf.Tensor) | null>;
 }
 
