@@ -3,6 +3,7 @@ import { ZERO_GRADIENT_KERNELS } from '../rules/piecewiseConstant.js';
 import { elementwiseDerivative } from '../rules/unary.js';
 import { cachedValue } from '../valueCache.js';
 import { type TangentArgs, type TangentRule, broadcastTangent, count, sumTerms } from './tangentRule.js';
+import { kernelTangentRules } from './kernelTangents.js';
 import { matMulTangentRules } from './matMulTangents.js';
 
 /** The tangent of input `key`, or null. */
@@ -103,7 +104,7 @@ export function builtinTangentRules(): TangentRule[] {
     single('Identity', () => 0, (a) => tan(a, 'x')),
     // A cast to float32 passes the tangent; to an integer type it is piecewise constant.
     single('Cast', () => 0, (a) => (a.attrs.dtype === 'float32' ? tan(a, 'x') : null)),
-    ...matMulTangentRules,
+    ...matMulTangentRules, ...kernelTangentRules,
   ];
   for (const name of ['Sigmoid', 'Tanh', 'Softplus', 'Relu6', 'Elu', 'Sqrt', 'Rsqrt', 'Reciprocal', 'Expm1', 'Log', 'Log1p', 'Sin', 'Cos', 'Erf', 'Abs']) {
     const derivative = elementwiseDerivative(name);
