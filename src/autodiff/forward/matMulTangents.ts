@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { plainTimesTransposed, plainTransposedTimes } from '../rules/matMul.js';
+import { plainTimesTransposed, plainTransposedTimes, plainTransposedTimesSum } from '../rules/matMul.js';
 import { type TangentArgs, type TangentRule, count, sumTerms } from './tangentRule.js';
 
 /** The tangent of input `key`, or null. */
@@ -38,6 +38,14 @@ const flags = (a: TangentArgs) => [a.attrs.transposeA === true, a.attrs.transpos
  */
 export const matMulTangentRules: TangentRule[] = [
   bilinear('BatchMatMul', ['a', 'b'], 1, (x, y, a) => tf.matMul(x, y, ...flags(a))),
-  bilinear('hypergrad.transposedTimes', ['0', '1'], 1.5, (x, y) => plainTransposedTimes(x, y)),
+  {
+    ...bilinear('hypergrad.transposedTimes', ['0', '1'], 1.5, (x, y) => plainTransposedTimes(x, y)),
+    // Both tangents: `t_a^T g + a^T t_g` summed before its one transpose (plainTransposedTimesSum).
+    jvp: (a) => {
+      const [ta, tg] = [a.tangents['0'] ?? null, a.tangents['1'] ?? null];
+      if (ta === null || tg === null) return [() => (ta === null ? plainTransposedTimes(a.value('0'), tg as tf.Tensor) : plainTransposedTimes(ta, a.value('1')))];
+      return [() => plainTransposedTimesSum(ta, a.value('1'), a.value('0'), tg)];
+    },
+  },
   bilinear('hypergrad.timesTransposed', ['0', '1'], 1.5, (x, y) => plainTimesTransposed(x, y)),
 ];
