@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type HvpChoice, grad, hvp, softmaxCrossEntropy, tangentKernels } from '../src/index.js';
+import { type HvpChoice, grad, hvp, mixedHvp, softmaxCrossEntropy, tangentKernels } from '../src/index.js';
 import { TEST_BACKENDS, useBackend } from './helpers/backends.js';
 import { D, K, type Mlp, N, forward, keys, mlp, rOperator, relError, values } from './helpers/mlp.js';
 
@@ -116,6 +116,33 @@ describe.each(TEST_BACKENDS)('forward-over-reverse Hessian-vector products on %s
     });
   });
 
+  it('mixedHvp in forward mode equals reverse mode (a weight-decay hyperparameter over an MLP, and trees)', () => {
+    tf.tidy(() => {
+      const x = tf.tensor(values(8 * 6, 21, 1), [8, 6]);
+      const y = tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1], 'int32'), 3);
+      const w = { w1: tf.tensor(values(30, 22, 0.5), [6, 5]), b1: tf.tensor(values(5, 23, 0.1), [5]), w2: tf.tensor(values(15, 24, 0.5), [5, 3]), b2: tf.zeros([3]) };
+      const v = { w1: tf.tensor(values(30, 25, 1), [6, 5]), b1: tf.ones([5]), w2: tf.tensor(values(15, 26, 1), [5, 3]), b2: tf.ones([3]) };
+      const theta = { decay: tf.tensor([-1.5]), scale: tf.tensor([0.8]) };
+      const f = (th: typeof theta, q: Mlp) => tf.add(
+        softmaxCrossEntropy(y, tf.mul(forward(q, x), th.scale)),
+        tf.mul(tf.exp(th.decay), tf.add(tf.sum(tf.square(q.w1)), tf.sum(tf.square(q.w2)))),
+      );
+      const rev = mixedHvp(f, theta, w, v);
+      const fwd = mixedHvp(f, theta, w, v, { mode: 'forward' });
+      const auto = mixedHvp(f, theta, w, v, { mode: 'auto' });
+      for (const k of ['decay', 'scale'] as const) {
+        expect(fwd[k]).toBeAllClose(rev[k], { rtol: 1e-4, atol: 1e-6 });
+        expect(auto[k]).toBeAllClose(rev[k], { rtol: 1e-4, atol: 1e-6 });
+      }
+      // MaxPool has no tangent rule: 'auto' falls back to reverse mode, 'forward' refuses.
+      const img = tf.tensor([0.3, -0.7, 1.1, 0.4], [1, 2, 2, 1]);
+      const g = (s: tf.Tensor, t: tf.Tensor) => tf.sum(tf.mul(s, tf.square(tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid'))));
+      const dir = tf.tensor([1, 2, 3, 4], [1, 2, 2, 1]);
+      expect(mixedHvp(g, tf.tensor([2]), img, dir, { mode: 'auto' })).toBeAllClose([2 * 1.1 * 3], { rtol: 1e-5 });
+      expect(() => mixedHvp(g, tf.tensor([2]), img, dir, { mode: 'forward' })).toThrow(/'MaxPool' has no tangent rule/);
+    });
+  });
+
   it('keeps numTensors flat across repeated calls (no leaks)', () => {
     const p = { w1: tf.tensor(values(6 * 5, 1, 0.5), [6, 5]), b1: tf.zeros([5]), w2: tf.tensor(values(5 * 3, 2, 0.5), [5, 3]), b2: tf.zeros([3]) };
     const v = { w1: tf.ones([6, 5]), b1: tf.ones([5]), w2: tf.ones([5, 3]), b2: tf.ones([3]) };
@@ -130,6 +157,23 @@ describe.each(TEST_BACKENDS)('forward-over-reverse Hessian-vector products on %s
     for (let i = 1; i <= 200; i++) step(i);
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([p, v, y]);
+  });
+
+  it('mixedHvp keeps numTensors flat in forward mode and when auto falls back to reverse', () => {
+    const img = tf.tensor([0.3, -0.7, 1.1, 0.4], [1, 2, 2, 1]);
+    const dir = tf.tensor([1, 2, 3, 4], [1, 2, 2, 1]);
+    const s = tf.tensor([2]);
+    const pooled = (a: tf.Tensor, t: tf.Tensor) => tf.sum(tf.mul(a, tf.square(tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid'))));
+    const smooth = (a: tf.Tensor, t: tf.Tensor) => tf.sum(tf.mul(a, tf.square(tf.tanh(t))));
+    const round = () => {
+      tf.dispose(mixedHvp(pooled, s, img, dir, { mode: 'auto' }));
+      tf.dispose(mixedHvp(smooth, s, img, dir, { mode: 'forward' }));
+    };
+    round();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 50; i++) round();
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([img, dir, s]);
   });
 
   it("'auto' takes reverse mode where a kernel has no tangent rule, or inside an enclosing gradient; 'forward' refuses both", () => {

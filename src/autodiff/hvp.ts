@@ -91,21 +91,57 @@ function chooseAndSweep(
   return forward ? path.push(x, v, ys) : null;
 }
 
+/** Options of {@link mixedHvp}. */
+export interface MixedHvpOptions {
+  /**
+   * `'reverse'` (default): `grad_x <grad_y f(x, y), v>`, a backward pass over the recorded
+   * `grad_y f`. `'forward'`: `d/de grad_x f(x, y + e v)` at `e = 0`, tangents pushed from `v` at `y`
+   * through the recorded `grad_x f` (throws, naming the kernel, where one has no tangent rule, and
+   * inside an enclosing gradient). `'auto'`: forward where it can run, else reverse (which then
+   * records a second gradient: `grad_y f` in place of `grad_x f`).
+   */
+  mode?: HvpMode;
+}
+
 /**
  * The mixed second derivative applied to a vector: `d/dx <grad_y f(x, y), v> = (d^2 f / dx dy) v`,
  * shaped like `x`, with `v` shaped like `y`. This is the cross term of implicit hypergradients
- * (`-d^2 g/dx dy [H_yy^-1 grad_y F]`, Lorraine et al. 2020; Blondel et al. 2022).
+ * (`-d^2 g/dx dy [H_yy^-1 grad_y F]`, Lorraine et al. 2020; Blondel et al. 2022). In forward mode
+ * (`options.mode`) it is the directional derivative of `grad_x f` along `v` in `y` (Pearlmutter 1994).
  *
  * @example
  * ```ts
  * const f = (x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.square(x), y));
  * mixedHvp(f, tf.tensor([1, 2]), tf.tensor([3, 4]), tf.tensor([1, 1])); // 2x * v = [2, 4]
+ * mixedHvp(f, tf.tensor([1, 2]), tf.tensor([3, 4]), tf.tensor([1, 1]), { mode: 'forward' }); // the same
  * ```
  */
-export function mixedHvp<X extends Tree, Y extends Tree>(f: (x: X, y: Y) => tf.Tensor, x: X, y: Y, v: Y): X {
+export function mixedHvp<X extends Tree, Y extends Tree>(f: (x: X, y: Y) => tf.Tensor, x: X, y: Y, v: Y, options: MixedHvpOptions = {}): X {
+  const mode = checkOneOf('mixedHvp', 'options.mode', options.mode ?? 'reverse', MODES);
+  if (mode === 'forward' && gradientDepth() > 0) {
+    throw new Error("mixedHvp: mode 'forward' cannot run inside an enclosing gradient (its tangents would be recorded); use mode 'reverse' or 'auto' there");
+  }
   const xf = treeFlatten(x, 'x');
   const { leaves: [ys, vl], def: ydef } = flattenAligned('mixedHvp (y, v)', [y, v]);
   const yl = ys as tf.Tensor[];
+  if (mode !== 'reverse' && gradientDepth() === 0) {
+    let obstacle: string | null = null;
+    try {
+      return tidyTree(() => treeUnflatten<X>(xf.def, vjpOrSweep(() => {
+        const yt = treeUnflatten<Y>(ydef, yl);
+        return gradients(() => f(treeUnflatten<X>(xf.def, xf.leaves), yt), xf.leaves, undefined, { onlyDifferentiated: true }).grads;
+      }, yl, null, (nodes, outs, tape, start) => {
+        const path = new RecordedPath(nodes, tape, start);
+        obstacle = path.obstacle();
+        if (obstacle !== null && mode === 'forward') {
+          throw new Error(`mixedHvp: mode 'forward' cannot push tangents through this function: ${obstacle}. Use mode 'reverse' or 'auto', or add a tangent rule with registerTangentRule.`);
+        }
+        return obstacle === null ? path.push(yl, vl as tf.Tensor[], outs) : null;
+      })));
+    } catch (e) {
+      if (obstacle === null || mode === 'forward') throw e;
+    }
+  }
   return tidyTree(() => {
     const { grads } = vjpOf(() => {
       const xt = treeUnflatten<X>(xf.def, xf.leaves);
