@@ -67,7 +67,9 @@ export function hvp<P extends Tree>(f: (params: P) => tf.Tensor, params: P, v: P
   return tidyTree(() => {
     const grads = vjpOrSweep(
       () => gradients(() => f(treeUnflatten<P>(def, x)), x, undefined, { onlyDifferentiated: true }).grads,
-      x, tangents, (nodes, ys, tape, start) => chooseAndSweep(mode, options.onChoice, new RecordedPath(nodes, tape, start), x, tangents, ys),
+      x, tangents, (nodes, ys, tape, start) => (mode === 'reverse' && options.onChoice === undefined
+        ? null
+        : chooseAndSweep(mode, options.onChoice, new RecordedPath(nodes, tape, start), x, tangents, ys)),
     );
     return treeUnflatten<P>(def, grads);
   });

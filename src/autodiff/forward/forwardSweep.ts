@@ -16,7 +16,13 @@ function install(): void {
 
 /**
  * The kernels (and hypergrad ops, `hypergrad.<name>`) that forward mode can push tangents through,
- * sorted: what `hvp(f, x, v, { mode: 'forward' })` accepts on its path.
+ * sorted: what `hvp(f, x, v, { mode: 'forward' })` accepts on its path (the kernels of the
+ * function and of its gradient).
+ *
+ * @example
+ * ```ts
+ * tangentKernels().includes('BatchMatMul'); // true
+ * ```
  */
 export function tangentKernels(): string[] {
   install();

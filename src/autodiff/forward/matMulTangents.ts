@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { plainTimesTransposed, plainTransposedTimes, plainTransposedTimesSum } from '../rules/matMul.js';
+import { plainTimesTransposed, plainTransposedTimes, plainTransposedTimesSum, transposeLast } from '../rules/matMul.js';
 import { type TangentArgs, type TangentRule, count, sumTerms } from './tangentRule.js';
 
 /** The tangent of input `key`, or null. */
@@ -25,7 +25,7 @@ function bilinear(kernelName: string, [ka, kb]: [string, string], perTerm: numbe
   };
 }
 
-/** The kernels with transpose flags run as they were recorded (tfjs's `BatchMatMul` attributes). */
+/** The transpose flags a `BatchMatMul` was recorded with. */
 const flags = (a: TangentArgs) => [a.attrs.transposeA === true, a.attrs.transposeB === true] as const;
 
 /**
@@ -37,7 +37,11 @@ const flags = (a: TangentArgs) => [a.attrs.transposeA === true, a.attrs.transpos
  * term, as about half of them are cache hits).
  */
 export const matMulTangentRules: TangentRule[] = [
-  bilinear('BatchMatMul', ['a', 'b'], 1, (x, y, a) => tf.matMul(x, y, ...flags(a))),
+  // Flagged operands are transposed explicitly: tfjs's wasm backend runs flagged matMuls 10-50x slower.
+  bilinear('BatchMatMul', ['a', 'b'], 1, (x, y, a) => {
+    const [ta, tb] = flags(a);
+    return tf.matMul(ta ? transposeLast(x) : x, tb ? transposeLast(y) : y);
+  }),
   {
     ...bilinear('hypergrad.transposedTimes', ['0', '1'], 1.5, (x, y) => plainTransposedTimes(x, y)),
     // Both tangents: `t_a^T g + a^T t_g` summed before its one transpose (plainTransposedTimesSum).
