@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type HvpChoice, grad, hvp, mixedHvp, softmaxCrossEntropy, tangentKernels } from '../src/index.js';
+import { type HvpChoice, customVjp, grad, hvp, mixedHvp, softmaxCrossEntropy, tangentKernels } from '../src/index.js';
 import { TEST_BACKENDS, useBackend } from './helpers/backends.js';
 import { D, K, type Mlp, N, forward, keys, mlp, rOperator, relError, values } from './helpers/mlp.js';
 
@@ -14,6 +14,9 @@ import { D, K, type Mlp, N, forward, keys, mlp, rOperator, relError, values } fr
  * kernels where the backward pass runs 32).
  */
 const MAX_FORWARD_HVP_KERNELS = 55;
+
+/** `t^3` as a recorded op with a hand-written VJP (second-order exact) and no tangent rule. */
+const cube = (t: tf.Tensor) => customVjp('cube', [t], [tf.pow(t, 3)], ([c], [ti]) => [tf.mul(c as tf.Tensor, tf.mul(3, tf.square(ti as tf.Tensor)))])[0] as tf.Tensor;
 
 const read = (t: Record<keyof Mlp, tf.Tensor>) => Object.fromEntries(keys.map((k) => [k, t[k].dataSync() as Float32Array])) as Record<keyof Mlp, Float32Array>;
 
@@ -134,12 +137,12 @@ describe.each(TEST_BACKENDS)('forward-over-reverse Hessian-vector products on %s
         expect(fwd[k]).toBeAllClose(rev[k], { rtol: 1e-4, atol: 1e-6 });
         expect(auto[k]).toBeAllClose(rev[k], { rtol: 1e-4, atol: 1e-6 });
       }
-      // MaxPool has no tangent rule: 'auto' falls back to reverse mode, 'forward' refuses.
-      const img = tf.tensor([0.3, -0.7, 1.1, 0.4], [1, 2, 2, 1]);
-      const g = (s: tf.Tensor, t: tf.Tensor) => tf.sum(tf.mul(s, tf.square(tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid'))));
-      const dir = tf.tensor([1, 2, 3, 4], [1, 2, 2, 1]);
-      expect(mixedHvp(g, tf.tensor([2]), img, dir, { mode: 'auto' })).toBeAllClose([2 * 1.1 * 3], { rtol: 1e-5 });
-      expect(() => mixedHvp(g, tf.tensor([2]), img, dir, { mode: 'forward' })).toThrow(/'MaxPool' has no tangent rule/);
+      // A recorded op without a tangent rule: 'auto' falls back to reverse mode, 'forward' refuses.
+      const g = (a: tf.Tensor, t: tf.Tensor) => tf.sum(tf.mul(a, cube(t)));
+      const [t0, dir] = [tf.tensor([0.3, -0.7, 1.1, 0.4]), tf.tensor([1, 2, 3, 4])];
+      // d/da <grad_t g, v> = sum(3 t^2 v).
+      expect(mixedHvp(g, tf.tensor([2]), t0, dir, { mode: 'auto' })).toBeAllClose([3 * (0.09 + 0.98 + 3.63 + 0.64)], { rtol: 1e-5 });
+      expect(() => mixedHvp(g, tf.tensor([2]), t0, dir, { mode: 'forward' })).toThrow(/'hypergrad.cube' has no tangent rule/);
     });
   });
 
@@ -159,11 +162,11 @@ describe.each(TEST_BACKENDS)('forward-over-reverse Hessian-vector products on %s
     tf.dispose([p, v, y]);
   });
 
-  it('mixedHvp keeps numTensors flat in forward mode and when auto falls back to reverse', () => {
-    const img = tf.tensor([0.3, -0.7, 1.1, 0.4], [1, 2, 2, 1]);
-    const dir = tf.tensor([1, 2, 3, 4], [1, 2, 2, 1]);
+  it('mixedHvp keeps numTensors flat in forward mode and when auto falls back to reverse (a recorded op without a tangent rule)', () => {
+    const img = tf.tensor([0.3, -0.7, 1.1, 0.4]);
+    const dir = tf.tensor([1, 2, 3, 4]);
     const s = tf.tensor([2]);
-    const pooled = (a: tf.Tensor, t: tf.Tensor) => tf.sum(tf.mul(a, tf.square(tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid'))));
+    const pooled = (a: tf.Tensor, t: tf.Tensor) => tf.sum(tf.mul(a, cube(t)));
     const smooth = (a: tf.Tensor, t: tf.Tensor) => tf.sum(tf.mul(a, tf.square(tf.tanh(t))));
     const round = () => {
       tf.dispose(mixedHvp(pooled, s, img, dir, { mode: 'auto' }));
@@ -180,16 +183,17 @@ describe.each(TEST_BACKENDS)('forward-over-reverse Hessian-vector products on %s
     tf.tidy(() => {
       const x = tf.tensor([0.3, -0.7]);
       const v = tf.tensor([1, 2]);
-      // MaxPool has a second-order rule but no tangent rule: f = (max x)^2, H v = 2 v at the argmax.
-      const img = tf.tensor([0.3, -0.7, 1.1, 0.4], [1, 2, 2, 1]);
-      const dir = tf.tensor([1, 2, 3, 4], [1, 2, 2, 1]);
-      const pooled = (t: tf.Tensor) => tf.sum(tf.square(tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid')));
-      expect(tangentKernels()).not.toContain('MaxPool');
-      const auto = withChoice(pooled, img, dir, 'auto');
+      // A recorded op with a second-order-exact VJP but no tangent rule, on the gradient's path
+      // (its output is read by the Square's backward pass): f = sum (t^3)^2, H v = 30 t^4 v.
+      const t0 = tf.tensor([0.3, -0.7, 1.1, 0.4]);
+      const dir = tf.tensor([1, 2, 3, 4]);
+      const cubed = (t: tf.Tensor) => tf.sum(tf.square(cube(t)));
+      expect(tangentKernels()).not.toContain('hypergrad.cube');
+      const auto = withChoice(cubed, t0, dir, 'auto');
       expect(auto.choice).toMatchObject({ mode: 'reverse', forwardKernels: null });
-      expect(auto.choice.obstacle).toMatch(/'MaxPool' has no tangent rule/);
-      expect(auto.h).toBeAllClose([0, 0, 6, 0], { rtol: 1e-5 });
-      expect(() => hvp(pooled, img, dir, { mode: 'forward' })).toThrow(/mode 'forward' cannot push tangents through this function: 'MaxPool' has no tangent rule.*registerTangentRule/);
+      expect(auto.choice.obstacle).toMatch(/'hypergrad.cube' has no tangent rule/);
+      expect(auto.h).toBeAllClose([0.243, 14.406, 131.769, 3.072], { rtol: 1e-5 });
+      expect(() => hvp(cubed, t0, dir, { mode: 'forward' })).toThrow(/mode 'forward' cannot push tangents through this function: 'hypergrad.cube' has no tangent rule.*registerTangentRule/);
       // Nested: the gradient of a Hessian-vector product (a third derivative) through 'auto'.
       const cubic = (t: tf.Tensor) => tf.sum(tf.mul(tf.square(t), t));
       const modes: string[] = [];

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { untracked } from '../engineInternals.js';
+import { maxPoolArgmax } from '../rules/pool.js';
 import { type TangentArgs, type TangentRule, broadcastTangent, count, sumTerms } from './tangentRule.js';
 
 /** The tangent of input `key`, or null. */
@@ -128,6 +129,21 @@ const softmaxRule: TangentRule = {
   }],
 };
 
+/**
+ * MaxPool: `dy = P t`, `P` picking each window's first maximum (the reverse rule's `P^T`, whose
+ * indices it shares: a constant, read from `x`), as a GatherNd of the flat tangent.
+ */
+const maxPoolRule: TangentRule = {
+  kernelName: 'MaxPool',
+  reads: () => ['x'],
+  cost: () => 3,
+  jvp: (a) => [() => {
+    const t = tan(a, 'x') as tf.Tensor;
+    const idx = untracked(() => tf.tidy(() => maxPoolArgmax(a.value('x') as tf.Tensor4D, a.attrs as unknown as tf.MaxPoolAttrs)));
+    return tf.reshape(tf.gatherND(tf.reshape(t, [t.size]), idx), a.outputShapes[0] as number[]);
+  }],
+};
+
 /** The tangent rules of shape, gather, selection, reduction and convolution kernels. */
 export const kernelTangentRules: TangentRule[] = [
   linearKernel('Slice'), linearKernel('ExpandDims'), linearKernel('Concat'), linearKernel('Pack'),
@@ -154,6 +170,6 @@ export const kernelTangentRules: TangentRule[] = [
     const x = a.value('x');
     return { x: tf.cast(tf.logicalAnd(tf.greaterEqual(x, a.attrs.clipValueMin as number), tf.lessEqual(x, a.attrs.clipValueMax as number)), 'float32') };
   }, ['x']),
-  extremum('Max'), extremum('Min'), powRule, squaredDifferenceRule, softmaxRule,
+  maxPoolRule, extremum('Max'), extremum('Min'), powRule, squaredDifferenceRule, softmaxRule,
   { kernelName: 'OneHot', cost: () => 0, jvp: () => [null] },
 ];
