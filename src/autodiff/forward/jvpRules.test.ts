@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_BACKENDS, useBackend } from '../../../test/helpers/backends.js';
 import { awayFromZero, floats, shapes, size } from '../../../test/helpers/ruleHarness.js';
 import { customVjp } from '../customVjp.js';
+import { supportedKernels } from '../registry.js';
 import { timesTransposed, transposedTimes } from '../rules/matMul.js';
 import { softmaxCrossEntropyOp } from '../rules/softmaxCrossEntropy.js';
 import { jvp } from '../vjp.js';
@@ -177,6 +178,11 @@ describe.each(TEST_BACKENDS)('tangent rules on %s', (backend) => {
     // backprop kernels of pooling and convolution, checked through Hessian-vector products in
     // test/forwardHvp.test.ts), and the piecewise-constant kernels, whose tangent is zero by construction.
     for (const k of untested) expect(['AddV2', 'BroadcastTo', 'Cast', 'Identity', 'AvgPoolGrad', 'Conv2DBackpropFilter', 'OneHot', 'Sign', 'Floor', 'Ceil', 'Round', 'IsNan', 'IsInf', 'IsFinite', 'ZerosLike', 'OnesLike', 'LogicalNot', 'Equal', 'NotEqual', 'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'LogicalAnd', 'LogicalOr', 'FloorDiv', 'ArgMax', 'ArgMin']).toContain(k);
+  });
+
+  it('every kernel with a second-order rule has a tangent rule (so auto can take forward mode through it)', () => {
+    const tangents = new Set(tangentKernels());
+    expect(supportedKernels().filter((k) => !tangents.has(k))).toEqual([]);
   });
 
   it('an op without a tangent rule is refused, naming it', () => {
