@@ -97,6 +97,8 @@ describe.each(TEST_BACKENDS)('forward-over-reverse Hessian-vector products on %s
       expect(fwd).toBeAllClose(rev, { rtol: 1e-4, atol: 1e-5 });
       const auto = withChoice(f, x, v, 'auto');
       expect(auto.choice.obstacle).toBeNull();
+      // 'auto' follows its stated rule: forward when the sweep's estimate is no higher.
+      expect(auto.choice.mode).toBe((auto.choice.forwardKernels as number) <= auto.choice.reverseKernels ? 'forward' : 'reverse');
       expect(auto.h).toBeAllClose(rev, { rtol: 1e-4, atol: 1e-5 });
     });
   });

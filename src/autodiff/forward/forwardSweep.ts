@@ -89,8 +89,10 @@ export class RecordedPath {
   /**
    * The kernels a backward pass over the path is estimated to run, on the same scale as
    * {@link forwardKernels}: per node and input on the path, the tangent rule's count for that input
-   * alone (a vector-Jacobian product costs what the Jacobian-vector product of the same term does),
-   * plus a Sum where the input was broadcast (its cotangent summed back to its shape), plus one Add
+   * alone (a vector-Jacobian product costs what the Jacobian-vector product of the same term does;
+   * `vjpCost` where it does not),
+   * plus a Sum where the input was broadcast (its cotangent summed back to its shape), plus 1.5
+   * where it was reduced (its cotangent expanded back: zeros, an Add, often a Reshape), plus one Add
    * per extra consumer of a tensor (the accumulation of its cotangents). Nodes without a tangent
    * rule count one kernel per input.
    */
@@ -105,8 +107,11 @@ export class RecordedPath {
       for (const key in node.inputs) {
         const x = node.inputs[key] as tf.Tensor;
         const alone = Object.fromEntries(Object.keys(all).map((k) => [k, k === key]));
-        n += rule === undefined ? 1 : Math.max(rule.cost(alone), 0.5);
-        if (node.outputs.length === 1 && !PRODUCTS.has(node.kernelName) && x.size < (node.outputs[0] as tf.Tensor).size && !tf.util.arraysEqual(x.shape, out)) n += 1;
+        n += rule === undefined ? 1 : Math.max((rule.vjpCost ?? rule.cost)(alone), 0.5);
+        const outSize = node.outputs.length === 1 ? (node.outputs[0] as tf.Tensor).size : x.size;
+        if (!PRODUCTS.has(node.kernelName) && x.size < outSize && !tf.util.arraysEqual(x.shape, out)) n += 1;
+        // A reduction's cotangent is expanded back: zeros of the input's shape, an Add, often a Reshape.
+        if (!PRODUCTS.has(node.kernelName) && x.size > outSize) n += 1.5;
         uses.set(x.id, (uses.get(x.id) ?? 0) + 1);
       }
     }

@@ -63,7 +63,10 @@ function elementwiseRule(kernelName: string, derivative: (x: tf.Tensor) => tf.Te
 }
 
 /** Exp: `dy = y t`, from the output where the tape kept it, else `exp(x) t`. */
-const expRule = single('Exp', () => 1, (a) => tf.mul(tan(a, 'x') as tf.Tensor, a.output(0) ?? tf.exp(a.value('x'))), () => ['x']);
+const expRule: TangentRule = {
+  ...single('Exp', () => 1, (a) => tf.mul(tan(a, 'x') as tf.Tensor, a.output(0) ?? tf.exp(a.value('x'))), () => ['x']),
+  vjpCost: () => 2,
+};
 
 /**
  * hypergrad's softmax cross-entropy op (outputs `l` and `log p`, `p = softmax(z)` along the last

@@ -36,6 +36,11 @@ export interface TangentRule {
   reads?: (present: Record<string, boolean>) => string[];
   /** How many kernels the rule runs, given which inputs carry a tangent (for `mode: 'auto'`). */
   cost: (present: Record<string, boolean>) => number;
+  /**
+   * How many kernels the reverse rule runs for one input, where that differs from `cost` of that
+   * input alone (a reverse rule recomputes what a tangent rule reads from outputs: `exp(x)`).
+   */
+  vjpCost?: (present: Record<string, boolean>) => number;
   /** One thunk per output computing its tangent (called only where it is used), or null for zero. */
   jvp(args: TangentArgs): Array<(() => tf.Tensor) | null>;
 }
