@@ -315,7 +315,9 @@ export function vjpOf(
  * A forward sweep offered the recorded path in place of the backward pass: given the path's nodes
  * (tape order) from `xs` to the outputs `ys`, it returns its own results (one per `x`, e.g. the
  * tangents of `ys` in a forward-over-reverse Hessian-vector product) or null to let the backward
- * pass run. It runs inside the differentiation's value-cache scope, before any check or freeing.
+ * pass run. `tape` (from index `start`) is the whole recording, whose identity nodes link kept
+ * copies to their originals (where a sweep finds values freed since). It runs inside the
+ * differentiation's value-cache scope, before any check or freeing.
  */
 export type PathSweep = (nodes: readonly TapeNode[], ys: readonly tf.Tensor[], tape: readonly TapeNode[], start: number) => tf.Tensor[] | null;
 
