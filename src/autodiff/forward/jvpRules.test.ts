@@ -8,8 +8,7 @@ import { supportedKernels } from '../registry.js';
 import { timesTransposed, transposedTimes } from '../rules/matMul.js';
 import { softmaxCrossEntropyOp } from '../rules/softmaxCrossEntropy.js';
 import { jvp } from '../vjp.js';
-import { tangentKernels } from './forwardSweep.js';
-import { jvpOnTape } from './jvpOnTape.js';
+import { jvpOnTape, tangentKernels } from './forwardSweep.js';
 
 /** A random case: input values and shapes, and the function of them whose kernel is tested. */
 type Case = { xs: { v: number[]; s: number[] }[]; f: (xs: tf.Tensor[]) => tf.Tensor };
