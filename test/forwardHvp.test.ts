@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type HvpChoice, customVjp, grad, hvp, mixedHvp, softmaxCrossEntropy, tangentKernels } from '../src/index.js';
+import { jvpByDoubleVjp } from '../src/autodiff/vjp.js';
+import { type HvpChoice, customVjp, grad, hvp, jvp, mixedHvp, softmaxCrossEntropy, tangentKernels } from '../src/index.js';
 import { TEST_BACKENDS, useBackend } from './helpers/backends.js';
 import { D, K, type Mlp, N, forward, keys, mlp, rOperator, relError, values } from './helpers/mlp.js';
 
@@ -179,6 +180,33 @@ describe.each(TEST_BACKENDS)('forward-over-reverse Hessian-vector products on %s
     for (let i = 0; i < 50; i++) round();
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([img, dir, s]);
+  });
+
+  it('jvp runs forward mode (fewer kernels than the double-VJP trick, the same result) and falls back where it cannot', async () => {
+    const x = tf.tensor(values(8 * 6, 31, 1), [8, 6]);
+    const p = { w1: tf.tensor(values(30, 32, 0.5), [6, 5]), b1: tf.tensor(values(5, 33, 0.1), [5]) };
+    const v = { w1: tf.tensor(values(30, 34, 1), [6, 5]), b1: tf.ones([5]) };
+    const f = (q: typeof p) => ({ h: tf.tanh(tf.add(tf.matMul(x, q.w1), q.b1)), s: tf.sum(tf.sigmoid(q.w1)) });
+    const [o1, fwd] = jvp(f, p, v);
+    const [o2, ref] = jvpByDoubleVjp(f, p, v);
+    expect(fwd.h).toBeAllClose(ref.h, { rtol: 1e-5, atol: 1e-6 });
+    expect(fwd.s).toBeAllClose(ref.s, { rtol: 1e-5, atol: 1e-6 });
+    const count = async (g: () => unknown) => (await tf.profile(() => { tf.dispose(g() as tf.Tensor[]); })).kernels.length;
+    const [forwardCount, doubleCount] = [await count(() => jvp(f, p, v)), await count(() => jvpByDoubleVjp(f, p, v))];
+    expect(forwardCount).toBeLessThan(doubleCount);
+    // A recorded op without a tangent rule, and jvp inside a gradient: the double-VJP trick.
+    const t0 = tf.tensor([0.3, -0.7]);
+    const [c1, jc] = jvp((t: tf.Tensor) => cube(t), t0, tf.tensor([1, 2]));
+    expect(jc).toBeAllClose([3 * 0.09, 3 * 0.49 * 2], { rtol: 1e-5 });
+    // d/dt sum(J v) for f = t^3 along v: d/dt sum(3 t^2 v) = 6 t v.
+    const nested = grad((t: tf.Tensor) => tf.sum(jvp((q: tf.Tensor) => tf.mul(tf.square(q), q), t, tf.tensor([1, 2]))[1]))(t0);
+    expect(nested).toBeAllClose([6 * 0.3, 6 * -0.7 * 2], { rtol: 1e-5 });
+    // An output that is the input itself gets a copy of the tangent, not the caller's tensor.
+    const dir = tf.tensor([1, 2]);
+    const [, same] = jvp((t: tf.Tensor) => t, t0, dir);
+    same.dispose();
+    expect(dir.isDisposed).toBe(false);
+    tf.dispose([x, p, v, o1, fwd, o2, ref, t0, c1, jc, nested, dir]);
   });
 
   it("'auto' takes reverse mode where a kernel has no tangent rule, or inside an enclosing gradient; 'forward' refuses both", () => {

@@ -159,7 +159,11 @@ export class RecordedPath {
         if (lastUse.get(id) === i && !keep.has(id)) release(id);
       }
     });
-    const out = ys.map((y) => tan.get(y.id) ?? tf.zerosLike(y));
+    // A result that is a caller's tangent (an output that is an input) is copied: the caller owns it.
+    const out = ys.map((y) => {
+      const t = tan.get(y.id);
+      return t === undefined ? tf.zerosLike(y) : tangents.includes(t) ? tf.clone(t) : t;
+    });
     notKept(out);
     return out;
   }
@@ -228,4 +232,23 @@ export function jvpOnTape(f: () => tf.Tensor[], xs: readonly tf.Tensor[], ts: re
     return path.push(xs, ts, ys);
   });
   return { tangents, kernels };
+}
+
+/**
+ * The Jacobian-vector products of `ys = f()` along `ts` (shaped like `xs`) by forward mode on the
+ * tape, as {@link jvpOnTape}, or null where a kernel on the path has no tangent rule (nothing is
+ * left recorded then, and the caller can take another route).
+ */
+export function forwardJvp(f: () => tf.Tensor[], xs: readonly tf.Tensor[], ts: readonly tf.Tensor[]): tf.Tensor[] | null {
+  let obstacle: string | null = null;
+  try {
+    return vjpOrSweep(f, xs, null, (nodes, ys, tape, start) => {
+      const path = new RecordedPath(nodes, tape, start);
+      obstacle = path.obstacle();
+      return obstacle === null ? path.push(xs, ts, ys) : null;
+    });
+  } catch (e) {
+    if (obstacle !== null) return null;
+    throw e;
+  }
 }
