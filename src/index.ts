@@ -33,7 +33,9 @@ export {
 
 export { grad, valueAndGrad, type ScalarFn, type ValueAndGrad } from './autodiff/grad.js';
 export { vjp, jvp } from './autodiff/vjp.js';
-export { hvp, mixedHvp } from './autodiff/hvp.js';
+export { hvp, mixedHvp, type HvpMode, type HvpOptions, type HvpChoice, type MixedHvpOptions } from './autodiff/hvp.js';
+export { registerTangentRule, type TangentRule, type TangentArgs } from './autodiff/forward/tangentRule.js';
+export { tangentKernels } from './autodiff/forward/forwardSweep.js';
 export { stopGradient } from './autodiff/stopGradient.js';
 export { customVjp, type CustomVjpOptions, type VjpFn } from './autodiff/customVjp.js';
 export { checkDerivatives, type CheckOptions, type CheckResult } from './autodiff/checkDerivatives.js';

@@ -15,6 +15,8 @@ export interface CustomVjpOptions {
    * and their buffers are not held until the backward pass.
    */
   saveOutputs?: boolean;
+  /** The op's non-tensor parameters, kept on its tape node (forward-mode tangent rules read them). */
+  attrs?: Record<string, unknown>;
 }
 
 /**
@@ -51,6 +53,7 @@ export function customVjp(
   const node = {
     kernelName: `hypergrad.${name}`,
     hypergradOp: true as const,
+    ...(options.attrs === undefined ? {} : { attrs: options.attrs }),
     inputs: Object.fromEntries(inputs.map((t, i) => [String(i), t])),
     outputs,
     saved: [] as tf.Tensor[],

@@ -22,6 +22,8 @@ export interface TapeNode {
   outputs: tf.Tensor[];
   gradient?: (dys: tf.Tensor[]) => Record<string, () => tf.Tensor>;
   saved?: tf.Tensor[];
+  /** The kernel's attributes (transpose flags, axes...), captured by {@link captureAttrs}. */
+  attrs?: Record<string, unknown>;
 }
 
 interface EngineState {
@@ -93,6 +95,7 @@ const ourTapes = new WeakSet<TapeNode[]>();
  */
 export function recordTape<T>(f: () => T): { result: T; tape: TapeNode[]; start: number } {
   const e = engine();
+  captureAttrs();
   e.startTape();
   const tape = e.state.activeTape as TapeNode[];
   ourTapes.add(tape);
@@ -122,6 +125,30 @@ export function releaseTape(tape: TapeNode[]): void {
   for (const node of tape) if (node.saved) tf.dispose(node.saved);
   tape.length = 0;
   if (s.activeTape === tape) s.activeTape = null;
+}
+
+interface AttrInternals {
+  state: EngineState;
+  addTapeNode(name: string, inputs: Record<string, tf.Tensor>, outputs: tf.Tensor[], grad: unknown, saved: tf.Tensor[], attrs: object): void;
+  hypergradAttrs?: true;
+}
+
+/**
+ * Makes every tape node carry its kernel's attributes (`TapeNode.attrs`): tfjs passes them to the
+ * gradient closure only, and forward-mode tangent rules need them too (a matMul's transpose
+ * flags, a sum's axes). Idempotent; installed by {@link recordTape}.
+ */
+export function captureAttrs(): void {
+  const e = tf.engine() as unknown as AttrInternals;
+  if (e.hypergradAttrs || typeof e.addTapeNode !== 'function') return;
+  const original = e.addTapeNode.bind(e);
+  e.addTapeNode = (name, inputs, outputs, grad, saved, attrs) => {
+    const tape = e.state.activeTape;
+    const before = tape?.length ?? 0;
+    original(name, inputs, outputs, grad, saved, attrs);
+    if (tape !== null && tape.length > before) (tape[tape.length - 1] as TapeNode).attrs = attrs as Record<string, unknown>;
+  };
+  e.hypergradAttrs = true;
 }
 
 interface SaveInternals {

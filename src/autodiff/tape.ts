@@ -312,9 +312,37 @@ export function vjpOf(
 }
 
 /**
+ * A forward sweep offered the recorded path in place of the backward pass: given the path's nodes
+ * (tape order) from `xs` to the outputs `ys`, it returns its own results (one per `x`, e.g. the
+ * tangents of `ys` in a forward-over-reverse Hessian-vector product) or null to let the backward
+ * pass run. `tape` (from index `start`) is the whole recording, whose identity nodes link kept
+ * copies to their originals (where a sweep finds values freed since). It runs inside the
+ * differentiation's value-cache scope, before any check or freeing.
+ */
+export type PathSweep = (nodes: readonly TapeNode[], ys: readonly tf.Tensor[], tape: readonly TapeNode[], start: number) => tf.Tensor[] | null;
+
+/**
+ * {@link vjpOf} without the outputs' values, where `sweep` may take the recorded path over instead
+ * of the backward pass (see {@link PathSweep}): the recording is shared by both, so a caller that
+ * chooses between forward and reverse mode from the path records it once. `cts` null: no backward
+ * pass is wanted (the sweep must run; its results are returned).
+ */
+export function vjpOrSweep(f: () => tf.Tensor[], xs: readonly tf.Tensor[], cts: readonly tf.Tensor[] | null, sweep: PathSweep): tf.Tensor[] {
+  return tf.tidy(() => pullBack(f, xs, false, (ys) => {
+    if (cts === null) return ys;
+    if (ys.length !== cts.length) throw new Error(`hypergrad: vjpOf got ${cts.length} cotangents for ${ys.length} outputs`);
+    return cts.slice();
+  }, false, cts === null ? (...args) => {
+    const out = sweep(...args);
+    if (out === null) throw new Error('hypergrad: vjpOrSweep without cotangents needs a sweep that runs');
+    return out;
+  } : sweep).grads);
+}
+
+/**
  * Records `f`, checks its path and runs the backward pass from the seeds `seedsFor(ys)`. Without
  * `keepValues`, the outputs `f` made are freed before the backward pass; `deferLeaves`: see
- * {@link GradientsOptions.onlyDifferentiated}.
+ * {@link GradientsOptions.onlyDifferentiated}; `sweep`: see {@link PathSweep}.
  */
 function pullBack(
   f: () => tf.Tensor[],
@@ -322,8 +350,9 @@ function pullBack(
   keepValues: boolean,
   seedsFor: (ys: tf.Tensor[]) => tf.Tensor[],
   deferLeaves = false,
+  sweep?: PathSweep,
 ): { values?: tf.Tensor[]; grads: tf.Tensor[] } {
-  return cacheScope(xs, () => pullBackScoped(f, xs, keepValues, seedsFor, deferLeaves));
+  return cacheScope(xs, () => pullBackScoped(f, xs, keepValues, seedsFor, deferLeaves, sweep));
 }
 
 function pullBackScoped(
@@ -332,6 +361,7 @@ function pullBackScoped(
   keepValues: boolean,
   seedsFor: (ys: tf.Tensor[]) => tf.Tensor[],
   deferLeaves: boolean,
+  sweep: PathSweep | undefined,
 ): { values?: tf.Tensor[]; grads: tf.Tensor[] } {
   let recorded: TapeNode[] = [];
   try {
@@ -353,6 +383,10 @@ function pullBackScoped(
     }
     const outs = live.map(([y]) => y);
     const nodes = pathNodes(tape, xs, outs, start);
+    if (sweep !== undefined) {
+      const swept = tf.tidy(() => sweep(nodes, outs, tape, start) as tf.Tensor[]) as tf.Tensor[] | null;
+      if (swept !== null) return keepValues ? { values: ys, grads: swept } : { grads: swept };
+    }
     checkNodes(nodes, gradientDepth() > 0);
     if (!keepValues) for (const y of ys) if (y.id > firstNew) y.dispose();
     const grads = tf.tidy(() => {

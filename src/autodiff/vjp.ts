@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type Tree, flattenAligned, treeFlatten, treeUnflatten } from '../tree/tree.js';
+import { type Tree, type TreeDef, flattenAligned, treeFlatten, treeUnflatten } from '../tree/tree.js';
+import { gradientDepth } from './engineInternals.js';
+import { forwardJvp } from './forward/forwardSweep.js';
 import { treeDot } from '../tree/treeMath.js';
 import { gradients, vjpOf } from './tape.js';
 
@@ -28,9 +30,12 @@ export function vjp<P extends Tree, O extends Tree>(f: (primals: P) => O, primal
 
 /**
  * Forward mode: returns `f(primals)` and the Jacobian-vector product `J v` for tangents `v` shaped
- * like the primals, by the double-VJP trick: `J v = d/du <J^T u, v>` (linear in `u`, so taken at
- * `u = 0`). Costs about two backward passes and two forward passes; needs second-order-correct
- * rules, which hypergrad's are.
+ * like the primals. Outside any gradient it records `f` once and pushes `v` through the recorded
+ * kernels' tangent rules (`dy = sum_i (d y / d x_i) t_i` per kernel, about one forward pass's
+ * work); inside an enclosing gradient, or where a kernel has no tangent rule (see
+ * `tangentKernels()`), or for outputs that are not float32, it takes the double-VJP trick:
+ * `J v = d/du <J^T u, v>` (linear in `u`, so taken at `u = 0`), about two backward passes and two
+ * forward passes, correct at any nesting depth.
  *
  * @example
  * ```ts
@@ -38,13 +43,39 @@ export function vjp<P extends Tree, O extends Tree>(f: (primals: P) => O, primal
  * ```
  */
 export function jvp<P extends Tree, O extends Tree>(f: (primals: P) => O, primals: P, tangents: P): [O, O] {
+  const { leaves, def } = checkTangents(primals, tangents);
+  const out = f(primals);
+  const outFlat = treeFlatten(out, 'output');
+  if (gradientDepth() === 0 && outFlat.leaves.every((o) => o.dtype === 'float32')) {
+    const tan = treeFlatten(tangents, 'tangents').leaves;
+    const jv = forwardJvp(() => treeFlatten(f(treeUnflatten<P>(def, leaves))).leaves, leaves, tan);
+    if (jv !== null) return [out, treeUnflatten<O>(outFlat.def, jv)];
+  }
+  return [out, doubleVjpTangents(f, leaves, def, tangents, outFlat)];
+}
+
+/**
+ * {@link jvp} by the double-VJP trick only (the reference its forward mode is tested against):
+ * `J v = d/du <J^T u, v>` at `u = 0`.
+ */
+export function jvpByDoubleVjp<P extends Tree, O extends Tree>(f: (primals: P) => O, primals: P, tangents: P): [O, O] {
+  const { leaves, def } = checkTangents(primals, tangents);
+  const out = f(primals);
+  return [out, doubleVjpTangents(f, leaves, def, tangents, treeFlatten(out, 'output'))];
+}
+
+function checkTangents<P extends Tree>(primals: P, tangents: P): { leaves: tf.Tensor[]; def: TreeDef } {
   const { leaves, def } = treeFlatten(primals, 'primals');
   const tan = treeFlatten(tangents, 'tangents');
   if (tan.leaves.length !== leaves.length || tan.leaves.some((t, i) => !tf.util.arraysEqual(t.shape, (leaves[i] as tf.Tensor).shape))) {
     throw new Error('jvp: tangents must have the structure and leaf shapes of primals');
   }
-  const out = f(primals);
-  const outFlat = treeFlatten(out, 'output');
+  return { leaves, def };
+}
+
+function doubleVjpTangents<P extends Tree, O extends Tree>(
+  f: (primals: P) => O, leaves: tf.Tensor[], def: TreeDef, tangents: P, outFlat: { leaves: tf.Tensor[]; def: TreeDef },
+): O {
   const jv = tf.tidy(() => {
     const us = outFlat.leaves.map((o) => tf.zeros(o.shape));
     const { grads } = gradients(() => {
@@ -54,5 +85,5 @@ export function jvp<P extends Tree, O extends Tree>(f: (primals: P) => O, primal
     }, us);
     return grads;
   });
-  return [out, treeUnflatten<O>(outFlat.def, jv)];
+  return treeUnflatten<O>(outFlat.def, jv);
 }

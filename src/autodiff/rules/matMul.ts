@@ -24,7 +24,7 @@ function matrixSize(x: tf.Tensor): number {
  * entries (a batch `a` of n x p against a gradient g of n x q: n p against n q + p q). Either way
  * no transpose flag, which tfjs's wasm backend runs 10-50x slower.
  */
-function plainTransposedTimes(a: tf.Tensor, g: tf.Tensor): tf.Tensor {
+export function plainTransposedTimes(a: tf.Tensor, g: tf.Tensor): tf.Tensor {
   const [p, q] = [a.shape[a.rank - 1] as number, g.shape[g.rank - 1] as number];
   if (a.rank === 2 && g.rank === 2 && !hasTranspose(a) && matrixSize(a) > matrixSize(g) + p * q) {
     return transposeLast(tf.matMul(operandTranspose(g), a));
@@ -32,8 +32,21 @@ function plainTransposedTimes(a: tf.Tensor, g: tf.Tensor): tf.Tensor {
   return tf.matMul(operandTranspose(a), g);
 }
 
+/**
+ * `a1^T g1 + a2^T g2` (the tangent of `a^T g`) with plain matMuls: where both products would be
+ * taken as `(g^T a)^T`, as `(g1^T a1 + g2^T a2)^T`, one transpose of the sum instead of one per term.
+ */
+export function plainTransposedTimesSum(a1: tf.Tensor, g1: tf.Tensor, a2: tf.Tensor, g2: tf.Tensor): tf.Tensor {
+  const viaRows = (a: tf.Tensor, g: tf.Tensor) => a.rank === 2 && g.rank === 2 && !hasTranspose(a) &&
+    matrixSize(a) > matrixSize(g) + (a.shape[1] as number) * (g.shape[1] as number);
+  if (viaRows(a1, g1) && viaRows(a2, g2)) {
+    return transposeLast(tf.add(tf.matMul(operandTranspose(g1), a1), tf.matMul(operandTranspose(g2), a2)));
+  }
+  return tf.add(plainTransposedTimes(a1, g1), plainTransposedTimes(a2, g2));
+}
+
 /** `g b^T` with plain matMuls, transposing `b` or else `g` and the result (fewer entries moved). */
-function plainTimesTransposed(g: tf.Tensor, b: tf.Tensor): tf.Tensor {
+export function plainTimesTransposed(g: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const [m, p] = [g.shape[g.rank - 2] as number, b.shape[b.rank - 2] as number];
   if (g.rank === 2 && b.rank === 2 && !hasTranspose(b) && matrixSize(b) > matrixSize(g) + m * p) {
     return transposeLast(tf.matMul(b, operandTranspose(g)));

@@ -6,7 +6,7 @@ import type { Rule } from '../registry.js';
  * logical ops, fills): their derivative is zero almost everywhere, at every order. They need a
  * rule only because a mask or index computed from a differentiated tensor sits on the tape.
  */
-const ZERO_GRADIENT_KERNELS: Record<string, readonly string[]> = {
+export const ZERO_GRADIENT_KERNELS: Record<string, readonly string[]> = {
   Step: ['x'], Sign: ['x'], Floor: ['x'], Ceil: ['x'], Round: ['x'], IsNan: ['x'], IsInf: ['x'], IsFinite: ['x'],
   ZerosLike: ['x'], OnesLike: ['x'], LogicalNot: ['x'],
   Equal: ['a', 'b'], NotEqual: ['a', 'b'], Greater: ['a', 'b'], GreaterEqual: ['a', 'b'], Less: ['a', 'b'],

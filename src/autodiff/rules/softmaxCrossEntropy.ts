@@ -60,7 +60,7 @@ export function softmaxCrossEntropyOp(labels: tf.Tensor, logits: tf.Tensor, scal
         return dz ?? tf.zerosLike(z as tf.Tensor);
       },
     ];
-  });
+  }, { attrs: { scale } });
   loss.dispose();
   logp.dispose();
   (logpOut as tf.Tensor).dispose();

@@ -3,8 +3,19 @@ import type { Rule } from '../registry.js';
 import { isTapeOn } from '../engineInternals.js';
 import { constant, one, savedAt } from './ruleUtil.js';
 
+const derivatives = new Map<string, (x: tf.Tensor) => tf.Tensor>();
+
+/**
+ * The derivative `f'(x)` of an elementwise kernel whose rule {@link elementwise} made, or undefined:
+ * forward mode's tangent `f'(x) t` reuses it.
+ */
+export function elementwiseDerivative(kernelName: string): ((x: tf.Tensor) => tf.Tensor) | undefined {
+  return derivatives.get(kernelName);
+}
+
 /** A rule `dx = dy * f'(x)` for an elementwise kernel with input `x`, written with ops of `x`. */
 export function elementwise(kernelName: string, derivative: (x: tf.Tensor) => tf.Tensor): Rule {
+  derivatives.set(kernelName, derivative);
   return {
     kernelName,
     inputsToSave: ['x'],
