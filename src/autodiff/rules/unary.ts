@@ -35,6 +35,7 @@ export function elementwise(kernelName: string, derivative: (x: tf.Tensor) => tf
  * a saved output back to its input, so a derivative read from it would be silently wrong there.
  */
 export function elementwiseFromOutput(kernelName: string, fromOutput: (y: tf.Tensor) => tf.Tensor, fromInput: (x: tf.Tensor) => tf.Tensor): Rule {
+  derivatives.set(kernelName, fromInput);
   return {
     kernelName,
     inputsToSave: ['x'],
