@@ -68,6 +68,21 @@ const expRule: TangentRule = {
   vjpCost: () => 2,
 };
 
+/** Tanh: `dy = (1 - y^2) t`, from the output where the tape kept it, else from `tanh(x)` (wasm's Tanh is dear). */
+const tanhRule: TangentRule = {
+  ...single('Tanh', () => 3, (a) => tf.mul(tan(a, 'x') as tf.Tensor, tf.sub(1, tf.square(a.output(0) ?? tf.tanh(a.value('x'))))), () => ['x']),
+  vjpCost: () => 4,
+};
+
+/** Sigmoid: `dy = s (1 - s) t`, from the output `s` where the tape kept it, else from `sigmoid(x)`. */
+const sigmoidRule: TangentRule = {
+  ...single('Sigmoid', () => 3, (a) => {
+    const s = a.output(0) ?? tf.sigmoid(a.value('x'));
+    return tf.mul(tan(a, 'x') as tf.Tensor, tf.mul(s, tf.sub(1, s)));
+  }, () => ['x']),
+  vjpCost: () => 4,
+};
+
 /**
  * hypergrad's softmax cross-entropy op (outputs `l` and `log p`, `p = softmax(z)` along the last
  * axis): `d log p = t_z - sum_k p_k t_zk` and `dl = -sum_k (t_yk log p_k + y_k d log p_k)` per
@@ -109,7 +124,8 @@ export function builtinTangentRules(): TangentRule[] {
     single('Cast', () => 0, (a) => (a.attrs.dtype === 'float32' ? tan(a, 'x') : null)),
     ...matMulTangentRules, ...kernelTangentRules,
   ];
-  for (const name of ['Sigmoid', 'Tanh', 'Softplus', 'Relu6', 'Elu', 'Sqrt', 'Rsqrt', 'Reciprocal', 'Expm1', 'Log', 'Log1p', 'Sin', 'Cos', 'Erf', 'Abs']) {
+  rules.push(tanhRule, sigmoidRule);
+  for (const name of ['Softplus', 'Relu6', 'Elu', 'Sqrt', 'Rsqrt', 'Reciprocal', 'Expm1', 'Log', 'Log1p', 'Sin', 'Cos', 'Erf', 'Abs']) {
     const derivative = elementwiseDerivative(name);
     if (derivative !== undefined) rules.push(elementwiseRule(name, derivative));
   }
