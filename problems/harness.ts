@@ -11,9 +11,19 @@ export type SavedRecord = Record<string, {
   shape: number[];
 }>;
 
-/** A record of tensors as plain arrays. */
-export function saveRecord(record: Record<string, tf.Tensor>): SavedRecord {
-  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, { values: Array.from(v.dataSync()), shape: v.shape }]));
+/** A record of tensors as plain arrays (asynchronous reads: runs on webgpu). */
+export async function saveRecord(record: Record<string, tf.Tensor>): Promise<SavedRecord> {
+  const entries = await Promise.all(Object.entries(record).map(async ([k, v]) => [k, { values: Array.from(await v.data()), shape: v.shape }] as const));
+  return Object.fromEntries(entries);
+}
+
+/** A scalar's value, read asynchronously (runs on webgpu); disposes `t`. */
+export async function readScalar(t: tf.Tensor): Promise<number> {
+  try {
+    return (await t.data())[0] as number;
+  } finally {
+    t.dispose();
+  }
 }
 
 /** Back to tensors (new ones, owned by the caller). */
@@ -107,7 +117,7 @@ export const COMPARED_WITH_ES: readonly MethodName[] = ['unrolled', 'neumann', '
 export async function hypergradientAfter(engine: Engine, lower: string, upper: string, steps: number): Promise<number[]> {
   if (steps > 0) await engine.stepOnly(lower, steps);
   const g = engine.hypergradient<Tree>(upper);
-  const out = treeLeaves(g).flatMap((t) => Array.from(t.dataSync()));
+  const out = (await Promise.all(treeLeaves(g).map(async (t) => Array.from(await t.data())))).flat();
   tf.dispose(treeLeaves(g));
   engine.dispose();
   return out;

@@ -10,7 +10,7 @@ import {
   Engine, type HypergradientOptions, ImplicitProblem, IterativeProblem, type ProblemOptions, normalTensor, seededRandom, sgd,
   sigmoidCrossEntropy,
 } from '../src/index.js';
-import { COMPARED_WITH_ES, hypergradientAfter, learningRate, replaysInnerLoop, stepsBefore, trackOuterSteps } from './harness.js';
+import { COMPARED_WITH_ES, hypergradientAfter, learningRate, readScalar, replaysInnerLoop, stepsBefore, trackOuterSteps } from './harness.js';
 import type { ProblemReport, ProblemRunOptions, ProblemSpec } from './types.js';
 
 type Batch = { x: tf.Tensor2D; y: tf.Tensor1D };
@@ -59,7 +59,7 @@ function problems(method: HypergradientOptions, innerSteps: number, d: { train: 
   return { inner, outer, engine };
 }
 
-const bce = (w: tf.Tensor, b: Batch) => tf.tidy(() => sigmoidCrossEntropy(b.y, logits(w, b)).dataSync()[0] as number);
+const bce = (w: tf.Tensor, b: Batch): Promise<number> => readScalar(tf.tidy(() => sigmoidCrossEntropy(b.y, logits(w, b))));
 
 /** Runs the L2 HPO; see the module comment. */
 export async function l2Hpo({ method = { method: 'cg', iterations: 3 }, outerSteps = 20, innerSteps = 100, seed = 0, onOuterStep, ...run }: ProblemRunOptions = {}): Promise<ProblemReport<L2State>> {
@@ -67,14 +67,14 @@ export async function l2Hpo({ method = { method: 'cg', iterations: 3 }, outerSte
   const { inner, outer, engine } = problems(method, innerSteps, d, undefined, run.learningRates);
   const tracked = await trackOuterSteps(engine, outerSteps, () => bce(inner.params, d.valid), 1, onOuterStep, run);
   await engine.stepOnly('inner', innerSteps); // the inner optimum under the final lambda
-  const state: L2State = { w: Array.from(inner.params.dataSync()), lambda: Array.from(outer.params.dataSync()) };
-  const tuned = bce(inner.params, d.test);
-  const validationLoss = bce(inner.params, d.valid);
+  const state: L2State = { w: Array.from(await inner.params.data()), lambda: Array.from(await outer.params.data()) };
+  const tuned = await bce(inner.params, d.test);
+  const validationLoss = await bce(inner.params, d.valid);
   engine.dispose();
   // Untuned: the same inner training with lambda fixed at its start (1).
   const base = problems({ method: 'firstOrder' }, innerSteps, d, undefined, run.learningRates);
   await base.engine.stepOnly('inner', innerSteps * (outerSteps + 1));
-  const baseline = bce(base.inner.params, d.test);
+  const baseline = await bce(base.inner.params, d.test);
   base.engine.dispose();
   d.dispose();
   return {

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type HypergradientOptions, seededRandom } from '../src/index.js';
 import { type Digits, mnistSplits } from '../src/data/mnist.js';
-import { type Mlp, lrWdProgram, mlpValidation, randomBatches } from '../src/models/index.js';
+import { type Mlp, lrWdProgram, randomBatches, readMlpValidation } from '../src/models/index.js';
 import { COMPARED_WITH_ES, type SavedRecord, hypergradientAfter, learningRate, loadRecord, saveRecord, stepsBefore, trackOuterSteps } from './harness.js';
 import type { ProblemReport, ProblemRunOptions, ProblemSpec } from './types.js';
 
@@ -41,20 +41,20 @@ function build(d: ReturnType<typeof setup>, method: HypergradientOptions, innerS
 async function train(method: HypergradientOptions, outerSteps: number, innerSteps: number, seed: number, d: ReturnType<typeof setup>, onOuterStep?: ProblemRunOptions['onOuterStep'],
   run: ProblemRunOptions = {}) {
   const p = build(d, method, innerSteps, seed, run.learningRates);
-  return { p, ...(await trackOuterSteps(p.engine, outerSteps, () => mlpValidation(p.inner.params, d.va.x, d.va.y).loss, 1, onOuterStep, run)) };
+  return { p, ...(await trackOuterSteps(p.engine, outerSteps, async () => (await readMlpValidation(p.inner.params, d.va.x, d.va.y)).loss, 1, onOuterStep, run)) };
 }
 
 /** Runs the tuning and its fixed-hyperparameter baseline; see the module comment. */
 export async function lrWdTuning({ method = { method: 'unrolled' }, outerSteps = 30, innerSteps = 20, seed = 0, onOuterStep, ...rest }: ProblemRunOptions = {}): Promise<ProblemReport<LrWdState>> {
   const d = setup(seed);
   const run = await train(method, outerSteps, innerSteps, seed, d, onOuterStep, rest);
-  const tuned = mlpValidation(run.p.inner.params, d.te.x, d.te.y);
-  const validationLoss = mlpValidation(run.p.inner.params, d.va.x, d.va.y).loss;
-  const mlp = saveRecord(run.p.inner.params);
-  const h = Array.from(run.p.outer.params.dataSync());
+  const tuned = await readMlpValidation(run.p.inner.params, d.te.x, d.te.y);
+  const validationLoss = (await readMlpValidation(run.p.inner.params, d.va.x, d.va.y)).loss;
+  const mlp = await saveRecord(run.p.inner.params);
+  const h = Array.from(await run.p.outer.params.data());
   run.p.engine.dispose();
   const base = await train({ method: 'firstOrder' }, outerSteps, innerSteps, seed, d);
-  const baseline = mlpValidation(base.p.inner.params, d.te.x, d.te.y);
+  const baseline = await readMlpValidation(base.p.inner.params, d.te.x, d.te.y);
   base.p.engine.dispose();
   d.dispose();
   return {

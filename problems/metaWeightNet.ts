@@ -21,7 +21,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Engine, type HypergradientOptions, ImplicitProblem, type ProblemOptions, adam, normalTensor, seededRandom, sgd, sparseSoftmaxCrossEntropy, stopGradient } from '../src/index.js';
 import { type Digits, mnistSplits } from '../src/data/mnist.js';
-import { COMPARED_METHODS, type SavedRecord, hypergradientAfter, learningRate, loadRecord, saveRecord, stepsBefore, trackOuterSteps } from './harness.js';
+import { COMPARED_METHODS, type SavedRecord, hypergradientAfter, learningRate, loadRecord, readScalar, saveRecord, stepsBefore, trackOuterSteps } from './harness.js';
 import type { ProblemReport, ProblemRunOptions, ProblemSpec } from './types.js';
 
 /** Options of {@link metaWeightNet} beyond the common ones. */
@@ -111,12 +111,14 @@ export function longTailedMnist(imbalance: number, nMax: number, seed: number, h
 /** The splits. */
 export type Data = ReturnType<typeof longTailedMnist>;
 
-/** The classifier's mean cross-entropy on a batch, as a number. */
-export const crossEntropyOn = (p: Linear, b: Batch): number => tf.tidy(() => sparseSoftmaxCrossEntropy(b.y, logits(p, b.x)).dataSync()[0] as number);
+/** The classifier's mean cross-entropy on a batch, as a number (read asynchronously). */
+export const crossEntropyOn = (p: Linear, b: Batch): Promise<number> => readScalar(tf.tidy(() => sparseSoftmaxCrossEntropy(b.y, logits(p, b.x))));
 
 /** Per-class test accuracies of a classifier. */
-export function classAccuracies(p: Linear, b: Batch): number[] {
-  const [pred, y] = tf.tidy(() => [tf.argMax(logits(p, b.x), 1).dataSync(), b.y.dataSync()]) as [Int32Array, Int32Array];
+export async function classAccuracies(p: Linear, b: Batch): Promise<number[]> {
+  const predicted = tf.tidy(() => tf.argMax(logits(p, b.x), 1));
+  const [pred, y] = [await predicted.data(), await b.y.data()] as [Int32Array, Int32Array];
+  predicted.dispose();
   const hit = Array(10).fill(0) as number[];
   const all = Array(10).fill(0) as number[];
   y.forEach((c, i) => {
@@ -171,7 +173,7 @@ export async function uniformBaseline(d: Data, steps: number): Promise<number[]>
   tf.dispose(Object.values(c0));
   const engine = new Engine({ problems: [p], dependencies: {}, config: { iterations: steps } });
   await engine.run();
-  const acc = classAccuracies(p.params, d.test);
+  const acc = await classAccuracies(p.params, d.test);
   engine.dispose();
   return acc;
 }
@@ -183,9 +185,9 @@ export async function metaWeightNet(o: MetaWeightNetOptions = {}): Promise<Probl
   const { classifier, meta, engine } = mwnProgram(d, method, innerSteps, seed, undefined, o.learningRates);
   const metaCe = () => crossEntropyOn(classifier.params, d.meta);
   const tracked = await trackOuterSteps(engine, outerSteps, metaCe, Math.max(1, Math.floor(outerSteps / 50)), o.onOuterStep, o);
-  const tuned = classAccuracies(classifier.params, d.test);
-  const state: MetaWeightNetState = { classifier: saveRecord(classifier.params), meta: saveRecord(meta.params) };
-  const validationLoss = metaCe();
+  const tuned = await classAccuracies(classifier.params, d.test);
+  const state: MetaWeightNetState = { classifier: await saveRecord(classifier.params), meta: await saveRecord(meta.params) };
+  const validationLoss = await metaCe();
   engine.dispose();
   const base = await uniformBaseline(d, outerSteps * innerSteps);
   d.dispose();

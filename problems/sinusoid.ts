@@ -199,7 +199,7 @@ export async function sinusoid({ method = { method: 'unrolled' }, outerSteps = 2
     { ...run, extra: p.taskState });
   const history = tracked.history;
   const tuned = await adaptedMse(p.meta.params, tasks, innerSteps, ad);
-  const theta = saveRecord(p.meta.params);
+  const theta = await saveRecord(p.meta.params);
   p.dispose();
   tf.dispose(Object.values(untrained));
   tasks.forEach(disposeTask);

@@ -100,13 +100,13 @@ export async function threeLevel({ method = { method: 'cg', iterations: 5, dampi
   const p = program(d, method, innerSteps, seed, undefined, false, run.learningRates);
   const hyperCe = () => crossEntropyOn(p.classifier.params, hyperSplit(d));
   const tracked = await trackOuterSteps(p.engine, outerSteps, hyperCe, 1, onOuterStep, run);
-  const tuned = classAccuracies(p.classifier.params, d.test);
-  const validationLoss = hyperCe();
-  const state: ThreeLevelState = { classifier: saveRecord(p.classifier.params), meta: saveRecord(p.meta.params), decay: p.decay.params.dataSync()[0] as number };
+  const tuned = await classAccuracies(p.classifier.params, d.test);
+  const validationLoss = await hyperCe();
+  const state: ThreeLevelState = { classifier: await saveRecord(p.classifier.params), meta: await saveRecord(p.meta.params), decay: (await p.decay.params.data())[0] as number };
   p.dispose();
   const two = program(d, method, innerSteps, seed, undefined, true, run.learningRates);
   for (let s = 0; s < outerSteps; s++) await two.engine.run();
-  const fixedDecayAcc = mean(classAccuracies(two.classifier.params, d.test));
+  const fixedDecayAcc = mean(await classAccuracies(two.classifier.params, d.test));
   two.dispose();
   const base = await uniformBaseline(d, outerSteps * innerSteps);
   d.dispose();

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { jvpByDoubleVjp } from '../src/autodiff/vjp.js';
-import { type HvpChoice, customVjp, grad, hvp, jvp, mixedHvp, softmaxCrossEntropy, tangentKernels } from '../src/index.js';
+import { type HvpChoice, customVjp, grad, hvp, jvp, mixedHvp, softmaxCrossEntropy, tangentKernels, type Tree } from '../src/index.js';
 import { TEST_BACKENDS, useBackend } from './helpers/backends.js';
 import { D, K, type Mlp, N, forward, keys, mlp, rOperator, relError, values } from './helpers/mlp.js';
 
@@ -22,7 +22,7 @@ const cube = (t: tf.Tensor) => customVjp('cube', [t], [tf.pow(t, 3)], ([c], [ti]
 const read = (t: Record<keyof Mlp, tf.Tensor>) => Object.fromEntries(keys.map((k) => [k, t[k].dataSync() as Float32Array])) as Record<keyof Mlp, Float32Array>;
 
 /** The mode `hvp` reports taking for one call, with its result. */
-function withChoice<P extends tf.Tensor | tf.Tensor[] | Mlp>(f: (p: P) => tf.Tensor, p: P, v: P, mode: 'auto' | 'forward' | 'reverse') {
+function withChoice<P extends Tree>(f: (p: P) => tf.Tensor, p: P, v: P, mode: 'auto' | 'forward' | 'reverse') {
   let choice: HvpChoice | null = null;
   const h = hvp(f, p, v, { mode, onChoice: (c) => (choice = c) });
   return { h, choice: choice as unknown as HvpChoice };

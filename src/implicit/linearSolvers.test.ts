@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { TEST_BACKENDS, useBackend } from '../../test/helpers/backends.js';
 import { countSyncReads } from '../../test/helpers/hostReads.js';
 import { grad } from '../autodiff/grad.js';
-import { type Tree, treeFlatten } from '../tree/tree.js';
+import { type Tree, tidyTree, treeFlatten } from '../tree/tree.js';
 import { solveCg, solveFixedPoint, solveNeumann } from './linearSolvers.js';
 
 /** A symmetric 10 x 10 matrix with the given eigenvalues: `Q diag(lambda) Q` with a Householder reflector `Q`. */
@@ -59,7 +59,7 @@ const relErr = (a: readonly number[], b: readonly number[]) =>
 function treeMatvec(m: number[][]): (x: Tree) => Tree {
   const mt = tf.tensor2d(m);
   tf.keep(mt);
-  return (x) => tf.tidy(() => {
+  return (x) => tidyTree(() => {
     const flat = tf.concat(treeFlatten(x).leaves.map((l) => tf.reshape(l, [l.size])));
     return toTreeTensor(tf.reshape(tf.matMul(mt, tf.reshape(flat, [-1, 1])), [-1]), x);
   });

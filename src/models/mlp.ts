@@ -46,12 +46,33 @@ export interface MlpValidation {
   loss: number;
 }
 
-/** Validation error (fraction misclassified) and cross-entropy of the MLP on `(x, y)`. */
-export function mlpValidation(p: Mlp, x: tf.Tensor2D, y: tf.Tensor1D): MlpValidation {
+/** `[examples misclassified, mean cross-entropy]` of the MLP on `(x, y)`, on the device. */
+function validationCounts(p: Mlp, x: tf.Tensor2D, y: tf.Tensor1D): tf.Tensor1D {
   return tf.tidy(() => {
     const z = mlpLogits(p, x);
-    const wrong = tf.sum(tf.cast(tf.notEqual(tf.argMax(z, 1), y), 'float32')).dataSync()[0] as number;
-    const loss = sparseSoftmaxCrossEntropy(y, z).dataSync()[0] as number;
-    return { error: wrong / (y.shape[0] as number), loss: Number.isFinite(loss) ? loss : 1e6 };
+    return tf.stack([tf.sum(tf.cast(tf.notEqual(tf.argMax(z, 1), y), 'float32')), sparseSoftmaxCrossEntropy(y, z)]) as tf.Tensor1D;
   });
+}
+
+function asValidation(v: ArrayLike<number>, y: tf.Tensor1D): MlpValidation {
+  const [wrong, loss] = [v[0] as number, v[1] as number];
+  return { error: wrong / (y.shape[0] as number), loss: Number.isFinite(loss) ? loss : 1e6 };
+}
+
+/** Validation error (fraction misclassified) and cross-entropy of the MLP on `(x, y)` (one synchronous read). */
+export function mlpValidation(p: Mlp, x: tf.Tensor2D, y: tf.Tensor1D): MlpValidation {
+  const t = validationCounts(p, x, y);
+  const v = t.dataSync();
+  t.dispose();
+  return asValidation(v, y);
+}
+
+/** {@link mlpValidation} read asynchronously (`await data()`: runs on webgpu). */
+export async function readMlpValidation(p: Mlp, x: tf.Tensor2D, y: tf.Tensor1D): Promise<MlpValidation> {
+  const t = validationCounts(p, x, y);
+  try {
+    return asValidation(await t.data(), y);
+  } finally {
+    t.dispose();
+  }
 }
