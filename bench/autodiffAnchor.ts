@@ -2,11 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { applyUpdates, hvp, initBackend, sgd, softmaxCrossEntropy, valueAndGrad } from '../src/index.js';
 import { report, timeMs } from './report.js';
 
-type Mlp = { w1: tf.Tensor; b1: tf.Tensor; w2: tf.Tensor; b2: tf.Tensor };
+export type Mlp = { w1: tf.Tensor; b1: tf.Tensor; w2: tf.Tensor; b2: tf.Tensor };
 const LR = 0.01;
 
 /** The workload: a 784-256-10 ReLU MLP on a batch of 128, softmax cross-entropy. */
-function workload() {
+export function workload() {
   const p: Mlp = {
     w1: tf.randomNormal([784, 256], 0, 0.05, 'float32', 1), b1: tf.zeros([256]),
     w2: tf.randomNormal([256, 10], 0, 0.05, 'float32', 2), b2: tf.zeros([10]),

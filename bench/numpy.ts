@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { execFileSync } from 'node:child_process';
 import { describeBackend, hvp, initBackend, softmaxCrossEntropy, valueAndGrad } from '../src/index.js';
 import { nativeMatMulInfo, setNativeMatMul } from '../src/backend/nativeMatMul.js';
+import { type Mlp, workload } from './autodiffAnchor.js';
 import { report, timeMs } from './report.js';
 
 /**
@@ -67,7 +68,6 @@ function numpyMlp(threads: number, reps: number): { step: number; hvp: number } 
   }
 }
 
-type Mlp = { w1: tf.Tensor2D; b1: tf.Tensor1D; w2: tf.Tensor2D; b2: tf.Tensor1D };
 
 /** Untimed step + HVP pairs before timing: steady state of V8's JIT and of the tape (NumPy warms up 3). */
 const WARMUP = 40;
@@ -85,16 +85,7 @@ const ROUNDS = 7;
 export async function numpyBench(reps = 15): Promise<void> {
   await initBackend('wasm');
   const backend = describeBackend();
-  const p: Mlp = {
-    w1: tf.randomNormal([784, 256], 0, 0.05, 'float32', 1), b1: tf.zeros([256]),
-    w2: tf.randomNormal([256, 10], 0, 0.05, 'float32', 2), b2: tf.zeros([10]),
-  };
-  const v: Mlp = {
-    w1: tf.randomNormal([784, 256], 0, 1, 'float32', 5), b1: tf.randomNormal([256], 0, 1, 'float32', 6),
-    w2: tf.randomNormal([256, 10], 0, 1, 'float32', 7), b2: tf.randomNormal([10], 0, 1, 'float32', 8),
-  };
-  const x = tf.randomNormal([128, 784], 0, 1, 'float32', 3) as tf.Tensor2D;
-  const y = tf.oneHot(tf.randomUniform([128], 0, 10, 'int32', 4) as tf.Tensor1D, 10) as tf.Tensor2D;
+  const { p, v, x, y, dispose } = workload(); // the autodiff anchor's MLP, direction and batch
   const loss = (q: Mlp) => softmaxCrossEntropy(y, tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, q.w1), q.b1)), q.w2), q.b2));
   let params = p;
   const step = () => {
@@ -144,6 +135,6 @@ export async function numpyBench(reps = 15): Promise<void> {
     report({ bench: 'numpy', case: caseName, metric: 'step', value: stepMs, unit: 'ms', baseline: np.step, repeats: ROUNDS });
     report({ bench: 'numpy', case: caseName, metric: 'hvp', value: hvpMs, unit: 'ms', baseline: np.hvp, repeats: ROUNDS });
   }
-  tf.dispose([p.w1, p.b1, p.w2, p.b2, v.w1, v.b1, v.w2, v.b2, x, y]);
+  dispose();
   if (params !== p) tf.dispose(params);
 }

@@ -99,8 +99,8 @@ export interface InitBackendOptions {
    * else the wasm backend's thread count. Independent of the wasm build: `{blasThreads: 2}` keeps
    * the single-threaded wasm kernels (faster on our sizes) and runs the matMuls on two cores.
    * OpenBLAS itself keeps products below about 64^3 on one thread. Measured on 2 cores (`bench
-   * numpy`, README "Threads and native BLAS"): the 784-256-10 MLP's HVP 3.5-3.7 -> 2.9-3.2 ms, its
-   * step unchanged (2.0-2.2 ms). Data-parallel replicas always run 1.
+   * numpy`, README "Threads and native BLAS"): the 784-256-10 MLP's step 2.0-2.2 -> 1.4-2.1 ms, its
+   * HVP 3.3-3.7 -> 2.5-3.2 ms. Data-parallel replicas always run 1.
    */
   blasThreads?: number;
 }
