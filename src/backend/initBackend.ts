@@ -107,18 +107,20 @@ export interface InitBackendOptions {
 
 /** The thread count asked for (argument, then environment), or undefined for the default. */
 function requestedThreads(options: InitBackendOptions): number | undefined {
-  if (options.threads !== undefined) return checkWasmThreads('initBackend', 'threads', options.threads);
-  const env = process.env.HYPERGRAD_WASM_THREADS;
-  if (env === undefined || env === '') return undefined;
-  return checkWasmThreads('initBackend', 'HYPERGRAD_WASM_THREADS', /^\s*\d+\s*$/.test(env) ? Number(env) : env);
+  return threadCount(options, 'threads', 'HYPERGRAD_WASM_THREADS');
 }
 
 /** OpenBLAS's thread count asked for (argument, then environment), or undefined for the default. */
 function requestedBlasThreads(options: InitBackendOptions): number | undefined {
-  if (options.blasThreads !== undefined) return checkWasmThreads('initBackend', 'blasThreads', options.blasThreads);
-  const env = process.env.HYPERGRAD_BLAS_THREADS;
-  if (env === undefined || env === '') return undefined;
-  return checkWasmThreads('initBackend', 'HYPERGRAD_BLAS_THREADS', /^\s*\d+\s*$/.test(env) ? Number(env) : env);
+  return threadCount(options, 'blasThreads', 'HYPERGRAD_BLAS_THREADS');
+}
+
+/** `options[key]`, else the environment variable `env`, checked to be in [1, 8]; undefined when neither is set. */
+function threadCount(options: InitBackendOptions, key: 'threads' | 'blasThreads', env: string): number | undefined {
+  if (options[key] !== undefined) return checkWasmThreads('initBackend', key, options[key]);
+  const value = process.env[env];
+  if (value === undefined || value === '') return undefined;
+  return checkWasmThreads('initBackend', env, /^\s*\d+\s*$/.test(value) ? Number(value) : value);
 }
 
 let nativeNoted = false;
