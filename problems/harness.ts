@@ -17,13 +17,18 @@ export async function saveRecord(record: Record<string, tf.Tensor>): Promise<Sav
   return Object.fromEntries(entries);
 }
 
-/** A scalar's value, read asynchronously (runs on webgpu); disposes `t`. */
-export async function readScalar(t: tf.Tensor): Promise<number> {
+/** A tensor's values, read asynchronously (the read every backend allows, webgpu in Node included), then freed. */
+export async function readValues(t: tf.Tensor): Promise<Float32Array> {
   try {
-    return (await t.data())[0] as number;
+    return (await t.data()) as Float32Array;
   } finally {
     t.dispose();
   }
+}
+
+/** A scalar's value, read asynchronously (runs on webgpu); disposes `t`. */
+export async function readScalar(t: tf.Tensor): Promise<number> {
+  return (await readValues(t))[0] as number;
 }
 
 /** Back to tensors (new ones, owned by the caller). */

@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Engine, type HypergradientOptions, ImplicitProblem, adam, seededRandom, sgd, sparseSoftmaxCrossEntropy } from '../src/index.js';
 import { type Digits, mnistSplits } from '../src/data/mnist.js';
-import { COMPARED_METHODS, hypergradientAfter, learningRate, stepsBefore, trackOuterSteps } from './harness.js';
+import { COMPARED_METHODS, hypergradientAfter, learningRate, readScalar, readValues, stepsBefore, trackOuterSteps } from './harness.js';
 import type { HistoryEntry, ProblemRunOptions, ProblemSpec } from './types.js';
 
 /** Options of {@link hyperCleaning}. */
@@ -88,16 +88,7 @@ type Linear = { w: tf.Tensor2D; b: tf.Tensor1D };
 type Batch = { x: tf.Tensor2D; y: tf.Tensor1D };
 
 const logits = (p: Linear, x: tf.Tensor2D) => tf.add(tf.matMul(x, p.w), p.b) as tf.Tensor2D;
-/** A tensor's values, read asynchronously (the read every backend allows, webgpu in Node included), then freed. */
-async function values(t: tf.Tensor): Promise<Float32Array> {
-  try {
-    return (await t.data()) as Float32Array;
-  } finally {
-    t.dispose();
-  }
-}
-const accuracy = async (p: Linear, b: Batch) =>
-  (await values(tf.tidy(() => tf.mean(tf.cast(tf.equal(tf.argMax(logits(p, b.x), 1), b.y), 'float32')))))[0] as number;
+const accuracy = (p: Linear, b: Batch) => readScalar(tf.tidy(() => tf.mean(tf.cast(tf.equal(tf.argMax(logits(p, b.x), 1), b.y), 'float32'))));
 
 function batchOf(d: Digits, labels = d.y): Batch {
   return { x: tf.tensor2d(d.x, [d.n, 784]), y: tf.tensor1d(labels, 'int32') };
@@ -172,7 +163,7 @@ export async function hyperCleaning(o: HyperCleaningOptions = {}): Promise<Hyper
   const innerLr = learningRate(o.learningRates, 'classifier', o.innerLr ?? 0.5);
   const d = noisyMnist(o);
   const { classifier, weights, engine } = program(d, method, o);
-  const validCe = async () => (await values(tf.tidy(() => sparseSoftmaxCrossEntropy(d.validB.y, logits(classifier.params, d.validB.x)))))[0] as number;
+  const validCe = () => readScalar(tf.tidy(() => sparseSoftmaxCrossEntropy(d.validB.y, logits(classifier.params, d.validB.x))));
   const tracked = await trackOuterSteps(engine, outerSteps, validCe, 1, o.onOuterStep, o);
   o.onFinalState?.({
     classifier: { w: Array.from(await classifier.params.w.data()), b: Array.from(await classifier.params.b.data()) },
@@ -180,7 +171,7 @@ export async function hyperCleaning(o: HyperCleaningOptions = {}): Promise<Hyper
   });
   const testAccuracy = await accuracy(classifier.params, d.testB);
   const validationLoss = await validCe();
-  const w = await values(tf.tidy(() => tf.sigmoid(weights.params)));
+  const w = await readValues(tf.tidy(() => tf.sigmoid(weights.params)));
   let flagged = 0;
   let hits = 0;
   d.corrupted.forEach((c, i) => {
