@@ -15,9 +15,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   Engine, type HypergradientMethod, type HypergradientOptions, ImplicitProblem, IterativeProblem, type StepContext, adam, grad, jvp, normalTensor,
   type SeededRandom, seededRandom, sgd, solveCg, stopGradient, syncReadsCheap, tidyTree, treeScale, vjp,
-  type Tree, treeAdd, treeAddScaled, treeLeaves, treeMap,
+  type Tree, treeAdd, treeAddScaled, treeMap, treeNorm,
 } from '../src/index.js';
-import { type ExtraState, type SavedRecord, hypergradientAfter, learningRate, loadRecord, saveRecord, trackOuterSteps } from './harness.js';
+import { type ExtraState, type SavedRecord, hypergradientAfter, learningRate, loadRecord, readValues, saveRecord, trackOuterSteps } from './harness.js';
 import type { ProblemReport, ProblemRunOptions, ProblemSpec } from './types.js';
 
 type Net = { w1: tf.Tensor; b1: tf.Tensor; w2: tf.Tensor; b2: tf.Tensor; w3: tf.Tensor; b3: tf.Tensor; [k: string]: tf.Tensor };
@@ -73,17 +73,14 @@ const taskLoss = (theta: Net, delta: Net, d: Points, lambda: number) => {
  */
 function clipNorm<T extends Tree>(g: T, clip: number): T {
   if (clip === Infinity) return g;
-  const squared = tf.tidy(() => {
-    const squares = treeLeaves(g).map((t) => tf.sum(tf.square(t)));
-    return squares.length === 1 ? (squares[0] as tf.Tensor) : tf.addN(squares);
-  });
+  const length = treeNorm(g);
   if (syncReadsCheap()) {
-    const norm = Math.sqrt(squared.dataSync()[0] as number);
-    squared.dispose();
+    const norm = length.dataSync()[0] as number;
+    length.dispose();
     return norm > clip ? (treeMap((t) => tf.mul(t, clip / norm), g) as T) : g;
   }
-  const factor = tf.tidy(() => tf.minimum(1, tf.div(clip, tf.sqrt(squared)))); // |g| = 0: clip / 0 = Inf, so 1
-  squared.dispose();
+  const factor = tf.tidy(() => tf.minimum(1, tf.div(clip, length))); // |g| = 0: clip / 0 = Inf, so 1
+  length.dispose();
   const scale = stopGradient(factor);
   factor.dispose();
   const out = treeMap((t) => tf.mul(t, scale), g) as T;
@@ -103,9 +100,7 @@ async function adaptedMse(theta: Net, tasks: Task[], steps: number, ad: Adaptati
   }));
   const all = tf.stack(losses);
   tf.dispose(losses);
-  const values = Array.from(await all.data());
-  all.dispose();
-  return values.reduce((s, v) => s + v, 0) / tasks.length;
+  return (await readValues(all)).reduce((s, v) => s + v, 0) / tasks.length;
 }
 
 /** The methods this problem supports (see the module comment for why not the implicit ones yet). */
