@@ -29,23 +29,14 @@ export function lowerLearningRate(name: string): string {
 
 /**
  * The error for update `k` of `node` whose new parameters `params` hold Inf or NaN (its loss was
- * finite). Recomputes the gradient at the old parameters on the first micro-batch to tell a
- * non-finite gradient (data, training step, or a hypergradient through a lower problem) from an
+ * finite), from `grads`, the gradient the update used (after `gradCallback`): tells a non-finite
+ * gradient (data, training step, the callback, or a hypergradient through a lower problem) from an
  * update that overflowed (the learning rate).
  */
-export function nonFiniteParamsError(node: ProblemNode, k: number, params: Tree, batches: readonly unknown[], theta: readonly Tree[]): Error {
-  const { problem } = node;
+export function nonFiniteParamsError(node: ProblemNode, k: number, params: Tree, grads: Tree): Error {
   const p = magnitude(params);
   const head = `problem '${node.name}': update ${k} made its parameters non-finite (${p.bad} of ${p.size} entries are Inf or NaN)`;
-  let g: { max: number; bad: number; size: number };
-  try {
-    g = tf.tidy(() => {
-      const r = node.stepAt(1).gradient(problem.params, theta, batches[0]);
-      return magnitude(r.grads);
-    });
-  } catch (e) {
-    return new Error(`${head}; recomputing its gradient failed: ${(e as Error).message}`);
-  }
+  const g = magnitude(grads);
   return paramsError(node, head, g.bad, ` (largest |g| = ${g.max.toPrecision(3)})`);
 }
 
@@ -64,13 +55,15 @@ function paramsError(node: ProblemNode, head: string, badGrads: number | null, l
 /**
  * The error for update `k` of `node` found non-finite when its numbers were read, after later
  * updates (the engine reads them in batches; see {@link UnreadLosses}): its loss, and whether its
- * new parameters and its gradient held an Inf or NaN (flags kept on the device with the update;
- * `gradientBad`). The same texts as {@link nonFiniteParamsError} and {@link nonFiniteLossError},
+ * new parameters and its gradient held an Inf or NaN (sums kept on the device with the update,
+ * see `nonFiniteFlag`; `gradientBad`). The same texts as {@link nonFiniteParamsError} and {@link nonFiniteLossError},
  * without what would need the state before the update (entry counts, magnitudes).
  */
 export function unreadUpdateError(node: ProblemNode, k: number, loss: number, gradientBad: boolean): Error {
   if (!Number.isFinite(loss)) return nonFiniteLossError(node, k, loss);
-  return paramsError(node, `problem '${node.name}': update ${k} made its parameters non-finite (entries are Inf or NaN)`, gradientBad ? null : 0, '');
+  const e = paramsError(node, `problem '${node.name}': update ${k} made its parameters non-finite (entries are Inf or NaN)`, gradientBad ? null : 0, '');
+  e.message += ` (seen in the sums kept with each update, which finite entries summing past float32's range, |sum| > 3.4e38, also overflow)`;
+  return e;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Tree } from '../tree/tree.js';
 import { checkFunction, checkInteger, checkPositiveInteger } from '../util/validate.js';
+import { syncReadsCheap } from '../backend/syncReads.js';
 import { type EngineCheckpoint, notAtBoundary, restoreProblem, saveProblem } from './checkpoint.js';
 import { type SkipTally, checkSkips } from './diagnose.js';
 import { EngineEvents, type EngineEvent, type Listener } from './events.js';
@@ -9,7 +10,7 @@ import type { AnyProblem, Problem } from './problem.js';
 import { DEFAULT_UNROLLED_MEMORY_LIMIT, type UnrolledMemoryPlan } from './memoryPlan.js';
 import { type Program, type ProblemNode, buildProgram } from './program.js';
 import { type StepReport, catchUp, totalGradient, trainStep } from './trainStep.js';
-import { UnreadLosses } from './unreadLosses.js';
+import { DEVICE_READ_EVERY, UnreadLosses } from './unreadLosses.js';
 
 /** Early stopping on a validation metric. */
 export interface EarlyStopping {
@@ -54,6 +55,16 @@ export interface EngineConfig {
    * {@link Engine.restore}.
    */
   checkpoint?: CheckpointSchedule;
+  /**
+   * How many updates of lower problems may keep their loss and finiteness flags on the device
+   * before the engine reads them (one asynchronous read for all).
+   * Default: on GPU backends 256 (each read drains the pipeline); where
+   * tensors live in host memory (cpu, wasm, tfjs-node) each update's numbers are read as it is
+   * made (a synchronous read there waits for nothing, and tensors held longer cost more), settled
+   * at the same points. Giving it selects the device queue on any backend. A non-finite update
+   * fails the run when read, naming the update, whatever this is; 1 reads every update at once.
+   */
+  readEvery?: number;
 }
 
 /** When and where an engine saves checkpoints (see {@link EngineConfig.checkpoint}). */
@@ -122,7 +133,7 @@ export class Engine {
   private completed = 0;
   private readonly draws: [string, number][] = [];
   private readonly tallies = new Map<ProblemNode, SkipTally>();
-  private readonly unread = new UnreadLosses();
+  private readonly unread: UnreadLosses;
 
   constructor({ problems, dependencies, config }: EngineOptions) {
     if (!Array.isArray(problems) || problems.length === 0) throw new Error('Engine: problems must be a non-empty array of Problem');
@@ -141,6 +152,8 @@ export class Engine {
     for (const f of config.frozen ?? []) {
       if (!byName.has(f)) throw new Error(`Engine: config.frozen names unknown problem '${f}'; problems: ${this.graph.names.join(', ')}`);
     }
+    if (config.readEvery !== undefined) checkPositiveInteger('Engine', 'config.readEvery', config.readEvery);
+    this.unread = new UnreadLosses(config.readEvery ?? DEVICE_READ_EVERY, config.readEvery === undefined && syncReadsCheap());
     this.config = config;
     this.frozen = new Set(config.frozen ?? []);
     const limit = config.unrolledMemoryLimit ?? DEFAULT_UNROLLED_MEMORY_LIMIT;

@@ -3,7 +3,7 @@
  * `engine.on(type, listener)`; the JSON-lines logger and the CLI's progress bar are listeners.
  * Listeners run synchronously, in subscription order. Events come in the order things happened,
  * but late: an update's loss stays on the device until the engine reads it with the others (at the
- * next top-level update, every 256 updates, and at validation, checkpoints and the end of a run;
+ * next top-level update, every `config.readEvery` updates, and at validation, checkpoints and the end of a run;
  * see `UnreadLosses`), and the `step`, `skip` and `iteration` events queued meanwhile are emitted
  * then. A top-level problem's `step` event comes right after its update.
  */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type SkipCause, isMixed, mixedPrecisionUpdate, nonFiniteFlag } from '../precision/mixedPrecision.js';
+import { type SkipCause, mixedPrecisionUpdate, nonFiniteCount, nonFiniteFlag } from '../precision/mixedPrecision.js';
 import { type Tree, tidyTree, treeDispose } from '../tree/tree.js';
 import { replayInnerLoop } from './hypergradients/unrolled.js';
 import { nonFiniteLossError, nonFiniteParamsError, unreadUpdateError } from './diagnose.js';
@@ -34,13 +34,14 @@ export interface StepSink {
  * wrapper), commits it and records it in the inner loop. A deferred problem (`defer`) only records
  * the update. With `metrics`, the training step's metrics are kept for the report.
  *
- * No synchronous host read: the update's loss and the counts of non-finite entries in its new
- * parameters and its gradient stay on the device in `sink.unread`, read in batches (one
- * `await data()`). A top-level update (a problem no unfrozen problem waits on) first reads
+ * No synchronous host read: the update's loss and the sums of its new parameters and of its
+ * gradient (finite unless an entry is Inf or NaN; see `nonFiniteFlag`, one kernel per leaf) stay
+ * on the device in `sink.unread`, read in batches (one `await data()`). A top-level update (a problem no unfrozen problem waits on) first reads
  * everything kept and its own numbers, before it commits: an update whose loss or parameters are
- * not finite throws, naming this problem and the cause (recomputing its gradient to tell a
- * non-finite gradient from an overflow). A lower problem's update is committed at once and
- * checked when read, from the counts kept with it (the same errors, naming it and the update).
+ * not finite throws, naming this problem and the cause (the gradient it used tells a non-finite
+ * gradient from an overflow; a sum that overflowed from finite entries is counted
+ * exactly and passes). A lower problem's update is committed at once and checked when read, from
+ * the sums kept with it (the same errors, naming it and the update).
  */
 export async function trainStep(node: ProblemNode, defer: boolean, metrics: boolean, sink: StepSink): Promise<StepReport> {
   const { problem } = node;
@@ -69,10 +70,9 @@ export async function trainStep(node: ProblemNode, defer: boolean, metrics: bool
     catchUp(node);
     const theta = node.uppers.map((u) => u.problem.params);
     snapshot = problem.loop.snapshot(problem.params, problem.optimizerState);
-    const mixed = isMixed(problem.precision);
     current = [problem.params, problem.optimizerState];
     const r = mixedPrecisionUpdate(problem.precision, problem.scaler, (scale) =>
-      innerStep(node.stepAt(scale, metrics ? read : undefined), problem.params, problem.optimizerState, batches, theta, k, { keepGradient: mixed || !readNow }),
+      innerStep(node.stepAt(scale, metrics ? read : undefined), problem.params, problem.optimizerState, batches, theta, k, { keepGradient: true }),
     (o) => disposeExcept([o.loss, o.params, o.state, o.grads ?? []], current));
     problem.scaler = r.scaler;
     outcome = r.outcome;
@@ -88,8 +88,13 @@ export async function trainStep(node: ProblemNode, defer: boolean, metrics: bool
   }
   const out = outcome;
   // Scalars, each kept as it is: the queue stacks all of them with one kernel when it reads.
-  const stats = [out.loss, nonFiniteFlag(out.params), ...(readNow ? [] : [nonFiniteFlag(out.grads ?? [])])];
-  if (out.grads !== undefined) disposeExcept([out.grads], [...current, out.params, out.state]);
+  // Where the queue reads at once (host memory), small leaves are checked on the host, with no kernel.
+  const onHost = unread.readAtPush;
+  const stats = [out.loss, nonFiniteFlag(out.params, onHost), ...(readNow ? [] : [nonFiniteFlag(out.grads ?? [], onHost)])];
+  // The gradient the update used: kept for a top-level update's diagnosis until its numbers are read.
+  const grads = out.grads ?? [];
+  const dropGrads = () => disposeExcept([grads], [...current, out.params, out.state]);
+  if (!readNow) dropGrads();
   if (readNow) {
     let values: readonly number[] = [];
     let m: Record<string, number> = {};
@@ -97,19 +102,23 @@ export async function trainStep(node: ProblemNode, defer: boolean, metrics: bool
     try {
       await unread.read();
     } catch (e) {
+      dropGrads();
       disposeExcept([out.params, out.state], current);
       throw e;
     }
-    const [loss, badParams] = values as [number, number];
-    if (!Number.isFinite(loss) || badParams !== 0) {
+    const [loss, paramsSum] = values as [number, number];
+    // The flag is a sum: where it overflowed, count the entries exactly (the parameters are at hand).
+    if (!Number.isFinite(loss) || (!Number.isFinite(paramsSum) && (await countNonFinite(out.params)) > 0)) {
       const params = out.params;
       disposeExcept([out.state], current);
       try {
-        throw Number.isFinite(loss) ? nonFiniteParamsError(node, k, params, batches, node.uppers.map((u) => u.problem.params)) : nonFiniteLossError(node, k, loss);
+        throw Number.isFinite(loss) ? nonFiniteParamsError(node, k, params, grads) : nonFiniteLossError(node, k, loss);
       } finally {
+        dropGrads();
         disposeExcept([params], current);
       }
     }
+    dropGrads();
     commit(node, out, batches, k, scaleNow, snapshot);
     sink.updated(problem.updates, loss, m);
     return { kind: 'update', step: problem.updates };
@@ -118,12 +127,22 @@ export async function trainStep(node: ProblemNode, defer: boolean, metrics: bool
   const step = problem.updates;
   unread.push({
     values: stats, metrics: read,
-    settle: ([loss, badParams, badGrads], m) => {
-      if (!Number.isFinite(loss as number) || badParams !== 0) throw unreadUpdateError(node, k, loss as number, badGrads !== 0);
+    settle: ([loss, paramsSum, gradsSum], m) => {
+      if (!Number.isFinite(loss as number) || !Number.isFinite(paramsSum as number)) throw unreadUpdateError(node, k, loss as number, !Number.isFinite(gradsSum as number));
       sink.updated(step, loss as number, m);
     },
   });
   return { kind: 'update', step };
+}
+
+/** How many entries of `t` are Inf or NaN (one asynchronous read; only where a flag fired). */
+async function countNonFinite(t: Tree): Promise<number> {
+  const c = nonFiniteCount(t);
+  try {
+    return (await c.data())[0] as number;
+  } finally {
+    c.dispose();
+  }
 }
 
 /** Commits update `k` of `node` and records it in its inner loop. */

@@ -28,6 +28,38 @@ describe('unread losses: a lower update found non-finite when read later', () =>
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('with readEvery 1 every inner update is read at once: the same NaN fails at update 2 with entry counts, from the gradient the update used (after gradCallback)', async () => {
+    await useBackend('wasm');
+    const before = tf.memory().numTensors;
+    let calls = 0;
+    const t = toyBilevel({ readEvery: 1, gradCallback: (g) => (calls++ === 2 ? tf.mul(g, Number.NaN) : g) });
+    await expect(t.engine.run()).rejects.toThrow(/problem 'inner': update 2 made its parameters non-finite \(3 of 3 entries are Inf or NaN\): its gradient on this batch is not finite \(3 entries\): check the data/);
+    t.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('readEvery only changes when numbers are read: losses and events are the same for 1, 2, 8, 256 and the default (read as made, on wasm)', async () => {
+    await useBackend('wasm');
+    const runWith = async (readEvery?: number) => {
+      const t = toyBilevel({ iterations: 9, ...(readEvery !== undefined ? { readEvery } : {}), innerConfig: { unrollSteps: 9 } });
+      const seen: string[] = [];
+      t.engine.on('step', (e) => seen.push(`${e.problem}:${e.step}:${e.loss}`));
+      t.engine.on('iteration', (e) => seen.push(`iteration ${e.iteration}`));
+      await t.engine.run();
+      const a = (await t.outer.params.data())[0];
+      t.dispose();
+      return { seen, a };
+    };
+    const reference = await runWith(256);
+    expect(reference.seen.length).toBe(9 + 9 + 1);
+    for (const r of [1, 2, 8, undefined]) expect(await runWith(r)).toEqual(reference);
+  });
+
+  it('refuses a readEvery that is not a positive integer, naming it', async () => {
+    await useBackend('wasm');
+    for (const bad of [0, -1, 2.5, Number.NaN]) expect(() => toyBilevel({ readEvery: bad })).toThrow(/config\.readEvery/);
+  });
+
   it('step events come late but in order, interleaved with the iteration events as they happened, with the exact losses', async () => {
     await useBackend('wasm');
     const t = toyBilevel({ iterations: 6 });

@@ -17,6 +17,8 @@ export interface ToyOptions {
   iterations?: number;
   /** The inner problem's gradient callback. */
   gradCallback?: (g: tf.Tensor) => tf.Tensor;
+  /** The engine's `config.readEvery` (default the backend's). */
+  readEvery?: number;
 }
 
 /**
@@ -37,7 +39,7 @@ export function toyBilevel(o: ToyOptions = {}) {
     trainingStep: (_b, ctx) => tf.sum(tf.square(tf.sub(ctx.get<tf.Tensor>('inner'), 2))),
   });
   tf.dispose([w0, a0]);
-  const engine = new Engine({ problems: [outer, inner], dependencies: { u2l: { outer: ['inner'] }, l2u: { inner: ['outer'] } }, config: { iterations: o.iterations ?? 6 } });
+  const engine = new Engine({ problems: [outer, inner], dependencies: { u2l: { outer: ['inner'] }, l2u: { inner: ['outer'] } }, config: { iterations: o.iterations ?? 6, ...(o.readEvery !== undefined ? { readEvery: o.readEvery } : {}) } });
   return { engine, inner, outer, x, dispose: () => { engine.dispose(); x.dispose(); } };
 }
 

@@ -33,6 +33,8 @@ export interface CleaningDemoOptions {
   method?: HypergradientOptions;
   /** Seed of the label corruption; default 1. */
   seed?: number;
+  /** The engine's `config.readEvery`; default the backend's (see `defaultReadEvery`). */
+  readEvery?: number;
   /** Called after each outer step with its number (from 1) and the validation loss. */
   onStep?: (step: number, validationLoss: number) => void;
 }
@@ -88,7 +90,7 @@ export async function runCleaningDemo(train: DemoDigits, valid: DemoDigits, o: C
   weights.setBatch(validB);
   const engine = new Engine({
     problems: [weights, classifier], dependencies: { u2l: { weights: ['classifier'] }, l2u: { classifier: ['weights'] } },
-    config: { iterations: innerSteps },
+    config: { iterations: innerSteps, ...(o.readEvery !== undefined ? { readEvery: o.readEvery } : {}) },
   });
   const validCe = () => scalar(tf.tidy(() => sparseSoftmaxCrossEntropy(validB.y, logits(classifier.params, validB.x))));
   const initialLoss = await validCe();
