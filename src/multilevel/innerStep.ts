@@ -98,8 +98,9 @@ export function innerStep<P extends Tree, B>(def: StepDefinition<P, B>, w: P, s:
   }) as unknown as StepOutcome<P>;
 }
 
-/** Disposes the leaves of `trees` that are not leaves of `keep` (each once). */
+/** Disposes the leaves of `trees` that are not leaves of `keep` (a leaf met twice is freed once: a second dispose is a no-op). */
 export function disposeExcept(trees: readonly Tree[], keep: readonly Tree[]): void {
-  const kept = new Set(keep.flatMap((t) => treeFlatten(t).leaves));
-  tf.dispose([...new Set(trees.flatMap((t) => treeFlatten(t).leaves))].filter((t) => !kept.has(t)));
+  const kept = new Set<tf.Tensor>();
+  for (const t of keep) for (const x of treeFlatten(t).leaves) kept.add(x);
+  for (const t of trees) for (const x of treeFlatten(t).leaves) if (!kept.has(x)) x.dispose();
 }
