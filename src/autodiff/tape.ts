@@ -255,6 +255,25 @@ function backprop(nodes: readonly TapeNode[], ys: readonly tf.Tensor[], seeds: r
   return acc;
 }
 
+/** The default seeds of {@link gradients}: ones made here, linked to nothing, never exposed. */
+const unitSeeds = new WeakSet<tf.Tensor>();
+
+/** Ones of `shape`, made with the tape off and marked as a unit seed (see {@link isUnitSeed}). */
+function unitSeed(shape: number[]): tf.Tensor {
+  const seed = untracked(() => tf.ones(shape));
+  unitSeeds.add(seed);
+  return seed;
+}
+
+/**
+ * True when `t` is the default cotangent seed of a gradient (ones, made with the tape off and
+ * linked to nothing, so a constant to every gradient): a rule may take it as 1 and skip the
+ * product with it (the scalar seed of a scaled loss).
+ */
+export function isUnitSeed(t: tf.Tensor): boolean {
+  return unitSeeds.has(t);
+}
+
 /** Options of {@link gradients}. */
 export interface GradientsOptions {
   /**
@@ -294,7 +313,7 @@ export function gradients(
       }
       // The default seed is a constant: recorded, an outer gradient would run back through the
       // whole forward pass from it only to find a zero derivative.
-      return [dy ?? untracked(() => tf.ones(y.shape))];
+      return [dy ?? unitSeed(y.shape)];
     }, options.onlyDifferentiated === true);
     return { value: (values as tf.Tensor[])[0] as tf.Tensor, grads };
   });
