@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { isTapeOn, pushTapeNode, saveForBackward, sharedCopy } from './engineInternals.js';
+import { type TapeNode, isTapeOn, pushTapeNode, saveForBackward, sharedCopy } from './engineInternals.js';
 
 /**
  * The backward pass of a {@link customVjp} op: input cotangents from output cotangents. An entry
@@ -50,11 +50,13 @@ export function customVjp(
   // Copies by value that share the values' buffers (tensors are immutable): no memory per output.
   const outputs = values.map((v) => sharedCopy(v));
   if (!isTapeOn()) return outputs;
-  const node = {
+  // Inputs keyed '0', '1', ... as a kernel's are by name (built with a loop: this runs per op).
+  const named: Record<string, tf.Tensor> = {};
+  for (let i = 0; i < inputs.length; i++) named[i] = inputs[i] as tf.Tensor;
+  const node: Omit<TapeNode, 'id'> & { saved: tf.Tensor[] } = {
     kernelName: `hypergrad.${name}`,
     hypergradOp: true as const,
-    ...(options.attrs === undefined ? {} : { attrs: options.attrs }),
-    inputs: Object.fromEntries(inputs.map((t, i) => [String(i), t])),
+    inputs: named,
     outputs,
     saved: [] as tf.Tensor[],
     gradient: (dys: tf.Tensor[]) => {
@@ -64,9 +66,15 @@ export function customVjp(
       if (grads.length !== inputs.length) {
         throw new Error(`customVjp '${name}': vjp returned ${grads.length} cotangents for ${inputs.length} inputs`);
       }
-      return Object.fromEntries(grads.map((g, i) => [String(i), typeof g === 'function' ? g : () => g]));
+      const thunks: Record<string, () => tf.Tensor> = {};
+      for (let i = 0; i < grads.length; i++) {
+        const g = grads[i] as tf.Tensor | (() => tf.Tensor);
+        thunks[i] = typeof g === 'function' ? g : () => g;
+      }
+      return thunks;
     },
   };
+  if (options.attrs !== undefined) node.attrs = options.attrs;
   pushTapeNode(node);
   // Copies recorded after the node: the tape links them to the inputs and to this op's outputs.
   node.saved = saveForBackward(saveOutputs ? [...inputs, ...outputs] : inputs);
