@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { isTapeOn } from '../engineInternals.js';
 import { ZERO_GRADIENT_KERNELS } from '../rules/piecewiseConstant.js';
 import { sumAxes } from '../rules/ruleUtil.js';
 import { elementwiseDerivative } from '../rules/unary.js';
@@ -96,7 +97,10 @@ const softmaxCrossEntropyRule: TangentRule = {
   jvp: (a) => {
     const [ty, tz] = [tan(a, '0'), tan(a, '1')];
     const logp = () => a.output(1) as tf.Tensor;
-    const dlogp = () => (tz === null ? null : tf.sub(tz, tf.sum(tf.mul(tf.exp(logp()), tz), -1, true)));
+    // p = exp(log p), shared with the backward pass that computed it through the value cache
+    // (values only: recomputed, and so recorded, where a tape records the sweep).
+    const p = () => (isTapeOn() ? tf.exp(logp()) : cachedValue('exp', logp(), (t) => tf.exp(t)));
+    const dlogp = () => (tz === null ? null : tf.sub(tz, tf.sum(tf.mul(p(), tz), -1, true)));
     const scale = a.attrs.scale as number | undefined;
     return [
       () => {

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { customVjp } from '../customVjp.js';
 import { untracked } from '../engineInternals.js';
 import { isUnitSeed } from '../tape.js';
+import { offerValue } from '../valueCache.js';
 
 /**
  * The values of the op: `log p = z - logsumexp(z)` along the last axis, and the loss, per row
@@ -55,6 +56,8 @@ export function softmaxCrossEntropyOp(labels: tf.Tensor, logits: tf.Tensor, scal
       () => (c === null || c === undefined ? tf.zerosLike(yi) : tf.neg(tf.mul(ls, perRow()))),
       () => {
         const p = tf.exp(ls);
+        // The forward sweep's tangent rule needs exp(log p) too: shared, it runs no Exp.
+        offerValue('exp', ls, p);
         let dz: tf.Tensor | null = null;
         if (c !== null && c !== undefined) dz = tf.mul(tf.sub(tf.mul(p, tf.sum(yi, -1, true)), yi), perRow());
         if (u !== null && u !== undefined) {
