@@ -150,8 +150,9 @@ export function timesTransposed(g: tf.Tensor, b: tf.Tensor): tf.Tensor {
 /**
  * BatchMatMul `c = op(a) op(b)` with `op` an optional transpose of the last two axes. With
  * `c = a b`: `da = dy b^T`, `db = a^T dy`; the transposed variants follow by symmetry. Every
- * product here is a plain `matMul` of explicitly transposed operands: tfjs's wasm backend runs
- * `matMul` with transpose flags 10-50x slower. Broadcast batch axes are summed back.
+ * product here is a plain `matMul` of explicitly transposed operands (tfjs's wasm backend runs
+ * `matMul` with transpose flags 10-50x slower), except `dy b^T` and `a^T dy`, which take flags
+ * where they are free ({@link flagsAreFree}). Broadcast batch axes are summed back.
  */
 export const batchMatMulRule: Rule = {
   kernelName: 'BatchMatMul',
