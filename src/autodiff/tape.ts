@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type TapeNode, gradientDepth, recordTape, releaseTape, sharedCopy, untracked } from './engineInternals.js';
+import { type TapeNode, gradientDepth, recordTape, releaseTape, sharedCopy, tensorIdWatermark, untracked } from './engineInternals.js';
 import { ruleStatus, supportedKernels, withNodeInputs } from './registry.js';
 import { cacheScope, notKept } from './valueCache.js';
 
@@ -176,9 +176,7 @@ function backprop(nodes: readonly TapeNode[], ys: readonly tf.Tensor[], seeds: r
   // The nodes' own saved tensors are freed only when no outer tape records: a nested gradient
   // shares its forward nodes with the outer one, whose backward pass will run them again.
   const freeSaved = gradientDepth() === 0;
-  const watermark = tf.tensor([0]);
-  const firstNew = watermark.id;
-  watermark.dispose();
+  const firstNew = tensorIdWatermark();
   const refs = new Map<number, number>();
   const hold = (t: tf.Tensor) => refs.set(t.id, (refs.get(t.id) ?? 0) + 1);
   const release = (t: tf.Tensor | undefined) => {
@@ -413,9 +411,7 @@ function pullBackScoped(
 ): { values?: tf.Tensor[]; grads: tf.Tensor[] } {
   let recorded: TapeNode[] = [];
   try {
-    const watermark = tf.tensor([0]);
-    const firstNew = watermark.id;
-    watermark.dispose();
+    const firstNew = tensorIdWatermark();
     const { result: ys, tape, start } = recordTape(() => tf.tidy(f));
     recorded = tape;
     for (const y of ys) {
