@@ -15,6 +15,12 @@ export interface CustomVjpOptions {
    * and their buffers are not held until the backward pass.
    */
   saveOutputs?: boolean;
+  /**
+   * Keep the inputs for the backward pass (default true). With false, `vjp` receives no inputs
+   * (its cotangents may depend on their shapes, known when the op is recorded, but not on their
+   * values) and their buffers are not held until the backward pass.
+   */
+  saveInputs?: boolean;
   /** The op's non-tensor parameters, kept on its tape node (forward-mode tangent rules read them). */
   attrs?: Record<string, unknown>;
 }
@@ -47,6 +53,7 @@ export function customVjp(
   options: CustomVjpOptions = {},
 ): tf.Tensor[] {
   const saveOutputs = options.saveOutputs ?? true;
+  const saveInputs = options.saveInputs ?? true;
   // Copies by value that share the values' buffers (tensors are immutable): no memory per output.
   const outputs = values.map((v) => sharedCopy(v));
   if (!isTapeOn()) return outputs;
@@ -60,8 +67,9 @@ export function customVjp(
     outputs,
     saved: [] as tf.Tensor[],
     gradient: (dys: tf.Tensor[]) => {
-      const savedInputs = node.saved.slice(0, inputs.length);
-      const savedOutputs = node.saved.slice(inputs.length);
+      const held = saveInputs ? inputs.length : 0;
+      const savedInputs = node.saved.slice(0, held);
+      const savedOutputs = node.saved.slice(held);
       const grads = vjp(dys, savedInputs, savedOutputs);
       if (grads.length !== inputs.length) {
         throw new Error(`customVjp '${name}': vjp returned ${grads.length} cotangents for ${inputs.length} inputs`);
@@ -77,6 +85,6 @@ export function customVjp(
   if (options.attrs !== undefined) node.attrs = options.attrs;
   pushTapeNode(node);
   // Copies recorded after the node: the tape links them to the inputs and to this op's outputs.
-  node.saved = saveForBackward(saveOutputs ? [...inputs, ...outputs] : inputs);
+  node.saved = saveForBackward([...(saveInputs ? inputs : []), ...(saveOutputs ? outputs : [])]);
   return outputs;
 }

@@ -64,7 +64,7 @@ export function sumAxes(x: tf.Tensor, axes: number | number[] | undefined, keepD
   const value = placeholder ?? untracked(() => tf.tidy(() => leadingSum(x, k, keepDims)));
   // Leading axes reduced: the cotangent broadcasts to x's shape as it is (trailing axes align).
   const [out] = customVjp('sumLeading', [x], [value], ([c]) => [() => tf.add(constant(() => tf.zeros(shape)), c as tf.Tensor)],
-    { saveOutputs: false, attrs: { leading: k, keepDims } });
+    { saveInputs: false, saveOutputs: false, attrs: { leading: k, keepDims } });
   value.dispose();
   if (placeholder !== null) noteDeferred(out as tf.Tensor);
   return out as tf.Tensor;
