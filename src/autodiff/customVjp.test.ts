@@ -54,4 +54,21 @@ describe.each(TEST_BACKENDS)('customVjp on %s', (backend) => {
       expect(constantCalls).toBe(0);
     });
   });
+
+  it('with saveInputs: false the VJP gets no inputs (nothing is saved) and stays differentiable in its cotangent', () => {
+    tf.tidy(() => {
+      const x = tf.tensor([1, 2]);
+      let seen = -1;
+      // y = 2 x with a VJP that reads no values: 2 c.
+      const twice = (p: tf.Tensor) => customVjp('twice', [p], [tf.mul(p, 2)], ([c], ins, outs) => {
+        seen = ins.length + outs.length;
+        return [tf.mul(c as tf.Tensor, 2)];
+      }, { saveInputs: false, saveOutputs: false })[0] as tf.Tensor;
+      const f = (p: tf.Tensor) => tf.sum(tf.square(twice(p)));
+      expect(grad(f)(x)).toBeAllClose([8, 16]);
+      expect(seen).toBe(0);
+      // f = 4 sum(x^2): H = 8 I, in both modes.
+      expect(hvp(f, x, tf.tensor([1, -1]), { mode: 'reverse' })).toBeAllClose([8, -8], { rtol: 1e-5 });
+    });
+  });
 });

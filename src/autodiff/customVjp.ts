@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { isTapeOn, pushTapeNode, saveForBackward, sharedCopy } from './engineInternals.js';
+import { type TapeNode, isTapeOn, pushTapeNode, saveForBackward, sharedCopy } from './engineInternals.js';
 
 /**
  * The backward pass of a {@link customVjp} op: input cotangents from output cotangents. An entry
@@ -15,6 +15,12 @@ export interface CustomVjpOptions {
    * and their buffers are not held until the backward pass.
    */
   saveOutputs?: boolean;
+  /**
+   * Keep the inputs for the backward pass (default true). With false, `vjp` receives no inputs
+   * (its cotangents may depend on their shapes, known when the op is recorded, but not on their
+   * values) and their buffers are not held until the backward pass.
+   */
+  saveInputs?: boolean;
   /** The op's non-tensor parameters, kept on its tape node (forward-mode tangent rules read them). */
   attrs?: Record<string, unknown>;
 }
@@ -47,28 +53,38 @@ export function customVjp(
   options: CustomVjpOptions = {},
 ): tf.Tensor[] {
   const saveOutputs = options.saveOutputs ?? true;
+  const saveInputs = options.saveInputs ?? true;
   // Copies by value that share the values' buffers (tensors are immutable): no memory per output.
   const outputs = values.map((v) => sharedCopy(v));
   if (!isTapeOn()) return outputs;
-  const node = {
+  // Inputs keyed '0', '1', ... as a kernel's are by name (built with a loop: this runs per op).
+  const named: Record<string, tf.Tensor> = {};
+  for (let i = 0; i < inputs.length; i++) named[i] = inputs[i] as tf.Tensor;
+  const node: Omit<TapeNode, 'id'> & { saved: tf.Tensor[] } = {
     kernelName: `hypergrad.${name}`,
     hypergradOp: true as const,
-    ...(options.attrs === undefined ? {} : { attrs: options.attrs }),
-    inputs: Object.fromEntries(inputs.map((t, i) => [String(i), t])),
+    inputs: named,
     outputs,
     saved: [] as tf.Tensor[],
     gradient: (dys: tf.Tensor[]) => {
-      const savedInputs = node.saved.slice(0, inputs.length);
-      const savedOutputs = node.saved.slice(inputs.length);
+      const held = saveInputs ? inputs.length : 0;
+      const savedInputs = node.saved.slice(0, held);
+      const savedOutputs = node.saved.slice(held);
       const grads = vjp(dys, savedInputs, savedOutputs);
       if (grads.length !== inputs.length) {
         throw new Error(`customVjp '${name}': vjp returned ${grads.length} cotangents for ${inputs.length} inputs`);
       }
-      return Object.fromEntries(grads.map((g, i) => [String(i), typeof g === 'function' ? g : () => g]));
+      const thunks: Record<string, () => tf.Tensor> = {};
+      for (let i = 0; i < grads.length; i++) {
+        const g = grads[i] as tf.Tensor | (() => tf.Tensor);
+        thunks[i] = typeof g === 'function' ? g : () => g;
+      }
+      return thunks;
     },
   };
+  if (options.attrs !== undefined) node.attrs = options.attrs;
   pushTapeNode(node);
   // Copies recorded after the node: the tape links them to the inputs and to this op's outputs.
-  node.saved = saveForBackward(saveOutputs ? [...inputs, ...outputs] : inputs);
+  node.saved = saveForBackward([...(saveInputs ? inputs : []), ...(saveOutputs ? outputs : [])]);
   return outputs;
 }

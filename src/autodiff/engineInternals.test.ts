@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_BACKENDS, useBackend } from '../../test/helpers/backends.js';
-import { recordTape, releaseTape } from './engineInternals.js';
+import { recordTape, releaseTape, tensorIdWatermark } from './engineInternals.js';
 import { ruleStatus } from './registry.js';
 import { valueAndGrad } from './grad.js';
 
@@ -58,5 +58,14 @@ describe.each(TEST_BACKENDS)('kernels whose rules read only shapes on %s', (back
     const dx = tf.grad((x: tf.Tensor) => tf.sum(tf.add(x, x)))(tf.tensor([1, 2]));
     expect(Array.from(dx.dataSync())).toEqual([2, 2]);
     dx.dispose();
+  });
+
+  it('the tensor-id watermark lies above every tensor made before it and below every one made after', () => {
+    const before = tf.tensor([1]);
+    const mark = tensorIdWatermark();
+    const after = tf.tensor([2]);
+    expect(before.id).toBeLessThan(mark);
+    expect(after.id).toBeGreaterThan(mark);
+    tf.dispose([before, after]);
   });
 });

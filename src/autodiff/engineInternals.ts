@@ -65,6 +65,19 @@ export function pushTapeNode(node: Omit<TapeNode, 'id'>): TapeNode {
   return withId;
 }
 
+/**
+ * An id above every tensor's made so far and below every tensor's made from now on (tensor ids
+ * only grow): a watermark, taken from tfjs's `engine.nextTensorId()` (which hands out the next
+ * id) rather than by making and freeing a tensor to read its id.
+ */
+export function tensorIdWatermark(): number {
+  const e = tf.engine() as unknown as { nextTensorId?: () => number };
+  if (typeof e.nextTensorId === 'function') return e.nextTensorId();
+  const t = tf.tensor([0]);
+  t.dispose();
+  return t.id;
+}
+
 /** How many gradient tapes are recording right now (0 outside any gradient computation). */
 export function gradientDepth(): number {
   return engine().state.gradientDepth;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type TapeNode, gradientDepth, recordTape, releaseTape, sharedCopy, untracked } from './engineInternals.js';
+import { type TapeNode, gradientDepth, recordTape, releaseTape, sharedCopy, tensorIdWatermark, untracked } from './engineInternals.js';
 import { ruleStatus, supportedKernels, withNodeInputs } from './registry.js';
 import { cacheScope, notKept } from './valueCache.js';
 
@@ -10,38 +10,67 @@ import { cacheScope, notKept } from './valueCache.js';
  * gradients linear in the work they record rather than in the whole shared tape.
  */
 export function pathNodes(tape: readonly TapeNode[], xs: readonly tf.Tensor[], y: tf.Tensor | readonly tf.Tensor[], start = 0): TapeNode[] {
-  const fromX = new Set<number>(xs.map((x) => x.id));
-  const nodesFromX = new Set<number>();
-  for (let i = start; i < tape.length; i++) {
-    const node = tape[i] as TapeNode;
-    for (const key in node.inputs) {
-      if (fromX.has((node.inputs[key] as tf.Tensor).id)) {
-        for (const o of node.outputs) fromX.add(o.id);
-        nodesFromX.add(node.id);
-        break;
-      }
+  const fromX = new Set<number>();
+  for (const x of xs) fromX.add(x.id);
+  // Per node from `start`: its inputs (one Object.keys each; the passes below reuse them), and
+  // whether one depends on `xs`.
+  const n = tape.length - start;
+  const keysOf: string[][] = new Array(n);
+  const reachesX: boolean[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const node = tape[start + i] as TapeNode;
+    const keys = Object.keys(node.inputs);
+    keysOf[i] = keys;
+    let hit = false;
+    for (let k = 0; k < keys.length; k++) {
+      if (fromX.has((node.inputs[keys[k] as string] as tf.Tensor).id)) { hit = true; break; }
     }
+    reachesX[i] = hit;
+    if (hit) for (const o of node.outputs) fromX.add(o.id);
   }
-  const toY = new Set<number>((Array.isArray(y) ? y : [y]).map((t: tf.Tensor) => t.id));
-  const nodesToY = new Set<number>();
-  for (let i = tape.length - 1; i >= start; i--) {
-    const node = tape[i] as TapeNode;
-    if (node.outputs.some((o) => toY.has(o.id))) {
-      for (const key in node.inputs) toY.add((node.inputs[key] as tf.Tensor).id);
-      nodesToY.add(node.id);
-    }
+  const toY = new Set<number>();
+  for (const t of Array.isArray(y) ? y : [y]) toY.add((t as tf.Tensor).id);
+  const onPath: boolean[] = new Array(n).fill(false);
+  for (let i = n - 1; i >= 0; i--) {
+    const node = tape[start + i] as TapeNode;
+    let feeds = false;
+    for (const o of node.outputs) if (toY.has(o.id)) { feeds = true; break; }
+    if (!feeds) continue;
+    const keys = keysOf[i] as string[];
+    for (let k = 0; k < keys.length; k++) toY.add((node.inputs[keys[k] as string] as tf.Tensor).id);
+    onPath[i] = reachesX[i] as boolean;
   }
   const out: TapeNode[] = [];
-  for (let i = start; i < tape.length; i++) {
-    const node = tape[i] as TapeNode;
-    if (!nodesFromX.has(node.id) || !nodesToY.has(node.id)) continue;
+  for (let i = 0; i < n; i++) {
+    if (!onPath[i]) continue;
+    const node = tape[start + i] as TapeNode;
+    const keys = keysOf[i] as string[];
+    let all = true;
+    for (let k = 0; k < keys.length; k++) if (!fromX.has((node.inputs[keys[k] as string] as tf.Tensor).id)) { all = false; break; }
+    // Nothing to prune: the node itself (no copy; `allInputs` absent means `inputs` are all).
+    if (all) { out.push(node); continue; }
     const inputs: Record<string, tf.Tensor> = {};
-    for (const key in node.inputs) {
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k] as string;
       const t = node.inputs[key] as tf.Tensor;
       if (fromX.has(t.id)) inputs[key] = t;
     }
-    out.push({ ...node, inputs, allInputs: node.inputs });
+    out.push(prunedNode(node, inputs));
   }
+  return out;
+}
+
+/**
+ * `node` with its inputs pruned to `inputs` (`allInputs` keeps them all). Every field of
+ * {@link TapeNode} copied by name: an object spread of tfjs's tape nodes costs about 25 times more.
+ */
+function prunedNode(node: TapeNode, inputs: Record<string, tf.Tensor>): TapeNode {
+  const out: TapeNode = { id: node.id, kernelName: node.kernelName, inputs, allInputs: node.inputs, outputs: node.outputs };
+  if (node.hypergradOp !== undefined) out.hypergradOp = node.hypergradOp;
+  if (node.passThrough !== undefined) out.passThrough = node.passThrough;
+  if (node.gradient !== undefined) out.gradient = node.gradient;
+  if (node.saved !== undefined) out.saved = node.saved;
+  if (node.attrs !== undefined) out.attrs = node.attrs;
   return out;
 }
 
@@ -147,9 +176,7 @@ function backprop(nodes: readonly TapeNode[], ys: readonly tf.Tensor[], seeds: r
   // The nodes' own saved tensors are freed only when no outer tape records: a nested gradient
   // shares its forward nodes with the outer one, whose backward pass will run them again.
   const freeSaved = gradientDepth() === 0;
-  const watermark = tf.tensor([0]);
-  const firstNew = watermark.id;
-  watermark.dispose();
+  const firstNew = tensorIdWatermark();
   const refs = new Map<number, number>();
   const hold = (t: tf.Tensor) => refs.set(t.id, (refs.get(t.id) ?? 0) + 1);
   const release = (t: tf.Tensor | undefined) => {
@@ -226,6 +253,25 @@ function backprop(nodes: readonly TapeNode[], ys: readonly tf.Tensor[], seeds: r
   return acc;
 }
 
+/** The default seeds of {@link gradients}: ones made here, linked to nothing, never exposed. */
+const unitSeeds = new WeakSet<tf.Tensor>();
+
+/** Ones of `shape`, made with the tape off and marked as a unit seed (see {@link isUnitSeed}). */
+function unitSeed(shape: number[]): tf.Tensor {
+  const seed = untracked(() => tf.ones(shape));
+  unitSeeds.add(seed);
+  return seed;
+}
+
+/**
+ * True when `t` is the default cotangent seed of a gradient (ones, made with the tape off and
+ * linked to nothing, so a constant to every gradient): a rule may take it as 1 and skip the
+ * product with it (the scalar seed of a scaled loss).
+ */
+export function isUnitSeed(t: tf.Tensor): boolean {
+  return unitSeeds.has(t);
+}
+
 /** Options of {@link gradients}. */
 export interface GradientsOptions {
   /**
@@ -265,7 +311,7 @@ export function gradients(
       }
       // The default seed is a constant: recorded, an outer gradient would run back through the
       // whole forward pass from it only to find a zero derivative.
-      return [dy ?? untracked(() => tf.ones(y.shape))];
+      return [dy ?? unitSeed(y.shape)];
     }, options.onlyDifferentiated === true);
     return { value: (values as tf.Tensor[])[0] as tf.Tensor, grads };
   });
@@ -365,9 +411,7 @@ function pullBackScoped(
 ): { values?: tf.Tensor[]; grads: tf.Tensor[] } {
   let recorded: TapeNode[] = [];
   try {
-    const watermark = tf.tensor([0]);
-    const firstNew = watermark.id;
-    watermark.dispose();
+    const firstNew = tensorIdWatermark();
     const { result: ys, tape, start } = recordTape(() => tf.tidy(f));
     recorded = tape;
     for (const y of ys) {

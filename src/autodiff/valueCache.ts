@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { sharedCopy } from './engineInternals.js';
 
 /**
  * Values derived from a tensor's buffer that differentiation needs again and again (the transpose
@@ -19,7 +20,7 @@ import * as tf from '@tensorflow/tfjs-core';
  * the business of the recorded op that uses them (its backward pass never reads the cache).
  */
 
-type Kind = 'transpose' | 'step';
+type Kind = 'transpose' | 'step' | 'exp';
 
 interface Entry {
   value: tf.Tensor;
@@ -32,7 +33,7 @@ interface DisposeInternals {
   hypergradValueCache?: true;
 }
 
-const kinds: Kind[] = ['transpose', 'step'];
+const kinds: Kind[] = ['transpose', 'step', 'exp'];
 /** Entries of the differentiation now running, per kind, by source buffer. */
 const pass = new Map<Kind, Map<object, Entry>>(kinds.map((k) => [k, new Map()]));
 /** Entries kept past their differentiation, per kind, freed with their source buffer. */
@@ -86,6 +87,22 @@ export function cachedValue(kind: Kind, source: tf.Tensor, compute: (x: tf.Tenso
   const value = tf.keep(compute(source));
   pass.get(kind)?.set(id, { value, source });
   return value;
+}
+
+/**
+ * Offers `value`, already computed as `kind` of `source` (a recorded op's value: `exp(log p)` in a
+ * backward pass), to later {@link cachedValue} requests of the differentiation now running, so a
+ * tangent rule needing the same value runs no kernel. Kept as a copy sharing `value`'s buffer
+ * (no memory), freed at the end of the differentiation; ignored outside one, or when an entry is
+ * there already.
+ */
+export function offerValue(kind: Kind, source: tf.Tensor, value: tf.Tensor): void {
+  if (depth === 0) return;
+  const id = source.dataId as object;
+  const entries = pass.get(kind) as Map<object, Entry>;
+  const hit = entries.get(id);
+  if (hit !== undefined && !hit.value.isDisposed) return;
+  entries.set(id, { value: tf.keep(sharedCopy(value)), source });
 }
 
 /**

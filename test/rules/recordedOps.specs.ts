@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { softmaxCrossEntropyOp } from '../../src/autodiff/rules/softmaxCrossEntropy.js';
 import { timesTransposed, transposedTimes } from '../../src/autodiff/rules/matMul.js';
+import { sumAxes } from '../../src/autodiff/rules/ruleUtil.js';
 import { type KernelSpec, floats, shapes, size } from '../helpers/ruleHarness.js';
 
 const any = (n: number) => floats(n, -2, 2);
@@ -47,6 +48,15 @@ export const recordedOpSpecs: KernelSpec[] = [
       .chain(([m, k, p]) => fc.tuple(any(m * k), any(p * k)).map(([g, b]) => () => ({
         x: [tf.tensor(g, [m, k]), tf.tensor(b, [p, k])],
         f: (x: unknown) => sq(timesTransposed((x as tf.Tensor[])[0] as tf.Tensor, (x as tf.Tensor[])[1] as tf.Tensor)),
+      }))),
+  },
+  {
+    kernel: 'hypergrad.sumLeading',
+    // A sum over the first k axes (k < rank), with or without keepDims (a bias's gradient).
+    cases: fc.tuple(shapes(2, 3), fc.integer({ min: 1, max: 2 }), fc.boolean())
+      .chain(([s, k, keep]) => any(size(s)).map((v) => () => ({
+        x: tf.tensor(v, s),
+        f: (x: unknown) => sq(sumAxes(x as tf.Tensor, Array.from({ length: Math.min(k, s.length - 1) }, (_d, i) => i), keep)),
       }))),
   },
 ];

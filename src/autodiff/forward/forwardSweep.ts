@@ -38,13 +38,29 @@ function isLink(node: TapeNode): boolean {
   return node.passThrough === true || ruleStatus(node) === 'clone';
 }
 
+/** What the sweep and its estimates read of one node, looked up once per path. */
+interface NodeInfo {
+  /** An identity link (no kernel, tangent unchanged). */
+  link: boolean;
+  /** Its tangent rule (undefined where it has none, and for links). */
+  rule: TangentRule | undefined;
+  /** Which of its inputs carry a tangent (see {@link present}). */
+  present: Record<string, boolean>;
+}
+
 /** A recorded path and what forward mode needs from it: rules, and the values they read. */
 export class RecordedPath {
   /** Live copies kept on the tape of tensors that may be freed since (by original id). */
   private readonly copies = new Map<number, tf.Tensor>();
+  /** Per node of the path, in order. */
+  private readonly info: NodeInfo[];
 
   constructor(readonly nodes: readonly TapeNode[], tape: readonly TapeNode[], start: number) {
     install();
+    this.info = nodes.map((node) => {
+      const link = isLink(node);
+      return { link, rule: link ? undefined : tangentRule(node.kernelName), present: present(node) };
+    });
     for (let i = start; i < tape.length; i++) {
       const node = tape[i] as TapeNode;
       const x = node.inputs.x;
@@ -65,11 +81,12 @@ export class RecordedPath {
    * its rule reads that the tape did not keep), or null when it can.
    */
   obstacle(): string | null {
-    for (const node of this.nodes) {
-      if (isLink(node)) continue;
-      const rule = tangentRule(node.kernelName);
+    for (let i = 0; i < this.nodes.length; i++) {
+      const node = this.nodes[i] as TapeNode;
+      const { link, rule, present: p } = this.info[i] as NodeInfo;
+      if (link) continue;
       if (rule === undefined) return `'${node.kernelName || 'an unnamed customGrad op'}' has no tangent rule`;
-      for (const key of rule.reads?.(present(node)) ?? []) {
+      for (const key of rule.reads?.(p) ?? []) {
         const t = key.startsWith('#') ? node.outputs[Number(key.slice(1))] : (node.allInputs ?? node.inputs)[key];
         if (t === undefined || this.valueOf(t) === null) return `the tangent rule of '${node.kernelName}' reads ${key.startsWith('#') ? `output ${key.slice(1)}` : `input '${key}'`}, whose value the tape did not keep`;
       }
@@ -83,7 +100,7 @@ export class RecordedPath {
    */
   forwardKernels(): number {
     let n = 0;
-    for (const node of this.nodes) if (!isLink(node)) n += (tangentRule(node.kernelName) as TangentRule).cost(present(node));
+    for (const { link, rule, present: p } of this.info) if (!link) n += (rule as TangentRule).cost(p);
     return n;
   }
 
@@ -100,15 +117,14 @@ export class RecordedPath {
   reverseKernels(): number {
     let n = 0;
     const uses = new Map<number, number>();
-    for (const node of this.nodes) {
-      if (isLink(node)) continue;
-      const rule = tangentRule(node.kernelName);
-      const all = present(node);
+    for (let i = 0; i < this.nodes.length; i++) {
+      const node = this.nodes[i] as TapeNode;
+      const { link, rule, present: all } = this.info[i] as NodeInfo;
+      if (link) continue;
       const out = node.outputs[0]?.shape ?? [];
       for (const key in node.inputs) {
         const x = node.inputs[key] as tf.Tensor;
-        const alone = Object.fromEntries(Object.keys(all).map((k) => [k, k === key]));
-        n += rule === undefined ? 1 : Math.max((rule.vjpCost ?? rule.cost)(alone), 0.5);
+        n += rule === undefined ? 1 : Math.max((rule.vjpCost ?? rule.cost)(alone(all, key)), 0.5);
         const outSize = node.outputs.length === 1 ? (node.outputs[0] as tf.Tensor).size : x.size;
         if (!PRODUCTS.has(node.kernelName) && x.size < outSize && !tf.util.arraysEqual(x.shape, out)) n += 1;
         // A reduction's cotangent is expanded back: zeros of the input's shape, an Add, often a Reshape.
@@ -144,7 +160,7 @@ export class RecordedPath {
     };
     for (const t of tangents) hold(t);
     this.nodes.forEach((node, i) => {
-      const outs = this.tangentsOf(node, tan, (o) => lastUse.has(o.id) || keep.has(o.id));
+      const outs = this.tangentsOf(node, this.info[i] as NodeInfo, tan, (o) => lastUse.has(o.id) || keep.has(o.id));
       outs.forEach((t, j) => {
         const o = node.outputs[j] as tf.Tensor;
         if (t === null) return;
@@ -169,7 +185,7 @@ export class RecordedPath {
   }
 
   /** The output tangents of one node (null where zero or unused by the rule). */
-  private tangentsOf(node: TapeNode, tan: ReadonlyMap<number, tf.Tensor>, wanted: (o: tf.Tensor) => boolean): Array<tf.Tensor | null> {
+  private tangentsOf(node: TapeNode, info: NodeInfo, tan: ReadonlyMap<number, tf.Tensor>, wanted: (o: tf.Tensor) => boolean): Array<tf.Tensor | null> {
     const inputs = node.allInputs ?? node.inputs;
     const tangents: Record<string, tf.Tensor | null> = {};
     let any = false;
@@ -179,8 +195,8 @@ export class RecordedPath {
       any ||= t !== null;
     }
     if (!any) return node.outputs.map(() => null);
-    if (isLink(node)) return [wanted(node.outputs[0] as tf.Tensor) ? tangents.x ?? null : null];
-    const rule = tangentRule(node.kernelName) as TangentRule;
+    if (info.link) return [wanted(node.outputs[0] as tf.Tensor) ? tangents.x ?? null : null];
+    const rule = info.rule as TangentRule;
     const value = (key: string) => {
       const t = inputs[key];
       const v = t === undefined ? null : this.valueOf(t);
@@ -206,6 +222,13 @@ export class RecordedPath {
 function present(node: TapeNode): Record<string, boolean> {
   const out: Record<string, boolean> = {};
   for (const key in node.allInputs ?? node.inputs) out[key] = key in node.inputs;
+  return out;
+}
+
+/** `present` with only `key` on (one input's term alone). */
+function alone(present: Record<string, boolean>, key: string): Record<string, boolean> {
+  const out: Record<string, boolean> = {};
+  for (const k in present) out[k] = k === key;
   return out;
 }
 

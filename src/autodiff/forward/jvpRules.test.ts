@@ -6,6 +6,7 @@ import { awayFromZero, floats, shapes, size } from '../../../test/helpers/ruleHa
 import { customVjp } from '../customVjp.js';
 import { supportedKernels } from '../registry.js';
 import { timesTransposed, transposedTimes } from '../rules/matMul.js';
+import { sumAxes } from '../rules/ruleUtil.js';
 import { softmaxCrossEntropyOp } from '../rules/softmaxCrossEntropy.js';
 import { jvpByDoubleVjp } from '../vjp.js';
 import { jvpOnTape, tangentKernels } from './forwardSweep.js';
@@ -91,6 +92,12 @@ const specs: Spec[] = [
   product('hypergrad.transposedTimes', (a, b) => transposedTimes(tf.transpose(a, a.rank === 3 ? [0, 2, 1] : [1, 0]), b), false),
   product('hypergrad.timesTransposed', (a, b) => timesTransposed(a, tf.transpose(b)), false),
   crossEntropy(undefined), crossEntropy(0.25),
+  {
+    kernel: 'hypergrad.sumLeading',
+    cases: fc.tuple(shapes(2, 3), fc.integer({ min: 1, max: 2 }), fc.boolean()).chain(([s, k, keep]) => any(size(s)).map((v) => ({
+      xs: [{ v, s }], f: ([x]) => sumAxes(tf.square(x as tf.Tensor), Array.from({ length: Math.min(k, s.length - 1) }, (_d, i) => i), keep),
+    }))),
+  },
 ];
 
 /** Two inputs of one random shape, `b` at a gap from `a` (no ties for Maximum and Minimum). */

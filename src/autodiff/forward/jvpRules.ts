@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { isTapeOn } from '../engineInternals.js';
 import { ZERO_GRADIENT_KERNELS } from '../rules/piecewiseConstant.js';
+import { sumAxes } from '../rules/ruleUtil.js';
 import { elementwiseDerivative } from '../rules/unary.js';
 import { cachedValue } from '../valueCache.js';
 import { type TangentArgs, type TangentRule, broadcastTangent, count, sumTerms } from './tangentRule.js';
@@ -95,7 +97,10 @@ const softmaxCrossEntropyRule: TangentRule = {
   jvp: (a) => {
     const [ty, tz] = [tan(a, '0'), tan(a, '1')];
     const logp = () => a.output(1) as tf.Tensor;
-    const dlogp = () => (tz === null ? null : tf.sub(tz, tf.sum(tf.mul(tf.exp(logp()), tz), -1, true)));
+    // p = exp(log p), shared with the backward pass that computed it through the value cache
+    // (values only: recomputed, and so recorded, where a tape records the sweep).
+    const p = () => (isTapeOn() ? tf.exp(logp()) : cachedValue('exp', logp(), (t) => tf.exp(t)));
+    const dlogp = () => (tz === null ? null : tf.sub(tz, tf.sum(tf.mul(p(), tz), -1, true)));
     const scale = a.attrs.scale as number | undefined;
     return [
       () => {
@@ -113,7 +118,9 @@ export function builtinTangentRules(): TangentRule[] {
   const rules: TangentRule[] = [
     addRule('Add'), addRule('AddV2'), subRule, mulRule, divRule, reluRule, expRule, softmaxCrossEntropyRule,
     linear('Neg', 'x', (t) => tf.neg(t)),
-    linear('Sum', 'x', (t, a) => tf.sum(t, ...axes(a))),
+    linear('Sum', 'x', (t, a) => sumAxes(t, ...axes(a))),
+    // hypergrad's sum over leading axes (a bias's gradient): the same sum of the tangent.
+    linear('hypergrad.sumLeading', '0', (t, a) => sumAxes(t, Array.from({ length: a.attrs.leading as number }, (_d, i) => i), a.attrs.keepDims === true)),
     linear('Mean', 'x', (t, a) => tf.mean(t, ...axes(a))),
     linear('Reshape', 'x', (t, a) => tf.reshape(t, a.outputShapes[0] as number[])),
     linear('Transpose', 'x', (t, a) => tf.transpose(t, a.attrs.perm as number[])),

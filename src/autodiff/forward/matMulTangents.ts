@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { plainTimesTransposed, plainTransposedTimes, plainTransposedTimesSum, transposeLast } from '../rules/matMul.js';
+import { flagsAreFree, plainTimesTransposed, plainTransposedTimes, plainTransposedTimesSum, transposeLast } from '../rules/matMul.js';
 import { type TangentArgs, type TangentRule, count, sumTerms } from './tangentRule.js';
 
 /** The tangent of input `key`, or null. */
@@ -37,9 +37,11 @@ const flags = (a: TangentArgs) => [a.attrs.transposeA === true, a.attrs.transpos
  * term, as about half of them are cache hits).
  */
 export const matMulTangentRules: TangentRule[] = [
-  // Flagged operands are transposed explicitly: tfjs's wasm backend runs flagged matMuls 10-50x slower.
+  // Flagged operands are transposed explicitly unless flags are free (native matMul): tfjs's wasm
+  // backend runs flagged matMuls 10-50x slower.
   bilinear('BatchMatMul', ['a', 'b'], 1, (x, y, a) => {
     const [ta, tb] = flags(a);
+    if (flagsAreFree()) return tf.matMul(x, y, ta, tb);
     return tf.matMul(ta ? transposeLast(x) : x, tb ? transposeLast(y) : y);
   }),
   {

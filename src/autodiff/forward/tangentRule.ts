@@ -94,5 +94,7 @@ export function sumTerms(terms: Array<tf.Tensor | null>): tf.Tensor | null {
 
 /** How many inputs carry a tangent. */
 export function count(present: Record<string, boolean>): number {
-  return Object.values(present).filter(Boolean).length;
+  let n = 0;
+  for (const k in present) if (present[k] === true) n++;
+  return n;
 }

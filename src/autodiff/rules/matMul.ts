@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { nativeMatMulInfo } from '../../backend/nativeMatMul.js';
 import { customVjp } from '../customVjp.js';
 import { isTapeOn, untracked } from '../engineInternals.js';
 import { deferredValue, noteDeferred } from '../tape.js';
@@ -19,12 +20,32 @@ function matrixSize(x: tf.Tensor): number {
   return (x.shape[x.rank - 1] as number) * (x.shape[x.rank - 2] as number);
 }
 
+/** The BatchMatMul kernel {@link flagsAreFree} last answered for, and its answer. */
+let flagsFor: { kernel: tf.KernelConfig | undefined; free: boolean } | null = null;
+
 /**
- * `a^T g` with plain matMuls: as `matMul(a^T, g)`, or as `(g^T a)^T` when that transposes fewer
- * entries (a batch `a` of n x p against a gradient g of n x q: n p against n q + p q). Either way
- * no transpose flag, which tfjs's wasm backend runs 10-50x slower.
+ * True when the backend's matMul takes transpose flags at no cost: wasm with hypergrad's native
+ * matMul, where BLAS transposes while it packs its operands (a flagged `h^T dz` of [128,256] by
+ * [128,10] runs in 11 us, the same with explicit Transposes in 22 us). tfjs's own wasm kernel runs
+ * flagged products 10-50x slower, and the cpu backend's gains nothing: explicit transposes there.
+ * Looked up again whenever the registered kernel changes (native matMul turned on or off).
+ */
+export function flagsAreFree(): boolean {
+  const backend = tf.getBackend();
+  const kernel = tf.getKernel('BatchMatMul', backend);
+  if (flagsFor === null || flagsFor.kernel !== kernel) {
+    flagsFor = { kernel, free: backend === 'wasm' && nativeMatMulInfo().on };
+  }
+  return flagsFor.free;
+}
+
+/**
+ * `a^T g`: a flagged matMul where {@link flagsAreFree}; else with plain matMuls, as
+ * `matMul(a^T, g)`, or as `(g^T a)^T` when that transposes fewer entries (a batch `a` of n x p
+ * against a gradient g of n x q: n p against n q + p q), no transpose flag.
  */
 export function plainTransposedTimes(a: tf.Tensor, g: tf.Tensor): tf.Tensor {
+  if (flagsAreFree()) return tf.matMul(a, g, true, false);
   const [p, q] = [a.shape[a.rank - 1] as number, g.shape[g.rank - 1] as number];
   if (a.rank === 2 && g.rank === 2 && !hasTranspose(a) && matrixSize(a) > matrixSize(g) + p * q) {
     return transposeLast(tf.matMul(operandTranspose(g), a));
@@ -33,10 +54,12 @@ export function plainTransposedTimes(a: tf.Tensor, g: tf.Tensor): tf.Tensor {
 }
 
 /**
- * `a1^T g1 + a2^T g2` (the tangent of `a^T g`) with plain matMuls: where both products would be
- * taken as `(g^T a)^T`, as `(g1^T a1 + g2^T a2)^T`, one transpose of the sum instead of one per term.
+ * `a1^T g1 + a2^T g2` (the tangent of `a^T g`): flagged matMuls where {@link flagsAreFree}; else
+ * with plain matMuls, where both products would be taken as `(g^T a)^T`, as
+ * `(g1^T a1 + g2^T a2)^T`, one transpose of the sum instead of one per term.
  */
 export function plainTransposedTimesSum(a1: tf.Tensor, g1: tf.Tensor, a2: tf.Tensor, g2: tf.Tensor): tf.Tensor {
+  if (flagsAreFree()) return tf.add(tf.matMul(a1, g1, true, false), tf.matMul(a2, g2, true, false));
   const viaRows = (a: tf.Tensor, g: tf.Tensor) => a.rank === 2 && g.rank === 2 && !hasTranspose(a) &&
     matrixSize(a) > matrixSize(g) + (a.shape[1] as number) * (g.shape[1] as number);
   if (viaRows(a1, g1) && viaRows(a2, g2)) {
@@ -45,8 +68,12 @@ export function plainTransposedTimesSum(a1: tf.Tensor, g1: tf.Tensor, a2: tf.Ten
   return tf.add(plainTransposedTimes(a1, g1), plainTransposedTimes(a2, g2));
 }
 
-/** `g b^T` with plain matMuls, transposing `b` or else `g` and the result (fewer entries moved). */
+/**
+ * `g b^T`: a flagged matMul where {@link flagsAreFree}; else with plain matMuls, transposing `b`
+ * or else `g` and the result (fewer entries moved).
+ */
 export function plainTimesTransposed(g: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  if (flagsAreFree()) return tf.matMul(g, b, false, true);
   const [m, p] = [g.shape[g.rank - 2] as number, b.shape[b.rank - 2] as number];
   if (g.rank === 2 && b.rank === 2 && !hasTranspose(b) && matrixSize(b) > matrixSize(g) + m * p) {
     return transposeLast(tf.matMul(b, operandTranspose(g)));
@@ -123,8 +150,9 @@ export function timesTransposed(g: tf.Tensor, b: tf.Tensor): tf.Tensor {
 /**
  * BatchMatMul `c = op(a) op(b)` with `op` an optional transpose of the last two axes. With
  * `c = a b`: `da = dy b^T`, `db = a^T dy`; the transposed variants follow by symmetry. Every
- * product here is a plain `matMul` of explicitly transposed operands: tfjs's wasm backend runs
- * `matMul` with transpose flags 10-50x slower. Broadcast batch axes are summed back.
+ * product here is a plain `matMul` of explicitly transposed operands (tfjs's wasm backend runs
+ * `matMul` with transpose flags 10-50x slower), except `dy b^T` and `a^T dy`, which take flags
+ * where they are free ({@link flagsAreFree}). Broadcast batch axes are summed back.
  */
 export const batchMatMulRule: Rule = {
   kernelName: 'BatchMatMul',

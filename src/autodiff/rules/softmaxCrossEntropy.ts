@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { customVjp } from '../customVjp.js';
 import { untracked } from '../engineInternals.js';
+import { isUnitSeed } from '../tape.js';
+import { offerValue } from '../valueCache.js';
 
 /**
  * The values of the op: `log p = z - logsumexp(z)` along the last axis, and the loss, per row
@@ -45,12 +47,17 @@ export function softmaxCrossEntropyOp(labels: tf.Tensor, logits: tf.Tensor, scal
   const [out, logpOut] = customVjp('softmaxCrossEntropy', [labels, logits], [loss, logp], ([c, u], [y, z], [, logpSaved]) => {
     const ls = logpSaved as tf.Tensor;
     const yi = y as tf.Tensor;
-    // The loss's cotangent broadcast over the classes: a scalar times scale, or one per row.
-    const perRow = () => (scale === undefined ? tf.expandDims(c as tf.Tensor, -1) : tf.mul(c as tf.Tensor, scale));
+    // The loss's cotangent broadcast over the classes: a scalar times scale (the scale alone for
+    // a gradient's unit seed), or one per row.
+    const perRow = (): tf.Tensor | number => (scale === undefined
+      ? tf.expandDims(c as tf.Tensor, -1)
+      : isUnitSeed(c as tf.Tensor) ? scale : tf.mul(c as tf.Tensor, scale));
     return [
       () => (c === null || c === undefined ? tf.zerosLike(yi) : tf.neg(tf.mul(ls, perRow()))),
       () => {
         const p = tf.exp(ls);
+        // The forward sweep's tangent rule needs exp(log p) too: shared, it runs no Exp.
+        offerValue('exp', ls, p);
         let dz: tf.Tensor | null = null;
         if (c !== null && c !== undefined) dz = tf.mul(tf.sub(tf.mul(p, tf.sum(yi, -1, true)), yi), perRow());
         if (u !== null && u !== undefined) {
