@@ -180,7 +180,7 @@ export async function lockstep(lib: OuterStepper, hand: OuterStepper, steps: num
 /** Overhead per method and problem (median of interleaved outer steps), then BETTY's regression workload. */
 export async function multilevelBench(): Promise<void> {
   const backend = await initBackend();
-  const repeats = Number(process.env.HYPERGRAD_BENCH_REPEATS ?? 15);
+  const repeats = Number(process.env.HYPERGRAD_BENCH_REPEATS ?? 41);
   const methods: HypergradientOptions[] = [
     { method: 'cg', iterations: 3 }, { method: 'neumann', iterations: 5, alpha: 1 }, { method: 'finiteDifference' }, { method: 'unrolled' },
   ];
