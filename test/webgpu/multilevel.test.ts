@@ -1,7 +1,7 @@
 import * as math from 'mathjs';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import type { HypergradientOptions, Problem, StepEvent } from '../../src/index.js';
+import { type GradientTransformation, type HypergradientOptions, type Problem, type StepEvent, type Tree, sgd, treeMap } from '../../src/index.js';
 import { readAll, webgpuUnavailable } from '../helpers/backends.js';
 import type { Program } from '../helpers/multilevel.js';
 import { makeRidge, relErr, ridgeEngine } from '../multilevel/ridge.js';
@@ -39,6 +39,18 @@ describe.skipIf(why !== null)('hypergradients on webgpu: ridge regression agains
     expect(gpu.length).toBeGreaterThan(0);
     expect(gpu.every((g) => Number.isNaN(g))).toBe(true);
     await expect(hypergradientOn('wasm', build, at, 'outer')).rejects.toThrow(/alpha/);
+  });
+  it('sama with SGD matches wasm within 1e-4; an update that mixes coordinates gives NaN on webgpu (no read), where wasm throws naming sama', async () => {
+    const at = { inner: rd.wStar };
+    const sgdBuild = () => ridgeEngine(rd, { method: 'sama' }, { optimizer: sgd({ lr: 0.1 }) }) as unknown as Program;
+    const gpu = await hypergradientOn('webgpu', sgdBuild, at, 'outer');
+    expect(relErr(gpu, await hypergradientOn('wasm', sgdBuild, at, 'outer'))).toBeLessThan(1e-4);
+    const mixing: GradientTransformation<Tree> = { init: () => [], update: (g, st) => [treeMap((x) => tf.mul(-0.1, tf.add(x, tf.sum(x))), g), st] };
+    const mixBuild = () => ridgeEngine(rd, { method: 'sama' }, { optimizer: mixing }) as unknown as Program;
+    const bad = await hypergradientOn('webgpu', mixBuild, at, 'outer');
+    expect(bad.length).toBeGreaterThan(0);
+    expect(bad.every((g) => Number.isNaN(g))).toBe(true);
+    await expect(hypergradientOn('wasm', mixBuild, at, 'outer')).rejects.toThrow(/sama needs an optimizer whose update acts coordinate by coordinate/);
   });
   for (const [name, method, expected, tol] of cases) {
     it(name, async () => {

@@ -5,6 +5,7 @@ import { type Tree, tidyTree, treeFlatten, treeMap, treeUnflatten } from '../../
 import { treeNorm, treeOnesLike, treeScale, treeSub } from '../../tree/treeMath.js';
 import { normalTensor, seededRandom } from '../../util/random.js';
 import { checkPositive } from '../../util/validate.js';
+import { syncReadsCheap } from '../../backend/syncReads.js';
 import { centralMixedTerm } from './implicitTerms.js';
 import { type HypergradientContext, type MethodEntry, NO_INNER_LOOP } from './types.js';
 
@@ -26,7 +27,9 @@ import { type HypergradientContext, type MethodEntry, NO_INNER_LOOP } from './ty
  * `g = grad_w F(w*, theta)`, optimizer state and update count (the update the solution would
  * take next). With SGD at rate `lr` this is `finiteDifference` with `learningRate: lr`. The first
  * call checks that the update is coordinate-wise (a random-direction derivative must equal
- * `diag(J)` times the direction) and throws otherwise.
+ * `diag(J)` times the direction) and throws otherwise; on GPU backends, where that read would
+ * stall (and webgpu in Node refuses it), the first hypergradient is NaN instead, which fails the
+ * upper problem's update naming this problem's method.
  */
 export interface SamaOptions {
   /** Discriminant. */
@@ -53,9 +56,17 @@ export function updateJacobianDiagonal(ctx: HypergradientContext): Tree {
   });
 }
 
-/** Throws unless `J t = diag(J) t` for a random `t` (the update acts coordinate by coordinate). */
-function checkCoordinateWise(ctx: HypergradientContext, diag: Tree): void {
-  const bad = tf.tidy(() => {
+/** The error for an optimizer whose update mixes coordinates. */
+function notCoordinateWise(name: string): Error {
+  return new Error(`problem '${name}': sama needs an optimizer whose update acts coordinate by coordinate (sgd, adam, adamW, rmsprop, chains of those); this one mixes coordinates, so its Jacobian is not diagonal. Use finiteDifference or an implicit method`);
+}
+
+/**
+ * A boolean scalar, true unless `J t = diag(J) t` for a random `t` (the update acts coordinate by
+ * coordinate), on the device.
+ */
+function mixesCoordinates(ctx: HypergradientContext, diag: Tree): tf.Scalar {
+  return tf.tidy(() => {
     const { leaves, def } = treeFlatten(ctx.w);
     const { value, grads } = gradients(() => ctx.objective(treeUnflatten(def, leaves), ctx.theta), leaves);
     value.dispose();
@@ -63,13 +74,9 @@ function checkCoordinateWise(ctx: HypergradientContext, diag: Tree): void {
     const t = treeMap((x) => normalTensor(x.shape, rand), ctx.w);
     const jt = jvp(negativeUpdate(ctx), treeUnflatten(def, grads), t)[1];
     const dt = treeMap((d, x) => tf.mul(d, x), diag, t);
-    const gap = treeNorm(treeSub(jt, dt)).dataSync()[0] as number;
-    const size = treeNorm(dt).dataSync()[0] as number;
-    return !(gap <= 1e-3 * size + 1e-12);
+    const gap = treeNorm(treeSub(jt, dt));
+    return tf.logicalNot(tf.lessEqual(gap, tf.add(tf.mul(treeNorm(dt), 1e-3), 1e-12))) as tf.Scalar;
   });
-  if (bad) {
-    throw new Error(`problem '${ctx.name}': sama needs an optimizer whose update acts coordinate by coordinate (sgd, adam, adamW, rmsprop, chains of those); this one mixes coordinates, so its Jacobian is not diagonal. Use finiteDifference or an implicit method`);
-  }
 }
 
 /** The `sama` row of the method table. */
@@ -84,11 +91,17 @@ export const sama: MethodEntry<'sama'> = {
     let checked = false;
     return (ctx, v) => tidyTree(() => {
       const diag = updateJacobianDiagonal(ctx);
+      let mixes: tf.Scalar | null = null;
       if (!checked) {
-        checkCoordinateWise(ctx, diag);
         checked = true;
+        mixes = mixesCoordinates(ctx, diag);
+        // One read where reads are cheap (a clear error); on GPU backends no read: a NaN result instead.
+        if (syncReadsCheap() && mixes.dataSync()[0] !== 0) throw notCoordinateWise(ctx.name);
       }
-      return centralMixedTerm(ctx, treeMap((d, x) => tf.mul(d, x), diag, v), alpha, 1);
+      const out = centralMixedTerm(ctx, treeMap((d, x) => tf.mul(d, x), diag, v), alpha, 1);
+      if (mixes === null || syncReadsCheap()) return out;
+      const flag = mixes;
+      return treeMap((x) => tf.where(flag, tf.fill(x.shape, Number.NaN), x), out);
     });
   },
   innerLoop: () => NO_INNER_LOOP,
