@@ -34,9 +34,11 @@ export interface StepSink {
  * wrapper), commits it and records it in the inner loop. A deferred problem (`defer`) only records
  * the update. With `metrics`, the training step's metrics are kept for the report.
  *
- * No synchronous host read: the update's loss and the sums of its new parameters and of its
- * gradient (finite unless an entry is Inf or NaN; see `nonFiniteFlag`, one kernel per leaf) stay
- * on the device in `sink.unread`, read in batches (one `await data()`). A top-level update (a problem no unfrozen problem waits on) first reads
+ * No synchronous host read on GPU backends: the update's loss and the sums of its new parameters
+ * and of its gradient (finite unless an entry is Inf or NaN; see `nonFiniteFlag`, one kernel per
+ * leaf) stay on the device in `sink.unread`, read in batches (one `await data()`). Where the queue
+ * reads at push (host memory: cpu, wasm), they are read at once and small leaves are checked on
+ * the host, settled at the same points. A top-level update (a problem no unfrozen problem waits on) first reads
  * everything kept and its own numbers, before it commits: an update whose loss or parameters are
  * not finite throws, naming this problem and the cause (the gradient it used tells a non-finite
  * gradient from an overflow; a sum that overflowed from finite entries is counted
@@ -87,14 +89,13 @@ export async function trainStep(node: ProblemNode, defer: boolean, metrics: bool
     throw e;
   }
   const out = outcome;
-  // Scalars, each kept as it is: the queue stacks all of them with one kernel when it reads.
-  // Where the queue reads at once (host memory), small leaves are checked on the host, with no kernel.
+  // Scalars (or numbers), each kept as it is: the queue stacks the scalars with one kernel when it
+  // reads. Where it reads at once (host memory), small leaves are checked on the host, with no kernel.
   const onHost = unread.readAtPush;
   const stats = [out.loss, nonFiniteFlag(out.params, onHost), ...(readNow ? [] : [nonFiniteFlag(out.grads ?? [], onHost)])];
   // The gradient the update used: kept for a top-level update's diagnosis until its numbers are read.
   const grads = out.grads ?? [];
   const dropGrads = () => disposeExcept([grads], [...current, out.params, out.state]);
-  if (!readNow) dropGrads();
   if (readNow) {
     let values: readonly number[] = [];
     let m: Record<string, number> = {};
@@ -123,6 +124,7 @@ export async function trainStep(node: ProblemNode, defer: boolean, metrics: bool
     sink.updated(problem.updates, loss, m);
     return { kind: 'update', step: problem.updates };
   }
+  dropGrads();
   commit(node, out, batches, k, scaleNow, snapshot);
   const step = problem.updates;
   unread.push({

@@ -30,19 +30,12 @@ export interface UnreadEntry {
   settle: (values: readonly number[], metrics: Record<string, number>) => void;
 }
 
-/** An entry whose numbers were read when it was kept. */
-interface ReadEntry {
-  numbers: readonly number[];
-  metrics: Record<string, number>;
-  settle: UnreadEntry['settle'];
-}
-
 /** Entries kept before a read is forced (GPU backends' default): one pipeline drain per 256 updates at most. */
 export const DEVICE_READ_EVERY = 256;
 
 /** The queue of {@link UnreadEntry}s of one engine. */
 export class UnreadLosses {
-  private entries: (UnreadEntry | ReadEntry)[] = [];
+  private entries: UnreadEntry[] = [];
 
   /**
    * @param limit - entries kept before {@link UnreadLosses.full} asks for a read (at least 1).
@@ -88,10 +81,6 @@ export class UnreadLosses {
     const known: number[] = [];
     const layout: { values: [boolean, number][]; metrics: [string, [boolean, number]][] }[] = [];
     for (const e of entries) {
-      if ('numbers' in e) {
-        layout.push({ values: [], metrics: [] });
-        continue;
-      }
       const values = (e.values ?? []).flatMap((t): [boolean, number][] => {
         if (typeof t === 'number') return [[true, -known.push(t)]]; // known[k] sits at -1 - k
         const [scalar, at] = place(t);
@@ -115,14 +104,10 @@ export class UnreadLosses {
         }
       }
     } finally {
-      for (const e of entries) if (!('numbers' in e)) disposeEntry(e);
+      for (const e of entries) disposeEntry(e);
     }
     const at = ([scalar, i]: [boolean, number]) => (i < 0 ? known[-1 - i] : flat[scalar ? i : scalars.length + i]) as number;
     for (const [i, e] of entries.entries()) {
-      if ('numbers' in e) {
-        e.settle(e.numbers, e.metrics);
-        continue;
-      }
       const { values, metrics } = layout[i] as (typeof layout)[number];
       const read: Record<string, number> = {};
       for (const [k, v] of Object.entries(e.metrics ?? {})) if (typeof v === 'number') read[k] = v;
@@ -133,22 +118,22 @@ export class UnreadLosses {
 
   /** Frees every waiting entry's tensors without reading them. */
   dispose(): void {
-    for (const e of this.entries) if (!('numbers' in e)) disposeEntry(e);
+    for (const e of this.entries) disposeEntry(e);
     this.entries = [];
   }
 }
 
-/** `entry` with its tensors read now (synchronously) and freed. */
-function readAtOnce(entry: UnreadEntry): ReadEntry {
+/** `entry` with its tensors read now (synchronously) and freed: numbers only, which a read passes through. */
+function readAtOnce(entry: UnreadEntry): UnreadEntry {
   try {
-    const numbers: number[] = [];
+    const values: number[] = [];
     for (const t of entry.values ?? []) {
-      if (typeof t === 'number') numbers.push(t);
-      else for (const v of t.dataSync()) numbers.push(Number(v));
+      if (typeof t === 'number') values.push(t);
+      else for (const v of t.dataSync()) values.push(Number(v));
     }
     const metrics: Record<string, number> = {};
     for (const [k, v] of Object.entries(entry.metrics ?? {})) metrics[k] = typeof v === 'number' ? v : (v.dataSync()[0] as number);
-    return { numbers, metrics, settle: entry.settle };
+    return { values: entry.values === null ? null : values, metrics, settle: entry.settle };
   } finally {
     disposeEntry(entry);
   }

@@ -91,17 +91,20 @@ export const sama: MethodEntry<'sama'> = {
     let checked = false;
     return (ctx, v) => tidyTree(() => {
       const diag = updateJacobianDiagonal(ctx);
+      // The first call checks the optimizer: with one read where reads are cheap (a clear error),
+      // on GPU backends with none (a NaN result instead).
       let mixes: tf.Scalar | null = null;
       if (!checked) {
         checked = true;
         mixes = mixesCoordinates(ctx, diag);
-        // One read where reads are cheap (a clear error); on GPU backends no read: a NaN result instead.
-        if (syncReadsCheap() && mixes.dataSync()[0] !== 0) throw notCoordinateWise(ctx.name);
+        if (syncReadsCheap()) {
+          if (mixes.dataSync()[0] !== 0) throw notCoordinateWise(ctx.name);
+          mixes = null;
+        }
       }
       const out = centralMixedTerm(ctx, treeMap((d, x) => tf.mul(d, x), diag, v), alpha, 1);
-      if (mixes === null || syncReadsCheap()) return out;
       const flag = mixes;
-      return treeMap((x) => tf.where(flag, tf.fill(x.shape, Number.NaN), x), out);
+      return flag === null ? out : treeMap((x) => tf.where(flag, tf.fill(x.shape, Number.NaN), x), out);
     });
   },
   innerLoop: () => NO_INNER_LOOP,
