@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Digits, mnistSplits } from '../data/mnist.js';
 import { type LrWdProgram, lrWdProgram, randomBatches } from '../models/lrWdProgram.js';
-import { mlpValidation } from '../models/mlp.js';
+import { readMlpValidation } from '../models/mlp.js';
 import { seededRandom } from '../util/random.js';
 import { checkPositive, checkPositiveInteger, checkSeed } from '../util/validate.js';
 import type { AskTellOptimizer, EvalResult, Trial } from './types.js';
@@ -96,7 +96,7 @@ export function gradientHpo(o: GradientHpoOptions = {}): GradientHpo {
     const runtime = now() - t0;
     run.steps += segmentSteps;
     const d = load();
-    const { error, loss } = mlpValidation(run.inner.params, d.vx, d.vy);
+    const { error, loss } = await readMlpValidation(run.inner.params, d.vx, d.vy);
     return { loss: error, validCrossEntropy: loss, runtime };
   };
 
@@ -105,14 +105,16 @@ export function gradientHpo(o: GradientHpoOptions = {}): GradientHpo {
     ask: () => {
       if (disposed) throw new Error('gradientHpo: the optimizer was disposed; build a new one');
       const run = free.shift() ?? newRun();
-      const h = run.outer.params.dataSync();
-      const trial: Trial = {
-        config: { learning_rate: Math.exp(h[0] as number), weight_decay: Math.exp(h[1] as number), hidden_units: hidden, batch_size: batchSize },
-        fidelity: Math.max(1, Math.ceil(((run.steps + segmentSteps) * batchSize) / load().train.n)),
-        evaluate: () => segment(run),
-      };
-      runOf.set(trial, run);
-      return trial;
+      // Read asynchronously (no dataSync), so the optimizer runs on webgpu too.
+      return run.outer.params.data().then((h) => {
+        const trial: Trial = {
+          config: { learning_rate: Math.exp(h[0] as number), weight_decay: Math.exp(h[1] as number), hidden_units: hidden, batch_size: batchSize },
+          fidelity: Math.max(1, Math.ceil(((run.steps + segmentSteps) * batchSize) / load().train.n)),
+          evaluate: () => segment(run),
+        };
+        runOf.set(trial, run);
+        return trial;
+      });
     },
     tell: (trial) => {
       const run = runOf.get(trial);
